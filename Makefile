@@ -1,0 +1,39 @@
+# Quick start: `make run` (portal with demo data on SQLite, jobs in-process) and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1:8000
+# make run: development defaults only; production sets real values in the environment.
+DEMO_ENV := DEBUG=1 PORTAL_DEMO=1 PORTAL_REQUIRE_2FA=0
+
+.PHONY: install run test migrate seed worker bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: $(STAMP)
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(DEMO_ENV) $(BIN)/python manage.py seed_demo --if-empty
+
+run: seed
+	@echo "Portaal op http://$(HOST)/ (stoppen: Ctrl+C)"
+	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
+
+# The whole suite; set DATABASE_URL / REDIS_URL to run it on PostgreSQL + Redis.
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# A Celery worker for a broker-backed setup (REDIS_URL must be set).
+worker: $(STAMP)
+	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""LEA/OOGO meetings, agendas, decisions and action items (the meetings issue fills this in)."""

@@ -1,0 +1,44 @@
+"""``python manage.py seed_demo``: the demo story of product.md, one account per role.
+
+The foundation creates municipalities, region, schools and accounts; each app then adds its
+part through ``<app>.demo.seed(ctx)`` (schools and scans, money and checks, meetings), in
+that order, so later parts can refer to earlier ones. Running it again updates, it does not
+duplicate.
+"""
+
+import importlib
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django_scopes import scopes_disabled
+
+from portal.demo import ACCOUNTS, DEMO_PASSWORD, seed_foundation
+
+APPS_IN_ORDER = ["schools", "funding", "meetings"]
+
+
+class Command(BaseCommand):
+    help = "Load the demo story (Midden-Groningen, Eemsdelta, Kenniskring Noord) with one account per role."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-empty", action="store_true", help="Only seed when there are no municipalities yet.")
+
+    def handle(self, *args, **options):
+        from portal.models import Municipality
+
+        if options["if_empty"] and Municipality.objects.exists():
+            self.stdout.write("De database bevat al gegevens; demo niet opnieuw geladen.")
+        else:
+            with scopes_disabled(), transaction.atomic():
+                ctx = seed_foundation(stdout=self.stdout)
+                for app in APPS_IN_ORDER:
+                    try:
+                        module = importlib.import_module(f"{app}.demo")
+                    except ModuleNotFoundError as error:
+                        if error.name != f"{app}.demo":
+                            raise
+                        continue
+                    module.seed(ctx)
+        self.stdout.write(self.style.SUCCESS(f"Demo-accounts (wachtwoord {DEMO_PASSWORD}):"))
+        for email, role, where, _name in ACCOUNTS:
+            self.stdout.write(f"  {email:42} {role.label} ({where})")

@@ -1,0 +1,97 @@
+"""Tenant resolution and the two-factor gate.
+
+URLs carry the tenant: ``/<municipality>/...`` or ``/regio/<region>/...``. This middleware
+resolves it together with the user's memberships and answers 404 when the user has none there
+(pretix ``control/middleware.py``: not revealing what exists). The rest of the request runs
+inside a django-scopes scope, so querysets of tenant models are filtered to the tenant and a
+query outside any scope raises instead of leaking.
+"""
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve, reverse
+from django_scopes import scope, scopes_disabled
+
+from .models import Membership, Municipality, Region, Role
+from .permissions import Access, permissions_for, require_2fa
+
+# Paths a signed-in user without TOTP may still reach: setting it up, logging out, switching
+# language, health checks and static files.
+_2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/admin/", "/uitnodiging/")
+
+
+def _municipality_access(user, municipality) -> Access:
+    memberships = list(
+        Membership.objects.for_municipality(municipality).filter(user=user).only("role", "school_id")
+    )
+    if not memberships:
+        raise Http404
+    roles = frozenset(m.role for m in memberships)
+    school_ids = frozenset(m.school_id for m in memberships if m.role == Role.SCHOOL_DIRECTOR)
+    return Access(
+        municipality=municipality, roles=roles, school_ids=school_ids, permissions=permissions_for(roles)
+    )
+
+
+def _region_access(user, region) -> Access:
+    if not Membership.objects.filter(user=user, region=region, role=Role.REGIONAL_COORDINATOR).exists():
+        raise Http404
+    roles = frozenset({Role.REGIONAL_COORDINATOR})
+    return Access(region=region, roles=roles, permissions=permissions_for(roles))
+
+
+class TenantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if (
+            user.is_authenticated
+            and not request.path_info.startswith(_2FA_EXEMPT_PREFIXES)
+            and require_2fa(user)
+            and not _has_totp(user)
+        ):
+            return redirect("mfa_activate_totp")
+
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+
+        kwargs = match.kwargs
+        if "municipality" not in kwargs and "region" not in kwargs:
+            if request.path_info.startswith("/admin/"):
+                # Staff support through the Django admin sees across tenants, on purpose.
+                with scopes_disabled():
+                    return self.get_response(request)
+            return self.get_response(request)
+
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse(settings.LOGIN_URL))
+
+        if "municipality" in kwargs:
+            municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
+            if municipality is None:
+                raise Http404
+            request.access = _municipality_access(user, municipality)
+            tenant_scope = {"municipality": municipality}
+        else:
+            region = Region.objects.filter(slug=kwargs["region"]).first()
+            if region is None:
+                raise Http404
+            request.access = _region_access(user, region)
+            # Aggregates across the region's municipalities, never one outside it.
+            ids = list(region.municipalities.values_list("id", flat=True)) or [0]
+            tenant_scope = {"municipality": ids}
+
+        with scope(**tenant_scope):
+            return self.get_response(request)
+
+
+def _has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

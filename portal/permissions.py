@@ -1,0 +1,173 @@
+"""Who may do what (roles.md), in one place.
+
+A permission is ``"<area>.<action>"``. Views declare the one they need (``permission = ...``
+on :class:`PortalViewMixin`, or :func:`portal_permission` on a function view). A user who holds
+no permission at all in the area gets **404**: the area does not exist for them, and objects are
+not revealed. A user who may see the area but not take this action gets **403** (roles.md).
+Which objects inside an area a user sees (a director: their own school) is the selectors' job.
+"""
+
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.http import Http404
+
+from .models import Role
+
+P, D, L, A, C = (
+    Role.POLICY_OFFICER,
+    Role.SCHOOL_DIRECTOR,
+    Role.LEA_CHAIR,
+    Role.ACCOUNTANT,
+    Role.REGIONAL_COORDINATOR,
+)
+
+# permission -> roles that hold it. Comments quote the roles.md row.
+MATRIX: dict[str, set[str]] = {
+    # every member of a municipality has a home page there
+    "dashboard.view": {P, D, L, A, C},
+    # schools of the municipality: P "R W, import"; D "R own school(s)"; L R; A R; C agg
+    "schools.view": {P, D, L, A},
+    "schools.change": {P},
+    "schools.import": {P},
+    "schools.aggregate": {P, L, A, C},
+    # school scans (submitted): P "R, review / return"; D "R W own school"; L/C agg
+    "scans.view": {P, D},
+    "scans.change": {D},
+    "scans.review": {P},
+    "scans.import": {P},
+    "scans.aggregate": {P, L, C},
+    # scan documents: P R (submitted only); D R W own
+    "scandocs.view": {P, D},
+    "scandocs.change": {D},
+    # grants, expenditures: P "R W, import"; A R; L/C agg per stream
+    "funding.view": {P, A},
+    "funding.change": {P},
+    "funding.import": {P},
+    "funding.aggregate": {P, A, L, C},
+    # activities: P "R W, import"; D R those reaching own school, W own interventions; L R; A R
+    "activities.view": {P, D, L, A},
+    "activities.change": {P, D},
+    "activities.import": {P},
+    # check findings: P "R, justify / resolve, run checks"; A "R, run checks"
+    "findings.view": {P, A},
+    "findings.review": {P},
+    "findings.run": {P, A},
+    # sign-off of lines (F6): A W
+    "signoff.change": {A},
+    # spending reports: P, A request, download
+    "reports.view": {P, A},
+    "reports.request": {P, A},
+    "reports.finalise": {A},
+    "reports.reopen": {P},
+    # meetings, agenda, minutes: P R W; D R (taking part); L R W; A R; C R W regional
+    "meetings.view": {P, D, L, A, C},
+    "meetings.change": {P, L, C},
+    # action items: P R W; D R W status/notes of own; L R W; C R W regional
+    "actions.view": {P, D, L, C},
+    "actions.change": {P, L, C},
+    "actions.update_own": {P, D, L, C},
+    # audit trail: P R; A R
+    "audit.view": {P, A},
+    # members of the municipality: P invite, change roles
+    "members.view": {P},
+    "members.invite": {P},
+}
+
+
+def permissions_for(roles) -> frozenset[str]:
+    roles = set(roles)
+    return frozenset(perm for perm, holders in MATRIX.items() if holders & roles)
+
+
+@dataclass
+class Access:
+    """What the current user may do in the current tenant; set on ``request.access`` by
+    :class:`portal.middleware.TenantMiddleware`."""
+
+    municipality: object = None
+    region: object = None
+    roles: frozenset = frozenset()
+    # Ids of the schools a director holds (only meaningful with the director role).
+    school_ids: frozenset = frozenset()
+    permissions: frozenset = field(default_factory=frozenset)
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    def sees_area(self, permission: str) -> bool:
+        area = permission.split(".", 1)[0] + "."
+        return any(p.startswith(area) for p in self.permissions)
+
+    def require(self, permission: str) -> None:
+        """Raise 404 when the area is hidden from this user, 403 when only the action is."""
+        if permission not in MATRIX:
+            raise ImproperlyConfigured(f"Unknown permission {permission!r}")
+        if self.has(permission):
+            return
+        if self.sees_area(permission):
+            raise PermissionDenied
+        raise Http404
+
+    @property
+    def is_director_only(self) -> bool:
+        """A director without a municipal role sees only their own school(s)."""
+        return Role.SCHOOL_DIRECTOR in self.roles and len(self.roles) == 1
+
+    @property
+    def is_coordinator_only(self) -> bool:
+        return self.roles == {Role.REGIONAL_COORDINATOR}
+
+
+def require_2fa(user) -> bool:
+    """Whether ``user`` must have TOTP before seeing data (roles.md), given the deployment."""
+    if not settings.PORTAL_REQUIRE_2FA or not user.is_authenticated:
+        return False
+    return user.memberships.filter(role__in=[P, A, C]).exists()
+
+
+class PortalViewMixin:
+    """Class-based views of the portal declare ``permission``; dispatch checks it against
+    ``request.access``. A tenant view without a permission is a configuration error, so a new
+    view cannot forget its check (fail closed)."""
+
+    permission: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        access = getattr(request, "access", None)
+        if self.permission is None or access is None:
+            raise ImproperlyConfigured(f"{type(self).__name__} must declare a permission and run under a tenant URL.")
+        access.require(self.permission)
+        self.access = access
+        self.municipality = access.municipality
+        self.region = access.region
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # The URL kwargs hold slugs; templates get the tenant objects.
+        context["municipality"] = self.municipality
+        context["region"] = self.region
+        return context
+
+
+def portal_permission(permission: str):
+    """Decorator for function views (downloads, partials): same check as the mixin."""
+    if permission not in MATRIX:
+        raise ImproperlyConfigured(f"Unknown permission {permission!r}")
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            access = getattr(request, "access", None)
+            if access is None:
+                raise ImproperlyConfigured(f"{view.__name__} must run under a tenant URL.")
+            access.require(permission)
+            return view(request, *args, **kwargs)
+
+        wrapped.permission = permission
+        return wrapped
+
+    return decorator

@@ -1,0 +1,94 @@
+"""Write services for people and memberships (HackSoft styleguide: keyword-only functions
+named ``<entity>_<action>`` that validate and raise :class:`ApplicationError`)."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .audit import audit_log
+from .exceptions import ApplicationError
+from .models import Invitation, Membership, Role
+
+_INVITATION_SALT = "portal.invitation"
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps(invitation.pk, salt=_INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The pending invitation behind ``token``; raises ApplicationError when the link is
+    tampered with, expired or already used."""
+    try:
+        pk = signing.loads(token, salt=_INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400)
+    except signing.SignatureExpired:
+        raise ApplicationError(_("Deze uitnodiging is verlopen. Vraag een nieuwe aan."))
+    except signing.BadSignature:
+        raise ApplicationError(_("Deze uitnodigingslink is ongeldig."))
+    invitation = Invitation.objects.select_related("municipality", "school").filter(pk=pk).first()
+    if invitation is None or invitation.accepted_at is not None:
+        raise ApplicationError(_("Deze uitnodiging is al gebruikt."))
+    return invitation
+
+
+def invitation_create(*, invited_by, municipality, email: str, role: str, school=None, request=None) -> Invitation:
+    """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link."""
+    email = email.strip().lower()
+    if role == Role.REGIONAL_COORDINATOR:
+        raise ApplicationError(_("Regiocoördinatoren worden door de beheerder toegevoegd."))
+    if role == Role.SCHOOL_DIRECTOR:
+        if school is None:
+            raise ApplicationError(_("Kies de school van de schooldirecteur."))
+        if school.municipality_id != municipality.pk:
+            raise ApplicationError(_("Die school hoort niet bij deze gemeente."))
+    else:
+        school = None
+    invitation = Invitation.objects.create(
+        email=email, role=role, municipality=municipality, school=school, invited_by=invited_by
+    )
+    path = reverse("portal:invitation_accept", kwargs={"token": invitation_token(invitation)})
+    link = request.build_absolute_uri(path) if request else path
+    body = render_to_string(
+        "portal/email/invitation.txt",
+        {"invitation": invitation, "link": link, "days": settings.INVITATION_MAX_AGE_DAYS},
+    )
+    send_mail(_("Uitnodiging voor het Onderwijsportaal"), body, None, [email])
+    audit_log(actor=invited_by, action="invitation.create", obj=invitation, municipality=municipality,
+              changes={"email": [None, email], "role": [None, role]})
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, password: str | None = None):
+    """Create the account (or reuse the existing one) and its membership; the link is spent."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is None:
+        if not password:
+            raise ApplicationError(_("Kies een wachtwoord."))
+        user = User.objects.create_user(email=invitation.email, password=password)
+    if invitation.role == Role.SCHOOL_DIRECTOR:
+        scope = {"school": invitation.school}
+    else:
+        scope = {"municipality": invitation.municipality}
+    membership, _created = Membership.objects.get_or_create(user=user, role=invitation.role, **scope)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_log(actor=user, action="invitation.accept", obj=invitation, municipality=invitation.municipality)
+    return user
+
+
+def membership_remove(*, actor, membership: Membership, municipality) -> None:
+    """Take a role away. A policy officer cannot remove their own last policy-officer role,
+    so a municipality is never left without one by accident."""
+    if membership.user_id == actor.pk and membership.role == Role.POLICY_OFFICER:
+        raise ApplicationError(_("U kunt uw eigen rol als beleidsmedewerker niet verwijderen."))
+    audit_log(actor=actor, action="membership.remove", obj=membership, municipality=municipality,
+              changes={"role": [membership.role, None]})
+    membership.delete()

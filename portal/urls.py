@@ -1,0 +1,39 @@
+"""URL layout: tenant pages live under ``/<municipality>/`` (or ``/regio/<region>/``), where
+:class:`portal.middleware.TenantMiddleware` resolves and authorises the tenant. Everything
+else (login, health, invitations) is tenant-free."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+
+tenant_patterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("leden/", views.MemberListView.as_view(), name="members"),
+    path("leden/<int:membership_id>/verwijderen/", views.member_remove, name="member_remove"),
+    path("audit/", views.AuditListView.as_view(), name="audit"),
+]
+
+region_patterns = [
+    path("", views.RegionDashboardView.as_view(), name="region_dashboard"),
+]
+
+portal_patterns = [
+    path("uitnodiging/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("regio/<slug:region>/", include(region_patterns)),
+    path("<slug:municipality>/", include(tenant_patterns)),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("health/", views.health, name="health"),
+    path("", views.home, name="home"),
+    # App URLs come before the portal's catch-all <municipality>/ patterns.
+    path("<slug:municipality>/scholen/", include("schools.urls")),
+    path("<slug:municipality>/financien/", include("funding.urls")),
+    path("", include("meetings.urls")),
+    path("", include((portal_patterns, "portal"))),
+]

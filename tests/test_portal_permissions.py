@@ -1,0 +1,116 @@
+"""Every URL pattern of the portal x every role x a user of another municipality (roles.md).
+
+The test walks the URL resolver, so a new view is checked the day it is added: its pattern must
+have kwargs this file knows how to fill (``URL_KWARGS``), and its view must declare a
+permission. Expected answers follow from the permission matrix: a role holding the permission
+gets the page; a role that sees the area but may not take the action gets 403; a role that does
+not see the area at all gets 404; a user of another municipality gets 404 on everything;
+anonymous users are sent to the login page.
+"""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_scopes import scopes_disabled
+
+from portal.models import Membership, Role
+from portal.permissions import permissions_for
+
+# URL kwarg -> how to get a value for it from the world (objects of the first municipality
+# that each role may see where object-level rules apply, e.g. the director's own school).
+URL_KWARGS = {
+    "municipality": lambda w: w.municipality.slug,
+    "region": lambda w: w.region.slug,
+    "membership_id": lambda w: Membership.objects.get(user=w.users[Role.LEA_CHAIR]).pk,
+}
+
+# (url name, role) -> expected status where object-level rules differ from the matrix.
+# Each entry says why.
+OVERRIDES: dict[tuple[str, str], int] = {}
+
+SKIP_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
+
+
+def _walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _walk(p.url_patterns, route, ns)
+        elif isinstance(p, URLPattern):
+            yield route, f"{namespace}{p.name}", p
+
+
+def tenant_patterns():
+    seen = set()
+    for route, name, pattern in _walk(get_resolver().url_patterns):
+        if route.startswith(SKIP_PREFIXES) or ("<slug:municipality>" not in route and "<slug:region>" not in route):
+            continue
+        if name in seen:
+            continue
+        seen.add(name)
+        yield pytest.param(name, pattern, route, id=name)
+
+
+def _view_permission(pattern):
+    callback = pattern.callback
+    view_class = getattr(callback, "view_class", None)
+    return getattr(view_class, "permission", None) if view_class else getattr(callback, "permission", None)
+
+
+def _url(world, name, route):
+    kwargs = {}
+    for key in re.findall(r"<(?:\w+:)?(\w+)>", route):
+        assert key in URL_KWARGS, f"{name}: add URL kwarg {key!r} to URL_KWARGS in {__file__}"
+        kwargs[key] = URL_KWARGS[key](world)
+    return reverse(name, kwargs=kwargs)
+
+
+def _expected(name, role, permission, is_region_url):
+    if (name, role) in OVERRIDES:
+        return OVERRIDES[(name, role)]
+    if is_region_url:
+        return "ok" if role == Role.REGIONAL_COORDINATOR else 404
+    perms = permissions_for({role})
+    if permission in perms:
+        return "ok"
+    area = permission.split(".")[0] + "."
+    return 403 if any(p.startswith(area) for p in perms) else 404
+
+
+def _assert_ok(response, url):
+    assert response.status_code in (200, 302, 405), f"{url}: {response.status_code}"
+    if response.status_code == 302:
+        assert "/accounts/login/" not in response["Location"], f"{url}: redirected to login"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name,pattern,route", list(tenant_patterns()))
+def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, route):
+    permission = _view_permission(pattern)
+    assert permission, f"{name} does not declare a permission (PortalViewMixin.permission or @portal_permission)"
+    with scopes_disabled():
+        url = _url(world, name, route)
+
+    response = client.get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"], f"anonymous on {url}"
+
+    client.force_login(world.foreign_user)
+    assert client.get(url).status_code == 404, f"foreign user on {url}"
+    assert client.post(url).status_code == 404, f"foreign user POST on {url}"
+
+    for role, user in world.users.items():
+        client.force_login(user)
+        expected = _expected(name, role, permission, "<slug:region>" in route)
+        response = client.get(url)
+        if expected == "ok":
+            _assert_ok(response, f"{role} GET {url}")
+        else:
+            assert response.status_code == expected, f"{role} GET {url}: {response.status_code}, expected {expected}"
+            assert client.post(url).status_code == expected, f"{role} POST {url}"
+
+
+def test_the_walk_finds_the_tenant_pages():
+    names = {p.values[0] for p in tenant_patterns()}
+    assert {"portal:dashboard", "portal:members", "portal:audit", "portal:region_dashboard"} <= names
