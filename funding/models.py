@@ -212,3 +212,94 @@ class Expenditure(models.Model):
 
     def __str__(self):
         return self.booking_id
+
+
+class Finding(models.Model):
+    """A result of the checks (checks.md). Its identity is ``key`` (rule + sorted subjects), so
+    a re-run finds the same finding again; ``fingerprint`` hashes the subjects' data, so a
+    justified or resolved finding keeps its status while the subjects are unchanged and reopens
+    when they change."""
+
+    class Rule(models.TextChoices):
+        F1 = "F1", _("F1 dubbele boeking")
+        F2 = "F2", _("F2 gesplitste factuur")
+        F3 = "F3", _("F3 buiten bestedingstermijn")
+        F4 = "F4", _("F4 sector niet toegestaan")
+        F5 = "F5", _("F5 beschikking overschreden")
+        F6 = "F6", _("F6 afschrijving na termijn")
+        F7 = "F7", _("F7 nieuwbouw")
+        P1 = "P1", _("P1 overlap in programma's")
+        G1 = "G1", _("G1 onbedekte behoefte")
+
+    class Severity(models.TextChoices):
+        ERROR = "error", _("fout")
+        WARNING = "warning", _("waarschuwing")
+        INFO = "info", _("informatie")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        JUSTIFIED = "justified", _("verantwoord")
+        RESOLVED = "resolved", _("opgelost")
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="findings")
+    rule = models.CharField(_("regel"), max_length=2, choices=Rule.choices)
+    severity = models.CharField(_("ernst"), max_length=10, choices=Severity.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    key = models.CharField(max_length=64, help_text="sha256 of rule + sorted subjects")
+    fingerprint = models.CharField(max_length=64, help_text="sha256 of the subjects' data")
+    # Subject strings of interchange.md: booking:<id>, grant:<ref>, activity:<owner>/<code>,
+    # need:<school>/<year>/<theme>; sorted.
+    subjects = models.JSONField(default=list)
+    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    theme = models.CharField(_("thema"), max_length=30, blank=True)
+    amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
+    message = models.TextField(_("melding"))
+    # Streams the finding involves, so a stream's spending report lists it (spending-report.md).
+    streams = models.ManyToManyField(FundingStream, blank=True, related_name="findings")
+    reason = models.TextField(_("toelichting"), blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["rule", "id"]
+        verbose_name = _("bevinding")
+        verbose_name_plural = _("bevindingen")
+        constraints = [models.UniqueConstraint(fields=["municipality", "key"], name="uniq_finding_key")]
+        indexes = [models.Index(fields=["municipality", "status", "rule"])]
+
+    def __str__(self):
+        return f"{self.rule} {self.message[:60]}"
+
+
+class PeriodLock(models.Model):
+    """A year of one stream whose spending report is final (product.md, capability 12):
+    that year's lines may not change until a policy officer reopens it (``reopened_at``)."""
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="period_locks")
+    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    locked_at = models.DateTimeField(auto_now_add=True)
+    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reopened_at = models.DateTimeField(null=True, blank=True)
+    reopen_reason = models.TextField(_("reden heropenen"), blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-locked_at"]
+        verbose_name = _("afgesloten periode")
+        verbose_name_plural = _("afgesloten periodes")
+        constraints = [
+            # At most one active lock per municipality, stream and year.
+            models.UniqueConstraint(
+                fields=["municipality", "stream", "year"], condition=Q(reopened_at__isnull=True), name="uniq_active_period_lock"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.stream.code} {self.year}"
