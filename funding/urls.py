@@ -1,6 +1,8 @@
-from django.urls import path
+from django.urls import include, path
 
 app_name = "funding"
 
-# Mounted under /<municipality>/... by portal/urls.py.
-urlpatterns: list = []
+# Mounted under /<municipality>/financien/ by portal/urls.py.
+urlpatterns: list = [
+    path("rapportages/", include("funding.report_urls")),
+]

@@ -1,13 +1,15 @@
-"""Dashboard panels: each app contributes the panels of the home pages it knows about.
+"""Panels that apps contribute to pages they do not own.
 
-An app registers a provider in its ``AppConfig.ready()``; a provider takes the request (with
-``request.access``) and returns panels for the user's roles. The home views stay ignorant of
-funding, scans and meetings, and each app keeps its dashboard queries in its own selectors.
+An app registers a provider in its ``AppConfig.ready()`` for a slot: ``"dashboard"`` (a
+municipality's or region's home page; ``provider(request)``) or ``"school"`` (the page of one
+school; ``provider(request, school)``). A provider returns panels for the user's roles. The
+pages stay ignorant of funding, scans and meetings, and each app keeps its queries in its own
+selectors.
 """
 
 from dataclasses import dataclass, field
 
-_providers = []
+_providers: dict[str, list] = {}
 
 
 @dataclass
@@ -19,15 +21,16 @@ class Panel:
     wide: bool = False
 
 
-def register(provider):
-    """Register ``provider(request) -> list[Panel]``; usable as a decorator."""
-    if provider not in _providers:
-        _providers.append(provider)
+def register(provider, slot: str = "dashboard"):
+    """Register ``provider(request, *args) -> list[Panel]`` for ``slot``."""
+    providers = _providers.setdefault(slot, [])
+    if provider not in providers:
+        providers.append(provider)
     return provider
 
 
-def panels_for(request) -> list[Panel]:
+def panels_for(request, *args, slot: str = "dashboard") -> list[Panel]:
     panels = []
-    for provider in _providers:
-        panels.extend(provider(request) or [])
+    for provider in _providers.get(slot, []):
+        panels.extend(provider(request, *args) or [])
     return sorted(panels, key=lambda p: p.order)

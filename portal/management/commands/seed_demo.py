@@ -1,8 +1,8 @@
 """``python manage.py seed_demo``: the demo story of product.md, one account per role.
 
 The foundation creates municipalities, region, schools and accounts; each app then adds its
-part through ``<app>.demo.seed(ctx)`` (schools and scans, money and checks, meetings), in
-that order, so later parts can refer to earlier ones. Running it again updates, it does not
+part through the ``seed(ctx)`` of DEMO_MODULES (schools and scans, money and checks, the
+finished report, meetings), in that order, so later parts can refer to earlier ones. Running it again updates, it does not
 duplicate.
 """
 
@@ -14,7 +14,8 @@ from django_scopes import scopes_disabled
 
 from portal.demo import ACCOUNTS, DEMO_PASSWORD, seed_foundation
 
-APPS_IN_ORDER = ["schools", "funding", "meetings"]
+# Each module has seed(ctx); later parts refer to earlier ones.
+DEMO_MODULES = ["schools.demo", "funding.demo", "funding.report_demo", "meetings.demo"]
 
 
 class Command(BaseCommand):
@@ -31,11 +32,11 @@ class Command(BaseCommand):
         else:
             with scopes_disabled(), transaction.atomic():
                 ctx = seed_foundation(stdout=self.stdout)
-                for app in APPS_IN_ORDER:
+                for name in DEMO_MODULES:
                     try:
-                        module = importlib.import_module(f"{app}.demo")
+                        module = importlib.import_module(name)
                     except ModuleNotFoundError as error:
-                        if error.name != f"{app}.demo":
+                        if error.name != name:
                             raise
                         continue
                     module.seed(ctx)
