@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from portal.domain import Sector
+from portal.domain import Sector, Severity, Theme
 
 location_code_validator = RegexValidator(
     r"^[0-9]{2}[A-Z]{2}[0-9]{2}$",
@@ -43,3 +43,76 @@ class School(models.Model):
     @property
     def brin(self):
         return self.code[:4]
+
+
+def school_year_bounds(school_year: str):
+    """``"2023-2024"`` -> (2023-08-01, 2024-07-31): a school year runs 1 Aug .. 31 Jul."""
+    import datetime
+
+    first, second = (int(part) for part in school_year.split("-"))
+    if second != first + 1:
+        raise ValueError(f"not a school year: {school_year!r}")
+    return datetime.date(first, 8, 1), datetime.date(second, 7, 31)
+
+
+school_year_validator = RegexValidator(r"^[0-9]{4}-[0-9]{4}$", _("Een schooljaar schrijft u als 2023-2024."))
+
+
+class ScanQuerySet(models.QuerySet):
+    def visible_to_municipality(self):
+        """The municipality sees a scan only once submitted (or when it imported the needs)."""
+        return self.filter(
+            models.Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | models.Q(source=Scan.Source.IMPORT)
+        )
+
+
+class Scan(models.Model):
+    """A school's own analysis for one school year: needs per theme, chosen interventions
+    (school-owned funding.Activity rows) and the scan document(s). Workflow: draft ->
+    submitted -> reviewed, or returned (back to draft, the comments kept)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("concept")
+        SUBMITTED = "submitted", _("ingediend")
+        REVIEWED = "reviewed", _("beoordeeld")
+
+    class Source(models.TextChoices):
+        FORM = "form", _("formulier")
+        IMPORT = "import", _("import")
+
+    # Denormalised from the school so the scan is scoped like every tenant record.
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="scans")
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="scans")
+    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[school_year_validator])
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    source = models.CharField(_("bron"), max_length=10, choices=Source.choices, default=Source.FORM)
+
+    objects = ScopedManager(_manager_class=ScanQuerySet.as_manager().__class__, municipality="municipality")
+
+    class Meta:
+        ordering = ["-school_year", "school__name"]
+        verbose_name = _("schoolscan")
+        verbose_name_plural = _("schoolscans")
+        constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="uniq_scan_school_year")]
+
+    def __str__(self):
+        return f"{self.school} {self.school_year}"
+
+
+class Need(models.Model):
+    """A need per theme in a scan (severity none/limited/moderate/severe, share of pupils)."""
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="needs")
+    theme = models.CharField(_("thema"), max_length=30, choices=Theme.choices)
+    severity = models.CharField(_("ernst"), max_length=10, choices=Severity.choices)
+    share_of_pupils = models.DecimalField(_("aandeel leerlingen (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    note = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        ordering = ["scan", "theme"]
+        verbose_name = _("behoefte")
+        verbose_name_plural = _("behoeften")
+        constraints = [models.UniqueConstraint(fields=["scan", "theme"], name="uniq_need_theme")]
+
+    def __str__(self):
+        return f"{self.scan} {self.theme}: {self.severity}"
