@@ -43,7 +43,10 @@ def test_health_is_503_and_names_redis_when_it_is_down(client, settings):
 
 
 def _production_env(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL"))}
+    env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+    }
     env.update(
         SECRET_KEY="x" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
         ALLOWED_HOSTS="portal.example.nl",
