@@ -231,3 +231,13 @@ def test_interface_is_dutch_even_when_the_browser_prefers_english(client, db):
     response = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     assert response["Content-Language"] == "nl"
     assert "Inloggen" in response.content.decode()
+
+
+def test_staff_support_uses_the_admin_across_tenants_and_others_cannot(client, world):
+    staff = f.UserFactory(email="support@portal.example", is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    response = client.get("/admin/schools/school/")
+    assert response.status_code == 200
+    assert "95PE00" in response.content.decode() and "91KA00" in response.content.decode()
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    assert client.get("/admin/schools/school/").status_code == 302  # to the admin login
