@@ -13,6 +13,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_scopes import scopes_disabled
 
 from . import links
 from .models import ActionItem, ReminderOptOut, SentDigest
@@ -67,8 +68,12 @@ def _send_once(*, recipient: str, kind: str, today: datetime.date, subject: str,
 def reminders_send_weekly(*, today: datetime.date | None = None) -> dict:
     """Send this ISO week's digests that were not sent yet. Returns counts per kind.
 
-    Runs with scopes disabled (it spans every municipality and region)."""
-    today = today or timezone.localdate()
+    Spans every municipality and region, so it runs with scopes disabled, on purpose."""
+    with scopes_disabled():
+        return _send_weekly(today or timezone.localdate())
+
+
+def _send_weekly(today: datetime.date) -> dict:
     actions = list(due_actions(today))
     opted_out = set(ReminderOptOut.objects.values_list("email", flat=True))
     by_owner, by_chair = defaultdict(list), defaultdict(list)
