@@ -80,8 +80,11 @@ def _meeting(tenant, *, title, starts_at, type, series=None, chair=None, status=
         Participant.objects.update_or_create(
             meeting=meeting, name=name, organisation=organisation, defaults={"organisation_type": kind, "email": email}
         )
-    for user in users:
-        Participant.objects.get_or_create(meeting=meeting, user=user, defaults={"organisation": user.organisation})
+    for user, organisation, kind in users:
+        if user is not None:
+            Participant.objects.update_or_create(
+                meeting=meeting, user=user, defaults={"organisation": organisation, "organisation_type": kind}
+            )
     return meeting
 
 
@@ -140,6 +143,7 @@ def seed(ctx):
     oka_grant = Grant.objects.filter(municipality=mg, reference="OKA-2023").first()
     goab = Grant.objects.filter(municipality=mg, reference="GOAB-2023-2026").first()
     today = timezone.localdate()
+    portal_participants = [(policy, "Gemeente Midden-Groningen", "gemeente"), (director, "OBS De Vlonder", "school")]
 
     # --- Midden-Groningen: the LEA series and the Onderwijskansenakkoord ---------------------
     municipal = {"municipality": mg, "region": None}
@@ -151,7 +155,7 @@ def seed(ctx):
     )
     spring = _meeting(
         municipal, title="LEA Midden-Groningen – voorjaar 2023", starts_at=_at(2023, 3, 16, 15), type=MeetingType.LEA,
-        series=lea, chair=chair, location="Gemeentehuis Hoogezand", participants=LEA_PARTICIPANTS, users=[u for u in (policy, director) if u],
+        series=lea, chair=chair, location="Gemeentehuis Hoogezand", participants=LEA_PARTICIPANTS, users=portal_participants,
         minutes="Het concept-Onderwijskansenakkoord is besproken. De partners steunen de inzet op samenwerking in "
                 "kindcentra en een activiteitenbudget. Dekking uit de onbestede OAB-middelen 2019-2022 (EUR 1.034.000).",
     )
@@ -169,7 +173,7 @@ def seed(ctx):
     signing = _meeting(
         municipal, title="LEA Midden-Groningen – ondertekening Onderwijskansenakkoord", starts_at=_at(2023, 6, 19, 15),
         type=MeetingType.LEA, series=lea, chair=chair, location="Gemeentehuis Hoogezand", participants=LEA_PARTICIPANTS,
-        users=[u for u in (policy, director) if u],
+        users=portal_participants,
         minutes="Het Onderwijskansenakkoord is door de gemeente, de schoolbesturen en de kinderopvang ondertekend. "
                 "Het akkoord is vanaf nu een vast agendapunt van de LEA.",
     )
@@ -195,7 +199,7 @@ def seed(ctx):
     if upcoming is None:
         _meeting(municipal, title="LEA Midden-Groningen – volgend overleg", starts_at=next_start, type=MeetingType.LEA,
                  series=lea, chair=chair, status=Meeting.Status.PLANNED, location="Gemeentehuis Hoogezand",
-                 participants=LEA_PARTICIPANTS, users=[u for u in (policy, director) if u])
+                 participants=LEA_PARTICIPANTS, users=portal_participants)
     else:
         services.actions_carry_over(meeting=upcoming)
 

@@ -11,7 +11,7 @@ from portal.models import Membership
 from schools.models import School
 
 from .models import (
-    ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, MeetingType, OrganisationType, Participant, StandingItem,
+    ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, OrganisationType, Participant, StandingItem,
 )
 
 
@@ -205,5 +205,3 @@ class BulkStatusForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = queryset
 
-
-MEETING_TYPES = MeetingType

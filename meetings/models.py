@@ -100,11 +100,6 @@ class TenantFields(models.Model):
     def tenant(self):
         return self.municipality or self.region
 
-    def tenant_kwargs(self) -> dict:
-        if self.region_id:
-            return {"region": self.region.slug}
-        return {"municipality": self.municipality.slug}
-
     def tenant_url(self, name: str, **kwargs) -> str:
         """Reverse ``meetings:<name>`` for this record's tenant (regional routes are prefixed
         ``region_`` and name their object kwargs ``region_<kwarg>``)."""

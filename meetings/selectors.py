@@ -15,8 +15,6 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from portal.models import Role
-
 from .models import ActionItem, ActionReview, AgendaItem, Attachment, Decision, Meeting, MeetingSeries, Participant
 
 
@@ -139,7 +137,10 @@ def meeting_reviews(*, access, user, meeting):
 
 def school_actions(*, access, user, school):
     """Actions that concern ``school`` (for the school page)."""
-    return actions(access=access, user=user).filter(schools=school).order_by("status", "due_date", "id")
+    return (
+        visible_actions(access=access, user=user).filter(schools=school)
+        .select_related("owner_user").order_by("status", "due_date", "id")
+    )
 
 
 def dashboard_summary(*, access, user, today=None):
@@ -152,9 +153,6 @@ def dashboard_summary(*, access, user, today=None):
                                      due_date__lte=today + datetime.timedelta(days=7))),
     )
     next_meeting = meetings(access=access, user=user).filter(starts_at__gte=timezone.now()).order_by("starts_at").first()
-    urgent = list(actions(access=access, user=user).open().filter(due_date__lte=today + datetime.timedelta(days=7)).order_by("due_date", "id")[:8])
+    urgent = list(visible_actions(access=access, user=user).open().select_related("owner_user").filter(due_date__lte=today + datetime.timedelta(days=7)).order_by("due_date", "id")[:8])
     return {"counts": counts, "next_meeting": next_meeting, "urgent": urgent, "today": today}
 
-
-def director_roles(access) -> bool:
-    return Role.SCHOOL_DIRECTOR in access.roles

@@ -252,6 +252,13 @@ def action_create(*, actor, meeting: Meeting, data: dict, schools=(), activities
     action.save()
     action.schools.set(schools)
     action.activities.set(activities)
+    if meeting.series_id and action.is_open:
+        # The next meeting is often planned before this one's actions are recorded: put the
+        # new action in the review block of the series' later, still planned meetings too.
+        later = Meeting.objects.filter(
+            series_id=meeting.series_id, starts_at__gt=meeting.starts_at, status=Meeting.Status.PLANNED
+        ).values_list("pk", flat=True)
+        ActionReview.objects.bulk_create([ActionReview(meeting_id=pk, action=action) for pk in later])
     audit_log(actor=actor, action="action.create", obj=action, municipality=meeting.municipality,
               changes={"description": [None, action.description], "owner": [None, action.owner_display],
                        "due_date": [None, action.due_date]})

@@ -81,7 +81,7 @@ class MeetingsViewMixin(PortalViewMixin):
     def url(self, name, **kwargs):
         return tenant_url(self.access, name, **kwargs)
 
-    def get_meeting(self, **extra):
+    def get_meeting(self):
         return get_object_or_404(selectors.meetings(access=self.access, user=self.request.user), pk=kw(self.kwargs, "meeting_id"))
 
 

@@ -173,3 +173,61 @@ def test_demo_seed_tells_the_story_and_is_idempotent(db):
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     with scopes_disabled():
         assert (Meeting.objects.count(), ActionItem.objects.count()) == counts
+
+
+def _meeting_with(world, n):
+    activity = f.ActivityFactory(municipality=world.municipality)
+    grant = f.GrantFactory(municipality=world.municipality)
+    meeting = f.MeetingFactory(municipality=world.municipality)
+    for _ in range(n):
+        item = f.AgendaItemFactory(meeting=meeting)
+        item.schools.add(world.school)
+        item.activities.add(activity)
+        item.grants.add(grant)
+        f.DecisionFactory(agenda_item=item, activity=activity, grant=grant)
+        f.ActionItemFactory(meeting=meeting, agenda_item=item).schools.add(world.school)
+        f.ActionReviewFactory(meeting=meeting, action=f.ActionItemFactory(meeting=f.MeetingFactory(municipality=world.municipality)))
+        f.ParticipantFactory(meeting=meeting)
+    return meeting
+
+
+@pytest.mark.parametrize("n", [2, 12])
+def test_meeting_page_query_count_is_independent_of_its_size(world, client, django_assert_num_queries, n):
+    meeting = _meeting_with(world, n)
+    client.force_login(world.users[Role.LEA_CHAIR])
+    # 1-4 session, user, municipality, memberships; 5 meeting; 6 agenda items; 7-9 their
+    # schools, activities, grants; 10 decisions (with activity, grant); 11 participants;
+    # 12 attachments; 13 actions of the meeting; 14-15 their schools, activities; 16 reviews;
+    # 17 users for the participant form
+    with django_assert_num_queries(17):
+        response = client.get(meeting.get_absolute_url())
+    assert len(response.context["agenda_items"]) == n and len(response.context["reviews"]) == n
+
+
+@pytest.mark.parametrize("n", [3, 30])
+def test_dashboard_panel_query_count_is_independent_of_size(world, client, django_assert_num_queries, n):
+    meeting = f.MeetingFactory(municipality=world.municipality)
+    for _ in range(n):
+        f.ActionItemFactory(meeting=meeting, overdue=True)
+    client.force_login(world.users[Role.LEA_CHAIR])
+    # session, user, municipality, memberships; meetings panel: counts, next meeting, urgent
+    # actions (owner joined); plus what the other apps' panels on this branch ask for
+    with django_assert_num_queries(7):
+        response = client.get(reverse("portal:dashboard", kwargs=M))
+    assert response.status_code == 200
+
+
+def test_coordinator_plans_a_regional_meeting_on_the_region_pages(world, client):
+    client.force_login(world.users[Role.REGIONAL_COORDINATOR])
+    start = (timezone.localtime() + datetime.timedelta(days=10)).strftime("%Y-%m-%dT%H:%M")
+    url = reverse("meetings:region_meeting_create", kwargs={"region": world.region.slug})
+    response = client.post(url, {"type": "kenniskring", "title": "Kenniskring Noord – SPUK", "starts_at": start})
+    assert response.status_code == 302
+    with scopes_disabled():
+        meeting = Meeting.objects.get(title="Kenniskring Noord – SPUK")
+    assert (meeting.region, meeting.municipality) == (world.region, None)
+    assert response["Location"] == reverse("meetings:region_meeting_detail", kwargs={"region": world.region.slug, "region_meeting_id": meeting.pk})
+    assert client.get(response["Location"]).status_code == 200
+    # municipal users do not reach region pages
+    client.force_login(world.users[Role.LEA_CHAIR])
+    assert client.get(response["Location"]).status_code == 404

@@ -159,3 +159,12 @@ def test_agenda_item_of_another_municipality_school_is_rejected(world, client):
     assert response.status_code == 400
     with scopes_disabled():
         assert not AgendaItem.objects.filter(meeting=meeting).exists()
+
+
+def test_action_recorded_after_the_next_meeting_was_planned_joins_its_review_block(world, lea):
+    with scope(municipality=world.municipality):
+        planned = services.meeting_create(actor=None, municipality=world.municipality, series=lea["series"], type="lea",
+                                          title="LEA gepland", starts_at=timezone.now() + datetime.timedelta(days=30))
+        action = services.action_create(actor=None, meeting=lea["first"], data={
+            "description": "Later vastgelegd", "owner_name": "Adviseur", "owner_organisation": "Bibliotheek"})
+        assert ActionReview.objects.filter(meeting=planned, action=action).exists()
