@@ -47,6 +47,15 @@ class TenantFormMixin:
         super().__init__(*args, **kwargs)
         self.access = access
 
+    def limit_pickers(self):
+        """Offer lists only to those who may read them (roles.md): activities to holders of
+        activities.view, grants to holders of funding.view; on region pages neither (a
+        coordinator sees the municipalities' funding only in aggregate)."""
+        rules = {"activities": "activities.view", "activity": "activities.view", "grants": "funding.view", "grant": "funding.view"}
+        for name, permission in rules.items():
+            if name in self.fields and (self.access.region is not None or not self.access.has(permission)):
+                del self.fields[name]
+
 
 # Scoped models cannot be queried at import time (no tenant scope yet): the form fields that
 # point at them are declared with an empty queryset and filled per request in __init__.
@@ -116,9 +125,10 @@ class AgendaItemForm(TenantFormMixin, forms.ModelForm):
         self.fields["schools"].queryset = School.objects.order_by("name")
         self.fields["activities"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
         self.fields["grants"].queryset = Grant.objects.select_related("stream")
+        self.limit_pickers()
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(TenantFormMixin, forms.ModelForm):
     activity = _none_choice(Activity, _("activiteit"))
     grant = _none_choice(Grant, _("beschikking"))
     class Meta:
@@ -132,6 +142,7 @@ class DecisionForm(forms.ModelForm):
         self.fields["amount"].localize = True
         self.fields["activity"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
         self.fields["grant"].queryset = Grant.objects.select_related("stream")
+        self.limit_pickers()
 
 
 class ParticipantForm(TenantFormMixin, forms.ModelForm):
@@ -178,6 +189,7 @@ class ActionForm(TenantFormMixin, forms.ModelForm):
         self.fields["owner_user"].queryset = tenant_users(self.access)
         self.fields["schools"].queryset = School.objects.order_by("name")
         self.fields["activities"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
+        self.limit_pickers()
 
     def clean(self):
         data = super().clean()

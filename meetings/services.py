@@ -183,22 +183,24 @@ def attachment_add(*, actor, meeting: Meeting, file, name: str = "") -> Attachme
 
 
 def agenda_item_save(*, actor, meeting: Meeting, item: AgendaItem | None = None, data: dict,
-                     schools=(), activities=(), grants=()) -> AgendaItem:
-    """Create or change an agenda item and the schools, activities and grants it concerns."""
+                     schools=None, activities=None, grants=None) -> AgendaItem:
+    """Create or change an agenda item and the schools, activities and grants it concerns
+    (``None``: leave that link as it is, for users who may not pick from that list)."""
     if not (data.get("title") or "").strip():
         raise ApplicationError(_("Geef het agendapunt een titel."))
     created = item is None
     if created:
         item = AgendaItem(meeting=meeting)
-        if data.get("order") is None:
-            last = meeting.agenda_items.order_by("-order").first()
-            data = {**data, "order": (last.order + 10) if last else 10}
+    if data.get("order") is None:
+        # No position given: a new item goes last, an existing one stays where it is.
+        last = meeting.agenda_items.order_by("-order").first()
+        data = {**data, "order": item.order if not created else ((last.order + 10) if last else 10)}
     changes = diff(item, data)
     _set_fields(item, data)
     item.save()
-    item.schools.set(schools)
-    item.activities.set(activities)
-    item.grants.set(grants)
+    for relation, values in (("schools", schools), ("activities", activities), ("grants", grants)):
+        if values is not None:
+            getattr(item, relation).set(values)
     audit_log(actor=actor, action="agenda_item.create" if created else "agenda_item.update", obj=item,
               municipality=meeting.municipality, changes=changes)
     return item
@@ -236,7 +238,7 @@ def _validate_owner(data: dict):
         data["owner_email"] = ""
 
 
-def action_create(*, actor, meeting: Meeting, data: dict, schools=(), activities=()) -> ActionItem:
+def action_create(*, actor, meeting: Meeting, data: dict, schools=None, activities=None) -> ActionItem:
     """Record an action agreed in ``meeting`` (on one of its agenda items)."""
     data = dict(data)
     if not (data.get("description") or "").strip():
@@ -250,8 +252,10 @@ def action_create(*, actor, meeting: Meeting, data: dict, schools=(), activities
     if not action.is_open:
         action.closed_at = timezone.now()
     action.save()
-    action.schools.set(schools)
-    action.activities.set(activities)
+    if schools is not None:
+        action.schools.set(schools)
+    if activities is not None:
+        action.activities.set(activities)
     if meeting.series_id and action.is_open:
         # The next meeting is often planned before this one's actions are recorded: put the
         # new action in the review block of the series' later, still planned meetings too.

@@ -312,12 +312,10 @@ class AgendaItemFormView(MeetingsViewMixin, TemplateView):
         item = self.get_item(meeting)
         form = AgendaItemForm(request.POST, instance=item, access=self.access)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k not in ("schools", "activities", "grants")}
+            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities", "grants")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
             try:
-                services.agenda_item_save(
-                    actor=request.user, meeting=meeting, item=item, data=data, schools=form.cleaned_data["schools"],
-                    activities=form.cleaned_data["activities"], grants=form.cleaned_data["grants"],
-                )
+                services.agenda_item_save(actor=request.user, meeting=meeting, item=item, data=data, **links_)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -358,14 +356,14 @@ class DecisionCreateView(MeetingsViewMixin, TemplateView):
         context.update(
             meeting=meeting,
             item=get_object_or_404(meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")),
-            form=kwargs.get("form") or DecisionForm(),
+            form=kwargs.get("form") or DecisionForm(access=self.access),
         )
         return context
 
     def post(self, request, *args, **kwargs):
         meeting = self.get_meeting()
         item = get_object_or_404(meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id"))
-        form = DecisionForm(request.POST)
+        form = DecisionForm(request.POST, access=self.access)
         if form.is_valid():
             try:
                 services.decision_create(actor=request.user, agenda_item=item, **form.cleaned_data)
@@ -498,10 +496,10 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
         meeting = self.get_meeting()
         form = ActionForm(request.POST, meeting=meeting, access=self.access)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k not in ("schools", "activities")}
+            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
             try:
-                services.action_create(actor=request.user, meeting=meeting, data=data,
-                                       schools=form.cleaned_data["schools"], activities=form.cleaned_data["activities"])
+                services.action_create(actor=request.user, meeting=meeting, data=data, **links_)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -663,10 +661,10 @@ class ActionUpdateView(MeetingsViewMixin, TemplateView):
         action = _action(request, self.kwargs)
         form = ActionForm(request.POST, instance=ActionItem.objects.get(pk=action.pk), access=self.access)
         if form.is_valid():
-            data = {k: v for k, v in form.cleaned_data.items() if k not in ("schools", "activities")}
+            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
             try:
-                services.action_update(actor=request.user, action=action, data=data,
-                                       schools=form.cleaned_data["schools"], activities=form.cleaned_data["activities"])
+                services.action_update(actor=request.user, action=action, data=data, **links_)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:

@@ -3,6 +3,7 @@ what the chair records there shows in both meetings' minutes."""
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -129,7 +130,7 @@ def test_standing_item_added_on_series_page_reaches_next_meeting(world, lea, cli
 
 
 def test_agenda_item_links_schools_activities_and_grants_and_decision_with_amount(world, client):
-    _chair(world, client)
+    client.force_login(world.users[Role.POLICY_OFFICER])
     meeting = f.MeetingFactory(municipality=world.municipality)
     activity = f.ActivityFactory(municipality=world.municipality, name="Versterken samenwerking kindcentra")
     grant = f.GrantFactory(municipality=world.municipality, reference="OKA-2023")
@@ -147,6 +148,26 @@ def test_agenda_item_links_schools_activities_and_grants_and_decision_with_amoun
     page = client.get(meeting.get_absolute_url()).content.decode()
     assert "OBS De Vlonder" in page and "Versterken samenwerking kindcentra" in page and "OKA-2023" in page
     assert "€\xa0200.000,00" in page
+    with scopes_disabled():
+        decision = item.decisions.get()
+        assert (decision.amount, decision.grant) == (Decimal("200000.00"), grant)
+
+
+def test_grant_picker_only_for_those_who_read_grants(world, client):
+    """roles.md: the LEA chair sees grants in aggregate only, so is offered no list of them;
+    saving an agenda item then keeps the links a policy officer made."""
+    meeting = f.MeetingFactory(municipality=world.municipality)
+    item = f.AgendaItemFactory(meeting=meeting, title="Akkoord")
+    grant = f.GrantFactory(municipality=world.municipality, reference="OKA-2023")
+    item.grants.add(grant)
+    _chair(world, client)
+    url = reverse("meetings:agenda_item_update", kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk,
+                                                         "agenda_item_id": item.pk})
+    form = client.get(url).context["form"]
+    assert "grants" not in form.fields and "activities" in form.fields
+    assert client.post(url, {"title": "Akkoord (herzien)", "schools": [world.school.pk]}).status_code == 302
+    with scopes_disabled():
+        assert list(item.grants.all()) == [grant] and list(item.schools.all()) == [world.school]
 
 
 def test_agenda_item_of_another_municipality_school_is_rejected(world, client):
