@@ -23,8 +23,7 @@ class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(label=_("status"), choices=ActionItem.Status.choices)
     owner = django_filters.CharFilter(label=_("eigenaar"), method="filter_owner")
     organisation = django_filters.CharFilter(label=_("organisatie"), field_name="owner_organisation", lookup_expr="icontains")
-    overdue = django_filters.BooleanFilter(label=_("alleen te laat"), method="filter_overdue",
-                                           widget=django_filters.widgets.BooleanWidget())
+    overdue = django_filters.BooleanFilter(label=_("alleen te laat"), method="filter_overdue", widget=forms.CheckboxInput())
     due_before = django_filters.DateFilter(label=_("uiterlijk vóór"), field_name="due_date", lookup_expr="lte",
                                            widget=forms.DateInput(attrs={"type": "date"}))
     theme = django_filters.ChoiceFilter(label=_("thema"), choices=Theme.choices)

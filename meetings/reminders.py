@@ -33,9 +33,8 @@ def due_actions(today: datetime.date):
 
 
 def _action_url(action) -> str:
-    """Portal users open the action in the portal; external owners (and portal users owning a
-    regional action, who cannot open region pages) get their signed link."""
-    if action.owner_user_id and action.municipality_id:
+    """Portal users open the action in the portal; external owners get their signed link."""
+    if action.owner_user_id:
         return links.absolute(action.get_absolute_url())
     if action.owner_email:
         return links.action_link(action)
