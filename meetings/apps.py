@@ -15,8 +15,20 @@ class MeetingsConfig(AppConfig):
         navigation.register(
             NavItem(_("Overleggen"), "meetings:meeting_list", "meetings.view", order=40),
             NavItem(_("Actiepunten"), "meetings:action_list", "actions.view", order=45),
-            NavItem(_("Regionale overleggen"), "meetings:region_meeting_list", "meetings.view", order=40, tenant="region"),
-            NavItem(_("Regionale actiepunten"), "meetings:region_action_list", "actions.view", order=45, tenant="region"),
+            NavItem(
+                _("Regionale overleggen"),
+                "meetings:region_meeting_list",
+                "meetings.view",
+                order=40,
+                tenant="region",
+            ),
+            NavItem(
+                _("Regionale actiepunten"),
+                "meetings:region_action_list",
+                "actions.view",
+                order=45,
+                tenant="region",
+            ),
         )
         dashboard.register(panels.dashboard_panels, slot="dashboard")
         dashboard.register(panels.school_panels, slot="school")

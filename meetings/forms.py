@@ -11,7 +11,14 @@ from portal.models import Membership
 from schools.models import School
 
 from .models import (
-    ActionItem, AgendaItem, Decision, Meeting, MeetingSeries, OrganisationType, Participant, StandingItem,
+    ActionItem,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingSeries,
+    OrganisationType,
+    Participant,
+    StandingItem,
 )
 
 
@@ -20,7 +27,8 @@ def tenant_users(access):
     User = get_user_model()
     if access.region is not None:
         memberships = Membership.objects.filter(
-            Q(region=access.region) | Q(municipality__in=access.region.municipalities.all())
+            Q(region=access.region)
+            | Q(municipality__in=access.region.municipalities.all())
             | Q(school__municipality__in=access.region.municipalities.all())
         )
     else:
@@ -51,9 +59,16 @@ class TenantFormMixin:
         """Offer lists only to those who may read them (roles.md): activities to holders of
         activities.view, grants to holders of funding.view; on region pages neither (a
         coordinator sees the municipalities' funding only in aggregate)."""
-        rules = {"activities": "activities.view", "activity": "activities.view", "grants": "funding.view", "grant": "funding.view"}
+        rules = {
+            "activities": "activities.view",
+            "activity": "activities.view",
+            "grants": "funding.view",
+            "grant": "funding.view",
+        }
         for name, permission in rules.items():
-            if name in self.fields and (self.access.region is not None or not self.access.has(permission)):
+            if name in self.fields and (
+                self.access.region is not None or not self.access.has(permission)
+            ):
                 del self.fields[name]
 
 
@@ -64,23 +79,44 @@ def _none_choice(model, label, required=False):
 
 
 def _none_multi(model, label):
-    return forms.ModelMultipleChoiceField(queryset=model.objects.none(), required=False, label=label,
-                                          widget=forms.SelectMultiple(attrs={"size": 6}))
+    return forms.ModelMultipleChoiceField(
+        queryset=model.objects.none(),
+        required=False,
+        label=label,
+        widget=forms.SelectMultiple(attrs={"size": 6}),
+    )
 
 
 class MeetingForm(TenantFormMixin, forms.ModelForm):
     series = _none_choice(MeetingSeries, _("reeks"))
     online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
     new_series_name = forms.CharField(
-        label=_("of begin een nieuwe reeks"), required=False, max_length=200,
-        help_text=_("Bijvoorbeeld ‘LEA Midden-Groningen’. Volgende overleggen in de reeks krijgen de vaste agendapunten en de open actiepunten."),
+        label=_("of begin een nieuwe reeks"),
+        required=False,
+        max_length=200,
+        help_text=_(
+            "Bijvoorbeeld ‘LEA Midden-Groningen’. Volgende overleggen in de reeks krijgen de vaste agendapunten en de open actiepunten."
+        ),
     )
 
     class Meta:
         model = Meeting
-        fields = ["series", "type", "title", "starts_at", "ends_at", "location", "online_url", "chair"]
+        fields = [
+            "series",
+            "type",
+            "title",
+            "starts_at",
+            "ends_at",
+            "location",
+            "online_url",
+            "chair",
+        ]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
-        help_texts = {"series": _("Een overleg in een reeks krijgt de vaste agendapunten, de deelnemers van het vorige overleg en de open actiepunten.")}
+        help_texts = {
+            "series": _(
+                "Een overleg in een reeks krijgt de vaste agendapunten, de deelnemers van het vorige overleg en de open actiepunten."
+            )
+        }
 
     def __init__(self, *args, series_queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,16 +128,33 @@ class MeetingForm(TenantFormMixin, forms.ModelForm):
     def clean(self):
         data = super().clean()
         if data.get("series") and data.get("new_series_name"):
-            raise forms.ValidationError(_("Kies een bestaande reeks of begin een nieuwe, niet beide."))
+            raise forms.ValidationError(
+                _("Kies een bestaande reeks of begin een nieuwe, niet beide.")
+            )
         return data
 
 
 class MeetingUpdateForm(TenantFormMixin, forms.ModelForm):
     online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
+
     class Meta:
         model = Meeting
-        fields = ["type", "title", "starts_at", "ends_at", "location", "online_url", "chair", "status", "minutes"]
-        widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput(), "minutes": forms.Textarea(attrs={"rows": 12})}
+        fields = [
+            "type",
+            "title",
+            "starts_at",
+            "ends_at",
+            "location",
+            "online_url",
+            "chair",
+            "status",
+            "minutes",
+        ]
+        widgets = {
+            "starts_at": DateTimeInput(),
+            "ends_at": DateTimeInput(),
+            "minutes": forms.Textarea(attrs={"rows": 12}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,16 +167,31 @@ class AgendaItemForm(TenantFormMixin, forms.ModelForm):
     schools = _none_multi(School, _("scholen"))
     activities = _none_multi(Activity, _("activiteiten"))
     grants = _none_multi(Grant, _("beschikkingen"))
+
     class Meta:
         model = AgendaItem
-        fields = ["order", "time", "title", "description", "presenter", "schools", "activities", "grants"]
-        widgets = {"time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"), "description": forms.Textarea(attrs={"rows": 4})}
+        fields = [
+            "order",
+            "time",
+            "title",
+            "description",
+            "presenter",
+            "schools",
+            "activities",
+            "grants",
+        ]
+        widgets = {
+            "time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["order"].required = False
         self.fields["schools"].queryset = School.objects.order_by("name")
-        self.fields["activities"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
+        self.fields["activities"].queryset = Activity.objects.filter(
+            owner_school__isnull=True
+        ).order_by("code")
         self.fields["grants"].queryset = Grant.objects.select_related("stream")
         self.limit_pickers()
 
@@ -131,6 +199,7 @@ class AgendaItemForm(TenantFormMixin, forms.ModelForm):
 class DecisionForm(TenantFormMixin, forms.ModelForm):
     activity = _none_choice(Activity, _("activiteit"))
     grant = _none_choice(Grant, _("beschikking"))
+
     class Meta:
         model = Decision
         fields = ["text", "amount", "activity", "grant"]
@@ -140,7 +209,9 @@ class DecisionForm(TenantFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["amount"].localize = True
-        self.fields["activity"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
+        self.fields["activity"].queryset = Activity.objects.filter(
+            owner_school__isnull=True
+        ).order_by("code")
         self.fields["grant"].queryset = Grant.objects.select_related("stream")
         self.limit_pickers()
 
@@ -149,7 +220,11 @@ class ParticipantForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["user", "name", "organisation", "organisation_type", "email"]
-        help_texts = {"user": _("Of vul hieronder naam (of functie), organisatie en e-mailadres van een externe deelnemer in.")}
+        help_texts = {
+            "user": _(
+                "Of vul hieronder naam (of functie), organisatie en e-mailadres van een externe deelnemer in."
+            )
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -172,14 +247,30 @@ class ActionForm(TenantFormMixin, forms.ModelForm):
     agenda_item = _none_choice(AgendaItem, _("agendapunt"))
     schools = _none_multi(School, _("scholen"))
     activities = _none_multi(Activity, _("activiteiten"))
+
     class Meta:
         model = ActionItem
-        fields = ["agenda_item", "description", "owner_user", "owner_name", "owner_organisation", "owner_email",
-                  "due_date", "status", "theme", "schools", "activities"]
+        fields = [
+            "agenda_item",
+            "description",
+            "owner_user",
+            "owner_name",
+            "owner_organisation",
+            "owner_email",
+            "due_date",
+            "status",
+            "theme",
+            "schools",
+            "activities",
+        ]
         widgets = {"due_date": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
-            "owner_user": _("Een gebruiker van het portaal, of vul hieronder een externe eigenaar in."),
-            "owner_email": _("Een externe eigenaar krijgt herinneringen en een persoonlijke link om de voortgang bij te werken."),
+            "owner_user": _(
+                "Een gebruiker van het portaal, of vul hieronder een externe eigenaar in."
+            ),
+            "owner_email": _(
+                "Een externe eigenaar krijgt herinneringen en een persoonlijke link om de voortgang bij te werken."
+            ),
         }
 
     def __init__(self, *args, meeting=None, **kwargs):
@@ -188,20 +279,30 @@ class ActionForm(TenantFormMixin, forms.ModelForm):
         self.fields["agenda_item"].queryset = meeting.agenda_items.all()
         self.fields["owner_user"].queryset = tenant_users(self.access)
         self.fields["schools"].queryset = School.objects.order_by("name")
-        self.fields["activities"].queryset = Activity.objects.filter(owner_school__isnull=True).order_by("code")
+        self.fields["activities"].queryset = Activity.objects.filter(
+            owner_school__isnull=True
+        ).order_by("code")
         self.limit_pickers()
 
     def clean(self):
         data = super().clean()
-        if not data.get("owner_user") and not (data.get("owner_name") or data.get("owner_organisation")):
-            raise forms.ValidationError(_("Kies een eigenaar uit het portaal of vul een externe eigenaar in."))
+        if not data.get("owner_user") and not (
+            data.get("owner_name") or data.get("owner_organisation")
+        ):
+            raise forms.ValidationError(
+                _("Kies een eigenaar uit het portaal of vul een externe eigenaar in.")
+            )
         return data
 
 
 class ProgressForm(forms.Form):
     status = forms.ChoiceField(label=_("status"), choices=ActionItem.Status.choices)
-    note = forms.CharField(label=_("voortgang"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text=_("Wat is er gedaan, wat is de volgende stap?"))
+    note = forms.CharField(
+        label=_("voortgang"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Wat is er gedaan, wat is de volgende stap?"),
+    )
 
 
 class AttachmentForm(forms.Form):
@@ -211,9 +312,10 @@ class AttachmentForm(forms.Form):
 
 class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("nieuwe status"), choices=ActionItem.Status.choices)
-    actions = forms.ModelMultipleChoiceField(queryset=ActionItem.objects.none(), label=_("actiepunten"))
+    actions = forms.ModelMultipleChoiceField(
+        queryset=ActionItem.objects.none(), label=_("actiepunten")
+    )
 
     def __init__(self, *args, queryset=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["actions"].queryset = queryset
-

@@ -13,8 +13,13 @@ from django.utils import timezone
 
 def escape_text(value: str) -> str:
     return (
-        str(value).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-        .replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+        str(value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
     )
 
 
@@ -42,7 +47,13 @@ def _utc(value: datetime.datetime) -> str:
 
 def meeting_ics(meeting, *, url: str = "", now=None) -> bytes:
     now = now or timezone.now()
-    host = getattr(settings, "PORTAL_BASE_URL", "http://portal").split("//")[-1].split("/")[0].split(":")[0] or "portal"
+    host = (
+        getattr(settings, "PORTAL_BASE_URL", "http://portal")
+        .split("//")[-1]
+        .split("/")[0]
+        .split(":")[0]
+        or "portal"
+    )
     description = "\n".join(
         [f"{i}. {item.title}" for i, item in enumerate(meeting.agenda_items.all(), start=1)]
         + ([meeting.online_url] if meeting.online_url else [])

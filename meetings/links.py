@@ -31,7 +31,9 @@ def absolute(path: str) -> str:
 
 
 def action_token(action) -> str:
-    return signing.dumps({"a": action.pk, "e": action.owner_email.lower()}, salt=ACTION_SALT, compress=True)
+    return signing.dumps(
+        {"a": action.pk, "e": action.owner_email.lower()}, salt=ACTION_SALT, compress=True
+    )
 
 
 def action_link(action) -> str:
@@ -43,15 +45,20 @@ def action_from_token(token: str):
     from .models import ActionItem
 
     try:
-        payload = signing.loads(token, salt=ACTION_SALT, max_age=_max_age("MEETINGS_ACTION_LINK_MAX_AGE_DAYS", 30))
+        payload = signing.loads(
+            token, salt=ACTION_SALT, max_age=_max_age("MEETINGS_ACTION_LINK_MAX_AGE_DAYS", 30)
+        )
     except signing.SignatureExpired:
-        raise ApplicationError(_("Deze link is verlopen. Vraag de voorzitter om een nieuwe.")) from None
+        raise ApplicationError(
+            _("Deze link is verlopen. Vraag de voorzitter om een nieuwe.")
+        ) from None
     except signing.BadSignature:
         raise ApplicationError(_("Deze link is ongeldig.")) from None
     with scopes_disabled():
         action = (
             ActionItem.objects.select_related("meeting", "municipality", "region")
-            .filter(pk=payload.get("a"), owner_user__isnull=True).first()
+            .filter(pk=payload.get("a"), owner_user__isnull=True)
+            .first()
         )
     if action is None or not action.owner_email or action.owner_email.lower() != payload.get("e"):
         raise ApplicationError(_("Deze link is niet (meer) geldig voor dit actiepunt."))
@@ -63,13 +70,19 @@ def unsubscribe_token(email: str) -> str:
 
 
 def unsubscribe_link(email: str) -> str:
-    return absolute(reverse("meetings:reminders_unsubscribe", kwargs={"token": unsubscribe_token(email)}))
+    return absolute(
+        reverse("meetings:reminders_unsubscribe", kwargs={"token": unsubscribe_token(email)})
+    )
 
 
 def email_from_unsubscribe_token(token: str) -> str:
     try:
-        return signing.loads(token, salt=UNSUBSCRIBE_SALT, max_age=_max_age("MEETINGS_UNSUBSCRIBE_MAX_AGE_DAYS", 365))
+        return signing.loads(
+            token, salt=UNSUBSCRIBE_SALT, max_age=_max_age("MEETINGS_UNSUBSCRIBE_MAX_AGE_DAYS", 365)
+        )
     except signing.SignatureExpired:
-        raise ApplicationError(_("Deze afmeldlink is verlopen; gebruik de link uit een recentere herinnering.")) from None
+        raise ApplicationError(
+            _("Deze afmeldlink is verlopen; gebruik de link uit een recentere herinnering.")
+        ) from None
     except signing.BadSignature:
         raise ApplicationError(_("Deze afmeldlink is ongeldig.")) from None

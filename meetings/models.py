@@ -49,8 +49,12 @@ class TenantManager(models.Manager):
         if value is None:
             return qs
         ids = list(value) if isinstance(value, (list, tuple)) else [value]
-        regions = Region.municipalities.through.objects.filter(municipality__in=ids).values("region_id")
-        return qs.filter(Q(**{f"{self.path}municipality__in": ids}) | Q(**{f"{self.path}region__in": regions}))
+        regions = Region.municipalities.through.objects.filter(municipality__in=ids).values(
+            "region_id"
+        )
+        return qs.filter(
+            Q(**{f"{self.path}municipality__in": ids}) | Q(**{f"{self.path}region__in": regions})
+        )
 
 
 def tenant_manager(path: str = "", queryset_class=None):
@@ -83,15 +87,28 @@ class OrganisationType(models.TextChoices):
 def _one_tenant(prefix: str):
     return models.CheckConstraint(
         name=f"{prefix}_one_tenant",
-        condition=Q(municipality__isnull=False, region__isnull=True) | Q(municipality__isnull=True, region__isnull=False),
+        condition=Q(municipality__isnull=False, region__isnull=True)
+        | Q(municipality__isnull=True, region__isnull=False),
     )
 
 
 class TenantFields(models.Model):
     municipality = models.ForeignKey(
-        "portal.Municipality", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("gemeente")
+        "portal.Municipality",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("gemeente"),
     )
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("regio"))
+    region = models.ForeignKey(
+        Region,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("regio"),
+    )
 
     class Meta:
         abstract = True
@@ -106,9 +123,14 @@ class TenantFields(models.Model):
         if self.region_id:
             return reverse(
                 f"meetings:region_{name}",
-                kwargs={"region": self.region.slug, **{f"region_{k}": v for k, v in kwargs.items()}},
+                kwargs={
+                    "region": self.region.slug,
+                    **{f"region_{k}": v for k, v in kwargs.items()},
+                },
             )
-        return reverse(f"meetings:{name}", kwargs={"municipality": self.municipality.slug, **kwargs})
+        return reverse(
+            f"meetings:{name}", kwargs={"municipality": self.municipality.slug, **kwargs}
+        )
 
 
 class MeetingSeries(TenantFields):
@@ -117,7 +139,12 @@ class MeetingSeries(TenantFields):
     type = models.CharField(_("soort"), max_length=20, choices=MeetingType.choices)
     name = models.CharField(_("naam"), max_length=200)
     chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("voorzitter")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("voorzitter"),
     )
 
     objects = tenant_manager()
@@ -138,7 +165,9 @@ class MeetingSeries(TenantFields):
 class StandingItem(models.Model):
     """An agenda item every next meeting of the series gets (e.g. the Onderwijskansenakkoord)."""
 
-    series = models.ForeignKey(MeetingSeries, on_delete=models.CASCADE, related_name="standing_items")
+    series = models.ForeignKey(
+        MeetingSeries, on_delete=models.CASCADE, related_name="standing_items"
+    )
     order = models.PositiveSmallIntegerField(_("volgorde"), default=10)
     title = models.CharField(_("titel"), max_length=250)
     description = models.TextField(_("toelichting"), blank=True)
@@ -161,7 +190,12 @@ class Meeting(TenantFields):
         HELD = "held", _("gehouden")
 
     series = models.ForeignKey(
-        MeetingSeries, null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings", verbose_name=_("reeks")
+        MeetingSeries,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meetings",
+        verbose_name=_("reeks"),
     )
     type = models.CharField(_("soort"), max_length=20, choices=MeetingType.choices)
     title = models.CharField(_("titel"), max_length=250)
@@ -170,9 +204,16 @@ class Meeting(TenantFields):
     location = models.CharField(_("plaats"), max_length=250, blank=True)
     online_url = models.URLField(_("online link"), blank=True)
     chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("voorzitter")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("voorzitter"),
     )
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
     minutes = models.TextField(_("verslag"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -186,10 +227,14 @@ class Meeting(TenantFields):
         constraints = [
             _one_tenant("meeting"),
             models.CheckConstraint(
-                name="meeting_ends_after_start", condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at"))
+                name="meeting_ends_after_start",
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=models.F("starts_at")),
             ),
         ]
-        indexes = [models.Index(fields=["municipality", "-starts_at"]), models.Index(fields=["region", "-starts_at"])]
+        indexes = [
+            models.Index(fields=["municipality", "-starts_at"]),
+            models.Index(fields=["region", "-starts_at"]),
+        ]
 
     def __str__(self):
         return f"{self.title} ({timezone.localtime(self.starts_at):%d-%m-%Y})"
@@ -207,13 +252,20 @@ class Participant(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="meeting_participations",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meeting_participations",
         verbose_name=_("gebruiker van het portaal"),
     )
     name = models.CharField(_("naam of functie"), max_length=200, blank=True)
     organisation = models.CharField(_("organisatie"), max_length=200, blank=True)
     organisation_type = models.CharField(
-        _("soort organisatie"), max_length=20, choices=OrganisationType.choices, default=OrganisationType.OTHER
+        _("soort organisatie"),
+        max_length=20,
+        choices=OrganisationType.choices,
+        default=OrganisationType.OTHER,
     )
     email = models.EmailField(_("e-mailadres"), blank=True)
 
@@ -224,8 +276,14 @@ class Participant(models.Model):
         verbose_name = _("deelnemer")
         verbose_name_plural = _("deelnemers")
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "user"], condition=Q(user__isnull=False), name="uniq_participant_user"),
-            models.CheckConstraint(name="participant_user_or_name", condition=Q(user__isnull=False) | ~Q(name="")),
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=Q(user__isnull=False),
+                name="uniq_participant_user",
+            ),
+            models.CheckConstraint(
+                name="participant_user_or_name", condition=Q(user__isnull=False) | ~Q(name="")
+            ),
         ]
 
     def __str__(self):
@@ -241,11 +299,22 @@ class AgendaItem(models.Model):
     presenter = models.CharField(_("inleider"), max_length=200, blank=True)
     time = models.TimeField(_("tijd"), null=True, blank=True)
     standing_item = models.ForeignKey(
-        StandingItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("vast agendapunt")
+        StandingItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("vast agendapunt"),
     )
-    schools = models.ManyToManyField("schools.School", blank=True, related_name="+", verbose_name=_("scholen"))
-    activities = models.ManyToManyField("funding.Activity", blank=True, related_name="+", verbose_name=_("activiteiten"))
-    grants = models.ManyToManyField("funding.Grant", blank=True, related_name="+", verbose_name=_("beschikkingen"))
+    schools = models.ManyToManyField(
+        "schools.School", blank=True, related_name="+", verbose_name=_("scholen")
+    )
+    activities = models.ManyToManyField(
+        "funding.Activity", blank=True, related_name="+", verbose_name=_("activiteiten")
+    )
+    grants = models.ManyToManyField(
+        "funding.Grant", blank=True, related_name="+", verbose_name=_("beschikkingen")
+    )
 
     objects = tenant_manager("meeting__")
 
@@ -265,10 +334,20 @@ class Decision(models.Model):
     text = models.TextField(_("besluit"))
     amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
     activity = models.ForeignKey(
-        "funding.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("activiteit")
+        "funding.Activity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("activiteit"),
     )
     grant = models.ForeignKey(
-        "funding.Grant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("beschikking")
+        "funding.Grant",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("beschikking"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -307,23 +386,45 @@ class ActionItem(TenantFields):
 
     OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="actions", verbose_name=_("overleg van herkomst"))
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        verbose_name=_("overleg van herkomst"),
+    )
     agenda_item = models.ForeignKey(
-        AgendaItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions", verbose_name=_("agendapunt")
+        AgendaItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+        verbose_name=_("agendapunt"),
     )
     description = models.TextField(_("omschrijving"))
     owner_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="meeting_actions",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="meeting_actions",
         verbose_name=_("eigenaar (gebruiker van het portaal)"),
     )
     owner_name = models.CharField(_("eigenaar (naam of functie)"), max_length=200, blank=True)
-    owner_organisation = models.CharField(_("organisatie van de eigenaar"), max_length=200, blank=True)
+    owner_organisation = models.CharField(
+        _("organisatie van de eigenaar"), max_length=200, blank=True
+    )
     owner_email = models.EmailField(_("e-mailadres van de eigenaar"), blank=True)
     due_date = models.DateField(_("uiterlijk"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
     theme = models.CharField(_("thema"), max_length=30, choices=Theme.choices, blank=True)
-    schools = models.ManyToManyField("schools.School", blank=True, related_name="+", verbose_name=_("scholen"))
-    activities = models.ManyToManyField("funding.Activity", blank=True, related_name="+", verbose_name=_("activiteiten"))
+    schools = models.ManyToManyField(
+        "schools.School", blank=True, related_name="+", verbose_name=_("scholen")
+    )
+    activities = models.ManyToManyField(
+        "funding.Activity", blank=True, related_name="+", verbose_name=_("activiteiten")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -378,9 +479,13 @@ class ActionReview(models.Model):
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reviews")
     action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="reviews")
-    status = models.CharField(_("status in dit overleg"), max_length=20, choices=ActionItem.Status.choices, blank=True)
+    status = models.CharField(
+        _("status in dit overleg"), max_length=20, choices=ActionItem.Status.choices, blank=True
+    )
     note = models.TextField(_("toelichting"), blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     recorded_at = models.DateTimeField(null=True, blank=True)
 
     objects = tenant_manager("meeting__")
@@ -389,7 +494,9 @@ class ActionReview(models.Model):
         ordering = ["action__due_date", "action_id"]
         verbose_name = _("bespreking van een actiepunt")
         verbose_name_plural = _("besprekingen van actiepunten")
-        constraints = [models.UniqueConstraint(fields=["meeting", "action"], name="uniq_review_per_meeting")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "action"], name="uniq_review_per_meeting")
+        ]
 
     def __str__(self):
         return f"{self.action} @ {self.meeting}"
@@ -400,10 +507,14 @@ class ProgressNote(models.Model):
 
     action = models.ForeignKey(ActionItem, on_delete=models.CASCADE, related_name="notes")
     created_at = models.DateTimeField(default=timezone.now)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     author_name = models.CharField(_("auteur"), max_length=200, blank=True)
     text = models.TextField(_("voortgang"))
-    status = models.CharField(_("nieuwe status"), max_length=20, choices=ActionItem.Status.choices, blank=True)
+    status = models.CharField(
+        _("nieuwe status"), max_length=20, choices=ActionItem.Status.choices, blank=True
+    )
 
     objects = tenant_manager("action__")
 
@@ -430,7 +541,9 @@ class Attachment(models.Model):
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("bestand"), upload_to=attachment_path, max_length=300)
     name = models.CharField(_("naam"), max_length=200)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     objects = tenant_manager("meeting__")
@@ -462,7 +575,9 @@ class SentDigest(models.Model):
     class Meta:
         ordering = ["-sent_at"]
         constraints = [
-            models.UniqueConstraint(fields=["recipient", "kind", "iso_year", "iso_week"], name="uniq_digest_per_week"),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "iso_year", "iso_week"], name="uniq_digest_per_week"
+            ),
         ]
 
     def __str__(self):

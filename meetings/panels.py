@@ -10,7 +10,11 @@ def dashboard_panels(request):
     """Municipality home: open/overdue actions and the next meeting (LEA chair, policy
     officer), a director's own actions; region home: the regional meetings and actions."""
     access = getattr(request, "access", None)
-    if access is None or not access.has("meetings.view") or not selectors.sees_tenant_meetings(access):
+    if (
+        access is None
+        or not access.has("meetings.view")
+        or not selectors.sees_tenant_meetings(access)
+    ):
         return []
     summary = selectors.dashboard_summary(access=access, user=request.user)
     if access.region is not None:
@@ -26,7 +30,18 @@ def dashboard_panels(request):
 def school_panels(request, school):
     """The action items that concern a school, for the school's page."""
     access = getattr(request, "access", None)
-    if access is None or not access.has("actions.view") or not selectors.sees_tenant_meetings(access):
+    if (
+        access is None
+        or not access.has("actions.view")
+        or not selectors.sees_tenant_meetings(access)
+    ):
         return []
     actions = list(selectors.school_actions(access=access, user=request.user, school=school)[:20])
-    return [Panel("meetings/partials/school_actions.html", {"school": school, "actions": actions}, order=60, wide=True)]
+    return [
+        Panel(
+            "meetings/partials/school_actions.html",
+            {"school": school, "actions": actions},
+            order=60,
+            wide=True,
+        )
+    ]

@@ -41,12 +41,18 @@ def _action_url(action) -> str:
     return ""
 
 
-def _send_once(*, recipient: str, kind: str, today: datetime.date, subject: str, template: str, context: dict) -> bool:
+def _send_once(
+    *, recipient: str, kind: str, today: datetime.date, subject: str, template: str, context: dict
+) -> bool:
     iso_year, iso_week, _ = today.isocalendar()
     try:
         with transaction.atomic():
             SentDigest.objects.create(
-                recipient=recipient, kind=kind, iso_year=iso_year, iso_week=iso_week, action_count=len(context["actions"])
+                recipient=recipient,
+                kind=kind,
+                iso_year=iso_year,
+                iso_week=iso_week,
+                action_count=len(context["actions"]),
             )
             with translation.override(settings.LANGUAGE_CODE):
                 context = {**context, "today": today, "iso_week": iso_week, "iso_year": iso_year}
@@ -92,19 +98,25 @@ def _send_weekly(today: datetime.date) -> dict:
         for address, owned in sorted(by_owner.items()):
             external = all(a.is_external for a in owned)
             sent = _send_once(
-                recipient=address, kind=SentDigest.Kind.OWNER, today=today,
+                recipient=address,
+                kind=SentDigest.Kind.OWNER,
+                today=today,
                 subject=_("Uw actiepunten: %(n)d deze week of te laat") % {"n": len(owned)},
                 template="owner_digest",
                 context={
-                    "actions": owned, "overdue": [a for a in owned if a.due_date < today],
+                    "actions": owned,
+                    "overdue": [a for a in owned if a.due_date < today],
                     "unsubscribe_url": links.unsubscribe_link(address) if external else "",
                 },
             )
             result["owner" if sent else "skipped"] += 1
         for address, chaired in sorted(by_chair.items()):
             sent = _send_once(
-                recipient=address, kind=SentDigest.Kind.CHAIR, today=today,
-                subject=_("Samenvatting actiepunten: %(n)d deze week of te laat") % {"n": len(chaired)},
+                recipient=address,
+                kind=SentDigest.Kind.CHAIR,
+                today=today,
+                subject=_("Samenvatting actiepunten: %(n)d deze week of te laat")
+                % {"n": len(chaired)},
                 template="chair_summary",
                 context={"actions": chaired, "overdue": [a for a in chaired if a.due_date < today]},
             )

@@ -15,7 +15,16 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q,
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import ActionItem, ActionReview, AgendaItem, Attachment, Decision, Meeting, MeetingSeries, Participant
+from .models import (
+    ActionItem,
+    ActionReview,
+    AgendaItem,
+    Attachment,
+    Decision,
+    Meeting,
+    MeetingSeries,
+    Participant,
+)
 
 
 def _tenant_filter(access) -> Q:
@@ -41,10 +50,17 @@ def meetings(*, access, user):
 
 def meeting_list(*, access, user):
     """Meetings with their counts of agenda items and open actions (one query)."""
-    agenda_count = AgendaItem._base_manager.filter(meeting=OuterRef("pk")).values("meeting").annotate(c=Count("pk")).values("c")
+    agenda_count = (
+        AgendaItem._base_manager.filter(meeting=OuterRef("pk"))
+        .values("meeting")
+        .annotate(c=Count("pk"))
+        .values("c")
+    )
     open_count = (
         ActionItem._base_manager.filter(meeting=OuterRef("pk"), status__in=ActionItem.OPEN_STATUSES)
-        .values("meeting").annotate(c=Count("pk")).values("c")
+        .values("meeting")
+        .annotate(c=Count("pk"))
+        .values("c")
     )
     return meetings(access=access, user=user).annotate(
         agenda_count=Coalesce(Subquery(agenda_count, output_field=IntegerField()), Value(0)),
@@ -61,7 +77,10 @@ def series(*, access):
 def _review_count():
     return Coalesce(
         Subquery(
-            ActionReview._base_manager.filter(action=OuterRef("pk")).values("action").annotate(c=Count("pk")).values("c"),
+            ActionReview._base_manager.filter(action=OuterRef("pk"))
+            .values("action")
+            .annotate(c=Count("pk"))
+            .values("c"),
             output_field=IntegerField(),
         ),
         Value(0),
@@ -99,22 +118,34 @@ def can_update_action(access, user, action) -> bool:
 
 def meeting_detail(*, access, user, pk):
     """The meeting and all a meeting page shows, in a fixed number of queries."""
-    return meetings(access=access, user=user).prefetch_related(
-        Prefetch(
-            "agenda_items",
-            queryset=AgendaItem.objects.prefetch_related(
-                "schools", "activities", "grants",
-                Prefetch("decisions", queryset=Decision.objects.select_related("activity", "grant")),
+    return (
+        meetings(access=access, user=user)
+        .prefetch_related(
+            Prefetch(
+                "agenda_items",
+                queryset=AgendaItem.objects.prefetch_related(
+                    "schools",
+                    "activities",
+                    "grants",
+                    Prefetch(
+                        "decisions", queryset=Decision.objects.select_related("activity", "grant")
+                    ),
+                ),
             ),
-        ),
-        Prefetch("participants", queryset=Participant.objects.select_related("user")),
-        Prefetch("attachments", queryset=Attachment.objects.all()),
-    ).get(pk=pk)
+            Prefetch("participants", queryset=Participant.objects.select_related("user")),
+            Prefetch("attachments", queryset=Attachment.objects.all()),
+        )
+        .get(pk=pk)
+    )
 
 
 def meeting_actions(*, access, user, meeting):
     """Actions agreed in ``meeting`` that the user may see."""
-    return actions(access=access, user=user).filter(meeting=meeting).order_by("agenda_item__order", "id")
+    return (
+        actions(access=access, user=user)
+        .filter(meeting=meeting)
+        .order_by("agenda_item__order", "id")
+    )
 
 
 def meeting_reviews(*, access, user, meeting):
@@ -123,14 +154,19 @@ def meeting_reviews(*, access, user, meeting):
     return (
         ActionReview.objects.filter(meeting=meeting, action__in=visible)
         .select_related("action", "action__owner_user", "action__meeting", "recorded_by")
-        .annotate(meeting_count=Coalesce(
-            Subquery(
-                ActionReview._base_manager.filter(action=OuterRef("action_id")).values("action")
-                .annotate(c=Count("pk")).values("c"),
-                output_field=IntegerField(),
-            ),
-            Value(0),
-        ) + 1)
+        .annotate(
+            meeting_count=Coalesce(
+                Subquery(
+                    ActionReview._base_manager.filter(action=OuterRef("action_id"))
+                    .values("action")
+                    .annotate(c=Count("pk"))
+                    .values("c"),
+                    output_field=IntegerField(),
+                ),
+                Value(0),
+            )
+            + 1
+        )
         .order_by("action__due_date", "action_id")
     )
 
@@ -138,8 +174,10 @@ def meeting_reviews(*, access, user, meeting):
 def school_actions(*, access, user, school):
     """Actions that concern ``school`` (for the school page)."""
     return (
-        visible_actions(access=access, user=user).filter(schools=school)
-        .select_related("owner_user").order_by("status", "due_date", "id")
+        visible_actions(access=access, user=user)
+        .filter(schools=school)
+        .select_related("owner_user")
+        .order_by("status", "due_date", "id")
     )
 
 
@@ -147,12 +185,28 @@ def dashboard_summary(*, access, user, today=None):
     """Open and overdue counts, the next meeting, and the actions to act on."""
     today = today or timezone.localdate()
     counts = visible_actions(access=access, user=user).aggregate(
-            open=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES)),
-            overdue=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES, due_date__lt=today)),
-            due_soon=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES, due_date__gte=today,
-                                     due_date__lte=today + datetime.timedelta(days=7))),
+        open=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES)),
+        overdue=Count("pk", filter=Q(status__in=ActionItem.OPEN_STATUSES, due_date__lt=today)),
+        due_soon=Count(
+            "pk",
+            filter=Q(
+                status__in=ActionItem.OPEN_STATUSES,
+                due_date__gte=today,
+                due_date__lte=today + datetime.timedelta(days=7),
+            ),
+        ),
     )
-    next_meeting = meetings(access=access, user=user).filter(starts_at__gte=timezone.now()).order_by("starts_at").first()
-    urgent = list(visible_actions(access=access, user=user).open().select_related("owner_user").filter(due_date__lte=today + datetime.timedelta(days=7)).order_by("due_date", "id")[:8])
+    next_meeting = (
+        meetings(access=access, user=user)
+        .filter(starts_at__gte=timezone.now())
+        .order_by("starts_at")
+        .first()
+    )
+    urgent = list(
+        visible_actions(access=access, user=user)
+        .open()
+        .select_related("owner_user")
+        .filter(due_date__lte=today + datetime.timedelta(days=7))
+        .order_by("due_date", "id")[:8]
+    )
     return {"counts": counts, "next_meeting": next_meeting, "urgent": urgent, "today": today}
-

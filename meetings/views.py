@@ -55,8 +55,10 @@ def kw(kwargs, name):
 
 def tenant_url(access, name, **kwargs):
     if access.region is not None:
-        return reverse(f"meetings:region_{name}",
-                       kwargs={"region": access.region.slug, **{f"region_{k}": v for k, v in kwargs.items()}})
+        return reverse(
+            f"meetings:region_{name}",
+            kwargs={"region": access.region.slug, **{f"region_{k}": v for k, v in kwargs.items()}},
+        )
     return reverse(f"meetings:{name}", kwargs={"municipality": access.municipality.slug, **kwargs})
 
 
@@ -82,7 +84,10 @@ class MeetingsViewMixin(PortalViewMixin):
         return tenant_url(self.access, name, **kwargs)
 
     def get_meeting(self):
-        return get_object_or_404(selectors.meetings(access=self.access, user=self.request.user), pk=kw(self.kwargs, "meeting_id"))
+        return get_object_or_404(
+            selectors.meetings(access=self.access, user=self.request.user),
+            pk=kw(self.kwargs, "meeting_id"),
+        )
 
 
 def meetings_permission(permission):
@@ -101,16 +106,22 @@ def meetings_permission(permission):
 
 
 def _meeting(request, kwargs):
-    return get_object_or_404(selectors.meetings(access=request.access, user=request.user), pk=kw(kwargs, "meeting_id"))
+    return get_object_or_404(
+        selectors.meetings(access=request.access, user=request.user), pk=kw(kwargs, "meeting_id")
+    )
 
 
 def _action(request, kwargs):
-    return get_object_or_404(selectors.actions(access=request.access, user=request.user), pk=kw(kwargs, "action_id"))
+    return get_object_or_404(
+        selectors.actions(access=request.access, user=request.user), pk=kw(kwargs, "action_id")
+    )
 
 
 def _back(request, fallback):
     target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return redirect(target)
     return redirect(fallback)
 
@@ -146,8 +157,18 @@ class MeetingCreateView(MeetingsViewMixin, TemplateView):
         if series_id and series_id.isdigit():
             series = series_qs.filter(pk=series_id).first()
             if series:
-                initial.update(series=series.pk, type=series.type, title=series.name, chair=series.chair_id or self.request.user.pk)
-        return MeetingForm(self.request.POST or None, access=self.access, series_queryset=series_qs, initial=initial)
+                initial.update(
+                    series=series.pk,
+                    type=series.type,
+                    title=series.name,
+                    chair=series.chair_id or self.request.user.pk,
+                )
+        return MeetingForm(
+            self.request.POST or None,
+            access=self.access,
+            series_queryset=series_qs,
+            initial=initial,
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -163,9 +184,15 @@ class MeetingCreateView(MeetingsViewMixin, TemplateView):
             try:
                 if new_series:
                     data["series"] = services.series_create(
-                        actor=request.user, **tenant_kwargs(self.access), type=data["type"], name=new_series, chair=data["chair"]
+                        actor=request.user,
+                        **tenant_kwargs(self.access),
+                        type=data["type"],
+                        name=new_series,
+                        chair=data["chair"],
                     )
-                meeting = services.meeting_create(actor=request.user, **tenant_kwargs(self.access), **data)
+                meeting = services.meeting_create(
+                    actor=request.user, **tenant_kwargs(self.access), **data
+                )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -182,7 +209,9 @@ class MeetingDetailView(MeetingsViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         try:
-            meeting = selectors.meeting_detail(access=self.access, user=user, pk=kw(self.kwargs, "meeting_id"))
+            meeting = selectors.meeting_detail(
+                access=self.access, user=user, pk=kw(self.kwargs, "meeting_id")
+            )
         except selectors.Meeting.DoesNotExist:
             raise Http404 from None
         actions = list(selectors.meeting_actions(access=self.access, user=user, meeting=meeting))
@@ -200,7 +229,9 @@ class MeetingDetailView(MeetingsViewMixin, TemplateView):
             can_change=self.access.has("meetings.change"),
             can_change_actions=self.access.has("actions.change"),
             sees_actions=self.access.has("actions.view"),
-            participant_form=ParticipantForm(access=self.access) if self.access.has("meetings.change") else None,
+            participant_form=ParticipantForm(access=self.access)
+            if self.access.has("meetings.change")
+            else None,
             attachment_form=AttachmentForm() if self.access.has("meetings.change") else None,
             status_choices=ActionItem.Status.choices,
         )
@@ -215,12 +246,16 @@ class MeetingUpdateView(MeetingsViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         meeting = kwargs.get("meeting") or self.get_meeting()
         context["meeting"] = meeting
-        context["form"] = kwargs.get("form") or MeetingUpdateForm(instance=meeting, access=self.access)
+        context["form"] = kwargs.get("form") or MeetingUpdateForm(
+            instance=meeting, access=self.access
+        )
         return context
 
     def post(self, request, *args, **kwargs):
         meeting = self.get_meeting()
-        form = MeetingUpdateForm(request.POST, instance=selectors.Meeting.objects.get(pk=meeting.pk), access=self.access)
+        form = MeetingUpdateForm(
+            request.POST, instance=selectors.Meeting.objects.get(pk=meeting.pk), access=self.access
+        )
         if form.is_valid():
             try:
                 services.meeting_update(actor=request.user, meeting=meeting, data=form.cleaned_data)
@@ -229,7 +264,9 @@ class MeetingUpdateView(MeetingsViewMixin, TemplateView):
             else:
                 messages.success(request, _("Overleg bijgewerkt."))
                 return redirect(meeting.get_absolute_url())
-        return self.render_to_response(self.get_context_data(form=form, meeting=meeting), status=400)
+        return self.render_to_response(
+            self.get_context_data(form=form, meeting=meeting), status=400
+        )
 
 
 @meetings_permission("meetings.change")
@@ -284,7 +321,11 @@ def attachment_download(request, **kwargs):
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=True, filename=attachment.file.name.rsplit("/", 1)[-1].split("-", 1)[-1])
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=attachment.file.name.rsplit("/", 1)[-1].split("-", 1)[-1],
+    )
 
 
 # --- agenda and decisions -------------------------------------------------------------------
@@ -296,15 +337,20 @@ class AgendaItemFormView(MeetingsViewMixin, TemplateView):
 
     def get_item(self, meeting):
         if "agenda_item_id" in self.kwargs or "region_agenda_item_id" in self.kwargs:
-            return get_object_or_404(meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id"))
+            return get_object_or_404(
+                meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")
+            )
         return None
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         meeting = kwargs.get("meeting") or self.get_meeting()
         item = kwargs.get("item") if "item" in kwargs else self.get_item(meeting)
-        context.update(meeting=meeting, item=item,
-                       form=kwargs.get("form") or AgendaItemForm(instance=item, access=self.access))
+        context.update(
+            meeting=meeting,
+            item=item,
+            form=kwargs.get("form") or AgendaItemForm(instance=item, access=self.access),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -315,13 +361,17 @@ class AgendaItemFormView(MeetingsViewMixin, TemplateView):
             links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities", "grants")}
             data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
             try:
-                services.agenda_item_save(actor=request.user, meeting=meeting, item=item, data=data, **links_)
+                services.agenda_item_save(
+                    actor=request.user, meeting=meeting, item=item, data=data, **links_
+                )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
                 messages.success(request, _("Agendapunt opgeslagen."))
                 return redirect(meeting.get_absolute_url() + "#agenda")
-        return self.render_to_response(self.get_context_data(form=form, meeting=meeting, item=item), status=400)
+        return self.render_to_response(
+            self.get_context_data(form=form, meeting=meeting, item=item), status=400
+        )
 
 
 class AgendaItemCreateView(AgendaItemFormView):
@@ -355,7 +405,9 @@ class DecisionCreateView(MeetingsViewMixin, TemplateView):
         meeting = self.get_meeting()
         context.update(
             meeting=meeting,
-            item=get_object_or_404(meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")),
+            item=get_object_or_404(
+                meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")
+            ),
             form=kwargs.get("form") or DecisionForm(access=self.access),
         )
         return context
@@ -383,7 +435,9 @@ class SeriesDetailView(MeetingsViewMixin, TemplateView):
     template_name = "meetings/series_detail.html"
 
     def get_series(self) -> MeetingSeries:
-        return get_object_or_404(selectors.series(access=self.access), pk=kw(self.kwargs, "series_id"))
+        return get_object_or_404(
+            selectors.series(access=self.access), pk=kw(self.kwargs, "series_id")
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -391,7 +445,9 @@ class SeriesDetailView(MeetingsViewMixin, TemplateView):
         context.update(
             series=series,
             standing_items=series.standing_items.all(),
-            meetings=selectors.meetings(access=self.access, user=self.request.user).filter(series=series),
+            meetings=selectors.meetings(access=self.access, user=self.request.user).filter(
+                series=series
+            ),
             can_change=self.access.has("meetings.change"),
             form=kwargs.get("form") or StandingItemForm(),
         )
@@ -407,7 +463,10 @@ class SeriesDetailView(MeetingsViewMixin, TemplateView):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Vast agendapunt toegevoegd; volgende overleggen krijgen het op de agenda."))
+                messages.success(
+                    request,
+                    _("Vast agendapunt toegevoegd; volgende overleggen krijgen het op de agenda."),
+                )
                 return redirect(series.get_absolute_url())
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -436,9 +495,13 @@ def _pdf_context(request, meeting_pk):
     for item in items:
         item.action_list = by_item.get(item.pk, [])
     return {
-        "meeting": meeting, "agenda_items": items, "loose_actions": by_item.get(None, []),
+        "meeting": meeting,
+        "agenda_items": items,
+        "loose_actions": by_item.get(None, []),
         "reviews": list(selectors.meeting_reviews(access=access, user=user, meeting=meeting)),
-        "sees_actions": access.has("actions.view"), "tenant": meeting.tenant, "printed_at": timezone.now(),
+        "sees_actions": access.has("actions.view"),
+        "tenant": meeting.tenant,
+        "printed_at": timezone.now(),
     }
 
 
@@ -488,8 +551,11 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
         item_id = self.request.GET.get("agenda_item")
         if item_id and item_id.isdigit():
             initial["agenda_item"] = item_id
-        context.update(meeting=meeting,
-                       form=kwargs.get("form") or ActionForm(meeting=meeting, access=self.access, initial=initial))
+        context.update(
+            meeting=meeting,
+            form=kwargs.get("form")
+            or ActionForm(meeting=meeting, access=self.access, initial=initial),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
@@ -505,7 +571,9 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
             else:
                 messages.success(request, _("Actiepunt vastgelegd."))
                 return redirect(meeting.get_absolute_url() + "#actiepunten")
-        return self.render_to_response(self.get_context_data(form=form, meeting=meeting), status=400)
+        return self.render_to_response(
+            self.get_context_data(form=form, meeting=meeting), status=400
+        )
 
 
 @meetings_permission("actions.change")
@@ -537,7 +605,9 @@ class ActionListView(MeetingsViewMixin, ListView):
     paginate_by = 50
 
     def get_filter(self):
-        base = selectors.actions(access=self.access, user=self.request.user).order_by("due_date", "id")
+        base = selectors.actions(access=self.access, user=self.request.user).order_by(
+            "due_date", "id"
+        )
         return ActionFilter(self.request.GET or None, queryset=base, request=self.request)
 
     def get_queryset(self):
@@ -549,25 +619,50 @@ class ActionListView(MeetingsViewMixin, ListView):
         query = self.request.GET.copy()
         query.pop("page", None)
         context.update(
-            filter=self.filterset, query=query.urlencode(), today=timezone.localdate(),
-            can_bulk=self.access.has("actions.change"), status_choices=ActionItem.Status.choices,
+            filter=self.filterset,
+            query=query.urlencode(),
+            today=timezone.localdate(),
+            can_bulk=self.access.has("actions.change"),
+            status_choices=ActionItem.Status.choices,
         )
         return context
 
 
 EXPORT_HEADER = [
-    "id", "omschrijving", "eigenaar", "organisatie", "uiterlijk", "status", "te laat", "thema", "overleg",
-    "datum overleg", "agendapunt", "scholen", "activiteiten", "aantal overleggen",
+    "id",
+    "omschrijving",
+    "eigenaar",
+    "organisatie",
+    "uiterlijk",
+    "status",
+    "te laat",
+    "thema",
+    "overleg",
+    "datum overleg",
+    "agendapunt",
+    "scholen",
+    "activiteiten",
+    "aantal overleggen",
 ]
 
 
 def _export_rows(actions, today):
     for a in actions:
         yield [
-            a.pk, a.description, a.owner_display, a.owner_organisation, a.due_date, a.get_status_display(),
-            bool(a.is_open and a.due_date and a.due_date < today), a.get_theme_display(), a.meeting.title,
-            timezone.localtime(a.meeting.starts_at).date(), a.agenda_item.title if a.agenda_item else "",
-            ", ".join(s.code for s in a.schools.all()), ", ".join(x.code for x in a.activities.all()), a.meeting_count,
+            a.pk,
+            a.description,
+            a.owner_display,
+            a.owner_organisation,
+            a.due_date,
+            a.get_status_display(),
+            bool(a.is_open and a.due_date and a.due_date < today),
+            a.get_theme_display(),
+            a.meeting.title,
+            timezone.localtime(a.meeting.starts_at).date(),
+            a.agenda_item.title if a.agenda_item else "",
+            ", ".join(s.code for s in a.schools.all()),
+            ", ".join(x.code for x in a.activities.all()),
+            a.meeting_count,
         ]
 
 
@@ -595,10 +690,15 @@ def action_export(request, **kwargs):
 @require_POST
 def action_bulk(request, **kwargs):
     """Give the selected actions of the list one status."""
-    form = BulkStatusForm(request.POST, queryset=selectors.visible_actions(access=request.access, user=request.user))
+    form = BulkStatusForm(
+        request.POST, queryset=selectors.visible_actions(access=request.access, user=request.user)
+    )
     if form.is_valid():
-        count = services.actions_bulk_status(actor=request.user, actions=form.cleaned_data["actions"],
-                                             status=form.cleaned_data["status"])
+        count = services.actions_bulk_status(
+            actor=request.user,
+            actions=form.cleaned_data["actions"],
+            status=form.cleaned_data["status"],
+        )
         messages.success(request, _("%(n)d actiepunt(en) bijgewerkt.") % {"n": count})
     else:
         messages.error(request, _("Kies een status en ten minste één actiepunt."))
@@ -616,11 +716,16 @@ class ActionDetailView(MeetingsViewMixin, TemplateView):
         context.update(
             action=action,
             notes=action.notes.select_related("author"),
-            reviews=ActionReview.objects.filter(action=action).select_related("meeting", "recorded_by").order_by("meeting__starts_at"),
+            reviews=ActionReview.objects.filter(action=action)
+            .select_related("meeting", "recorded_by")
+            .order_by("meeting__starts_at"),
             can_update=can_update,
             can_change=self.access.has("actions.change"),
-            progress_form=kwargs.get("progress_form") or (ProgressForm(initial={"status": action.status}) if can_update else None),
-            external_link=links.action_link(action) if action.is_external and action.owner_email and self.access.has("actions.change") else "",
+            progress_form=kwargs.get("progress_form")
+            or (ProgressForm(initial={"status": action.status}) if can_update else None),
+            external_link=links.action_link(action)
+            if action.is_external and action.owner_email and self.access.has("actions.change")
+            else "",
             today=timezone.localdate(),
         )
         return context
@@ -653,13 +758,18 @@ class ActionUpdateView(MeetingsViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         action = kwargs.get("action") or _action(self.request, self.kwargs)
-        context.update(action=action, meeting=action.meeting,
-                       form=kwargs.get("form") or ActionForm(instance=action, access=self.access))
+        context.update(
+            action=action,
+            meeting=action.meeting,
+            form=kwargs.get("form") or ActionForm(instance=action, access=self.access),
+        )
         return context
 
     def post(self, request, *args, **kwargs):
         action = _action(request, self.kwargs)
-        form = ActionForm(request.POST, instance=ActionItem.objects.get(pk=action.pk), access=self.access)
+        form = ActionForm(
+            request.POST, instance=ActionItem.objects.get(pk=action.pk), access=self.access
+        )
         if form.is_valid():
             links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
             data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
@@ -687,7 +797,9 @@ def action_external(request, token):
     if request.method == "POST" and form.is_valid():
         try:
             with scopes_disabled():
-                services.action_progress(actor=None, action=action, author_name=action.owner_display, **form.cleaned_data)
+                services.action_progress(
+                    actor=None, action=action, author_name=action.owner_display, **form.cleaned_data
+                )
         except ApplicationError as error:
             form.add_error(None, error.message)
         else:
@@ -695,9 +807,12 @@ def action_external(request, token):
             return redirect(request.path)
     with scopes_disabled():
         notes = list(action.notes.select_related("author")[:20])
-    return render(request, "meetings/action_external.html",
-                  {"action": action, "form": form, "notes": notes, "today": timezone.localdate()},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "meetings/action_external.html",
+        {"action": action, "form": form, "notes": notes, "today": timezone.localdate()},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @never_cache

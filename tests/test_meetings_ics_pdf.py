@@ -21,25 +21,35 @@ AMS = ZoneInfo("Europe/Amsterdam")
 @pytest.fixture
 def meeting(world):
     meeting = f.MeetingFactory(
-        municipality=world.municipality, title="LEA; ondertekening, Onderwijskansenakkoord",
-        starts_at=datetime.datetime(2023, 6, 19, 15, 0, tzinfo=AMS), ends_at=datetime.datetime(2023, 6, 19, 17, 0, tzinfo=AMS),
+        municipality=world.municipality,
+        title="LEA; ondertekening, Onderwijskansenakkoord",
+        starts_at=datetime.datetime(2023, 6, 19, 15, 0, tzinfo=AMS),
+        ends_at=datetime.datetime(2023, 6, 19, 17, 0, tzinfo=AMS),
         location="Gemeentehuis\nHoogezand",
     )
     f.AgendaItemFactory(meeting=meeting, title="Opening", order=10)
-    f.AgendaItemFactory(meeting=meeting, title="Ondertekening Onderwijskansenakkoord " + "x" * 80, order=20)
+    f.AgendaItemFactory(
+        meeting=meeting, title="Ondertekening Onderwijskansenakkoord " + "x" * 80, order=20
+    )
     f.ParticipantFactory(meeting=meeting, name="Manager", organisation="Kinderopvang")
     return meeting
 
 
 def test_ics_follows_rfc5545(meeting):
     with scopes_disabled():
-        data = meeting_ics(meeting, url="https://portal.example/m/1/", now=datetime.datetime(2023, 6, 1, 8, 0, tzinfo=datetime.timezone.utc))
+        data = meeting_ics(
+            meeting,
+            url="https://portal.example/m/1/",
+            now=datetime.datetime(2023, 6, 1, 8, 0, tzinfo=datetime.timezone.utc),
+        )
     text = data.decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
     assert "\n" not in text.replace("\r\n", "")  # every line ends in CRLF
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     unfolded = text.replace("\r\n ", "")
-    assert "DTSTART:20230619T130000Z" in unfolded and "DTEND:20230619T150000Z" in unfolded  # CEST = UTC+2
+    assert (
+        "DTSTART:20230619T130000Z" in unfolded and "DTEND:20230619T150000Z" in unfolded
+    )  # CEST = UTC+2
     assert "DTSTAMP:20230601T080000Z" in unfolded
     assert f"UID:meeting-{meeting.pk}@" in unfolded
     assert "SUMMARY:LEA\\; ondertekening\\, Onderwijskansenakkoord" in unfolded
@@ -52,7 +62,9 @@ def test_fold_never_splits_a_multibyte_character():
     folded = fold(line)
     parts = folded.split("\r\n ")
     assert "".join(parts) == line
-    assert all(len(p.encode("utf-8")) <= 75 for p in [parts[0]]) and all(len(p.encode("utf-8")) <= 74 for p in parts[1:])
+    assert all(len(p.encode("utf-8")) <= 75 for p in [parts[0]]) and all(
+        len(p.encode("utf-8")) <= 74 for p in parts[1:]
+    )
 
 
 def test_escape_text():
@@ -61,18 +73,36 @@ def test_escape_text():
 
 def test_ics_download(world, meeting, client):
     client.force_login(world.users[Role.ACCOUNTANT])  # accountants read meetings
-    response = client.get(reverse("meetings:meeting_ics", kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk}))
+    response = client.get(
+        reverse(
+            "meetings:meeting_ics",
+            kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk},
+        )
+    )
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     assert b"BEGIN:VEVENT" in response.content
 
 
 def test_agenda_pdf_lists_items_participants_and_open_actions(world, meeting, client):
-    action = f.ActionItemFactory(meeting=f.MeetingFactory(municipality=world.municipality), description="Werkgroep kindcentra")
+    action = f.ActionItemFactory(
+        meeting=f.MeetingFactory(municipality=world.municipality),
+        description="Werkgroep kindcentra",
+    )
     f.ActionReviewFactory(meeting=meeting, action=action)
     client.force_login(world.users[Role.LEA_CHAIR])
-    response = client.get(reverse("meetings:meeting_agenda_pdf", kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk}))
+    response = client.get(
+        reverse(
+            "meetings:meeting_agenda_pdf",
+            kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk},
+        )
+    )
     assert response.status_code == 200 and response.content.startswith(b"%PDF")
-    assert "attachment" in response["Content-Disposition"] and ".pdf" in response["Content-Disposition"]
-    text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
+    assert (
+        "attachment" in response["Content-Disposition"]
+        and ".pdf" in response["Content-Disposition"]
+    )
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split()
+    )
     assert "Opening" in text and "Kinderopvang" in text and "Werkgroep kindcentra" in text
     assert "19-06-2023 15:00" in text

@@ -18,8 +18,14 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def external(world):
     meeting = f.MeetingFactory(municipality=world.municipality, title="LEA juni")
-    mine = f.ActionItemFactory(meeting=meeting, description="Werkgroep kindcentra", owner_email="manager@kinderopvang.example")
-    other = f.ActionItemFactory(meeting=meeting, description="Iets anders", owner_email="ander@welzijn.example")
+    mine = f.ActionItemFactory(
+        meeting=meeting,
+        description="Werkgroep kindcentra",
+        owner_email="manager@kinderopvang.example",
+    )
+    other = f.ActionItemFactory(
+        meeting=meeting, description="Iets anders", owner_email="ander@welzijn.example"
+    )
     return mine, other
 
 
@@ -32,14 +38,21 @@ def test_external_owner_updates_status_and_note_without_an_account(external, cli
     url = _path(mine)
     page = client.get(url)
     assert page.status_code == 200
-    assert "Werkgroep kindcentra" in page.content.decode() and "Iets anders" not in page.content.decode()
+    assert (
+        "Werkgroep kindcentra" in page.content.decode()
+        and "Iets anders" not in page.content.decode()
+    )
     response = client.post(url, {"status": "in_progress", "note": "Eerste bijeenkomst gepland"})
     assert response.status_code == 302
     with scopes_disabled():
         mine = ActionItem.objects.get(pk=mine.pk)
         note = mine.notes.get()
         assert mine.status == "in_progress"
-        assert (note.text, note.author, note.author_name) == ("Eerste bijeenkomst gepland", None, mine.owner_display)
+        assert (note.text, note.author, note.author_name) == (
+            "Eerste bijeenkomst gepland",
+            None,
+            mine.owner_display,
+        )
         assert AuditEvent.objects.filter(action="action.progress", object_id=str(mine.pk)).exists()
         assert ActionItem.objects.get(pk=other.pk).status == "open"
 
@@ -49,20 +62,32 @@ def test_a_link_opens_only_the_action_it_was_made_for(external, client):
     token = links.action_token(mine)
     # Someone without the server's key cannot make a link for another action.
     payload = signing.loads(token, salt=links.ACTION_SALT)
-    forged = signing.dumps({**payload, "a": other.pk}, key="not-the-server-key", salt=links.ACTION_SALT, compress=True)
-    assert client.get(reverse("meetings:action_external", kwargs={"token": forged})).status_code == 403
+    forged = signing.dumps(
+        {**payload, "a": other.pk}, key="not-the-server-key", salt=links.ACTION_SALT, compress=True
+    )
+    assert (
+        client.get(reverse("meetings:action_external", kwargs={"token": forged})).status_code == 403
+    )
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-    lambda t: "x" + t,
-    lambda t: "nonsense",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
+        lambda t: "x" + t,
+        lambda t: "nonsense",
+    ],
+)
 def test_a_tampered_link_is_refused(external, client, mangle):
     token = mangle(links.action_token(external[0]))
     response = client.get(reverse("meetings:action_external", kwargs={"token": token}))
     assert response.status_code == 403 and "ongeldig" in response.content.decode()
-    assert client.post(reverse("meetings:action_external", kwargs={"token": token}), {"status": "done"}).status_code == 403
+    assert (
+        client.post(
+            reverse("meetings:action_external", kwargs={"token": token}), {"status": "done"}
+        ).status_code
+        == 403
+    )
     with scopes_disabled():
         assert ActionItem.objects.get(pk=external[0].pk).status == "open"
 
@@ -87,7 +112,9 @@ def test_a_link_stops_working_when_the_action_gets_another_owner(external, clien
         ActionItem.objects.filter(pk=mine.pk).update(owner_email="opvolger@kinderopvang.example")
     assert client.get(url).status_code == 403
     with scopes_disabled():
-        ActionItem.objects.filter(pk=mine.pk).update(owner_email="", owner_user=world.users["policy_officer"])
+        ActionItem.objects.filter(pk=mine.pk).update(
+            owner_email="", owner_user=world.users["policy_officer"]
+        )
     assert client.get(url).status_code == 403
 
 

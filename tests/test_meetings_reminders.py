@@ -7,7 +7,6 @@ import time
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from meetings import links
@@ -27,15 +26,31 @@ def due(world):
     meeting = f.MeetingFactory(municipality=world.municipality, chair=chair, title="LEA maart")
     director = world.users[Role.SCHOOL_DIRECTOR]
     made = {
-        "director_soon": f.ActionItemFactory(meeting=meeting, owner_user=director, description="Plan De Vlonder",
-                                             due_date=MONDAY + datetime.timedelta(days=3)),
-        "director_late": f.ActionItemFactory(meeting=meeting, owner_user=director, description="Scan nabespreken",
-                                             due_date=MONDAY - datetime.timedelta(days=20)),
-        "external": f.ActionItemFactory(meeting=meeting, owner_email="Manager@Kinderopvang.example", description="Werkgroep kindcentra",
-                                        due_date=MONDAY + datetime.timedelta(days=6)),
+        "director_soon": f.ActionItemFactory(
+            meeting=meeting,
+            owner_user=director,
+            description="Plan De Vlonder",
+            due_date=MONDAY + datetime.timedelta(days=3),
+        ),
+        "director_late": f.ActionItemFactory(
+            meeting=meeting,
+            owner_user=director,
+            description="Scan nabespreken",
+            due_date=MONDAY - datetime.timedelta(days=20),
+        ),
+        "external": f.ActionItemFactory(
+            meeting=meeting,
+            owner_email="Manager@Kinderopvang.example",
+            description="Werkgroep kindcentra",
+            due_date=MONDAY + datetime.timedelta(days=6),
+        ),
         # not in any digest: due later, done, or without an address
-        "later": f.ActionItemFactory(meeting=meeting, owner_user=director, due_date=MONDAY + datetime.timedelta(days=8)),
-        "done": f.ActionItemFactory(meeting=meeting, owner_user=director, status="done", due_date=MONDAY),
+        "later": f.ActionItemFactory(
+            meeting=meeting, owner_user=director, due_date=MONDAY + datetime.timedelta(days=8)
+        ),
+        "done": f.ActionItemFactory(
+            meeting=meeting, owner_user=director, status="done", due_date=MONDAY
+        ),
         "no_address": f.ActionItemFactory(meeting=meeting, owner_email="", due_date=MONDAY),
     }
     return made
@@ -48,7 +63,9 @@ def _by_recipient():
 @pytest.mark.django_db
 def test_each_owner_and_the_chair_get_one_digest_even_when_the_job_runs_twice(world, due):
     first = send_weekly_reminders.delay(MONDAY.isoformat()).get()
-    second = send_weekly_reminders.delay((MONDAY + datetime.timedelta(days=2)).isoformat()).get()  # same ISO week
+    second = send_weekly_reminders.delay(
+        (MONDAY + datetime.timedelta(days=2)).isoformat()
+    ).get()  # same ISO week
     assert first == {"owner": 2, "chair": 1, "skipped": 0}
     assert second == {"owner": 0, "chair": 0, "skipped": 3}
     sent = _by_recipient()
@@ -58,15 +75,25 @@ def test_each_owner_and_the_chair_get_one_digest_even_when_the_job_runs_twice(wo
 
     body = sent[director].body
     assert "Plan De Vlonder" in body and "Scan nabespreken" in body and "TE LAAT" in body
-    assert reverse("meetings:action_detail", kwargs={"municipality": "midden-groningen", "action_id": due["director_soon"].pk}) in body
+    assert (
+        reverse(
+            "meetings:action_detail",
+            kwargs={"municipality": "midden-groningen", "action_id": due["director_soon"].pk},
+        )
+        in body
+    )
     assert "afmelden" not in body  # portal users manage their own notifications in the portal
 
     external = sent["manager@kinderopvang.example"]
     assert "Werkgroep kindcentra" in external.body and "/actiepunt/" in external.body
-    assert "/herinneringen/afmelden/" in external.body and "List-Unsubscribe" in external.extra_headers
+    assert (
+        "/herinneringen/afmelden/" in external.body and "List-Unsubscribe" in external.extra_headers
+    )
 
     summary = sent[chair].body
-    assert all(d in summary for d in ["Plan De Vlonder", "Scan nabespreken", "Werkgroep kindcentra"])
+    assert all(
+        d in summary for d in ["Plan De Vlonder", "Scan nabespreken", "Werkgroep kindcentra"]
+    )
     with scopes_disabled():
         assert SentDigest.objects.count() == 3
 
@@ -117,9 +144,17 @@ def test_reminder_job_through_a_real_worker_sends_one_digest_per_owner(celery_wo
             time.sleep(0.5)
         # give the other two runs time to finish (and to find nothing to send)
         time.sleep(3)
-        rows = list(SentDigest.objects.order_by("recipient").values_list("recipient", "kind", "iso_week", "action_count"))
+        rows = list(
+            SentDigest.objects.order_by("recipient").values_list(
+                "recipient", "kind", "iso_week", "action_count"
+            )
+        )
     director, chair = world.users[Role.SCHOOL_DIRECTOR].email, world.users[Role.LEA_CHAIR].email
-    assert sorted(rows) == sorted([
-        (director, "owner", 10, 2), ("manager@kinderopvang.example", "owner", 10, 1), (chair, "chair", 10, 4),  # the chair also sees the action without an address
-    ])
+    assert sorted(rows) == sorted(
+        [
+            (director, "owner", 10, 2),
+            ("manager@kinderopvang.example", "owner", 10, 1),
+            (chair, "chair", 10, 4),  # the chair also sees the action without an address
+        ]
+    )
     assert len(results) == 3

@@ -8,282 +8,836 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funding', '0004_findings_and_period_locks'),
-        ('portal', '0002_initial'),
-        ('schools', '0002_scans_and_needs'),
+        ("funding", "0004_findings_and_period_locks"),
+        ("portal", "0002_initial"),
+        ("schools", "0002_scans_and_needs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderOptOut',
+            name="ReminderOptOut",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='AgendaItem',
+            name="AgendaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=10, verbose_name='volgorde')),
-                ('title', models.CharField(max_length=250, verbose_name='titel')),
-                ('description', models.TextField(blank=True, verbose_name='toelichting')),
-                ('presenter', models.CharField(blank=True, max_length=200, verbose_name='inleider')),
-                ('time', models.TimeField(blank=True, null=True, verbose_name='tijd')),
-                ('activities', models.ManyToManyField(blank=True, related_name='+', to='funding.activity', verbose_name='activiteiten')),
-                ('grants', models.ManyToManyField(blank=True, related_name='+', to='funding.grant', verbose_name='beschikkingen')),
-                ('schools', models.ManyToManyField(blank=True, related_name='+', to='schools.school', verbose_name='scholen')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=10, verbose_name="volgorde")),
+                ("title", models.CharField(max_length=250, verbose_name="titel")),
+                ("description", models.TextField(blank=True, verbose_name="toelichting")),
+                (
+                    "presenter",
+                    models.CharField(blank=True, max_length=200, verbose_name="inleider"),
+                ),
+                ("time", models.TimeField(blank=True, null=True, verbose_name="tijd")),
+                (
+                    "activities",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="funding.activity",
+                        verbose_name="activiteiten",
+                    ),
+                ),
+                (
+                    "grants",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="funding.grant",
+                        verbose_name="beschikkingen",
+                    ),
+                ),
+                (
+                    "schools",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="schools.school", verbose_name="scholen"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'agendapunt',
-                'verbose_name_plural': 'agendapunten',
-                'ordering': ['order', 'id'],
+                "verbose_name": "agendapunt",
+                "verbose_name_plural": "agendapunten",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Decision',
+            name="Decision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='besluit')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='bedrag')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('activity', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='funding.activity', verbose_name='activiteit')),
-                ('agenda_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='decisions', to='meetings.agendaitem')),
-                ('grant', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='funding.grant', verbose_name='beschikking')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="besluit")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="bedrag",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="funding.activity",
+                        verbose_name="activiteit",
+                    ),
+                ),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="decisions",
+                        to="meetings.agendaitem",
+                    ),
+                ),
+                (
+                    "grant",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="funding.grant",
+                        verbose_name="beschikking",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'besluit',
-                'verbose_name_plural': 'besluiten',
-                'ordering': ['id'],
+                "verbose_name": "besluit",
+                "verbose_name_plural": "besluiten",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('lea', 'LEA'), ('oogo', 'OOGO'), ('kenniskring', 'kenniskring'), ('bestuurlijk', 'bestuurlijk overleg'), ('werksessie', 'werksessie'), ('other', 'overig')], max_length=20, verbose_name='soort')),
-                ('title', models.CharField(max_length=250, verbose_name='titel')),
-                ('starts_at', models.DateTimeField(verbose_name='begint')),
-                ('ends_at', models.DateTimeField(blank=True, null=True, verbose_name='eindigt')),
-                ('location', models.CharField(blank=True, max_length=250, verbose_name='plaats')),
-                ('online_url', models.URLField(blank=True, verbose_name='online link')),
-                ('status', models.CharField(choices=[('planned', 'gepland'), ('held', 'gehouden')], default='planned', max_length=10, verbose_name='status')),
-                ('minutes', models.TextField(blank=True, verbose_name='verslag')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('chair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='voorzitter')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality', verbose_name='gemeente')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.region', verbose_name='regio')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("lea", "LEA"),
+                            ("oogo", "OOGO"),
+                            ("kenniskring", "kenniskring"),
+                            ("bestuurlijk", "bestuurlijk overleg"),
+                            ("werksessie", "werksessie"),
+                            ("other", "overig"),
+                        ],
+                        max_length=20,
+                        verbose_name="soort",
+                    ),
+                ),
+                ("title", models.CharField(max_length=250, verbose_name="titel")),
+                ("starts_at", models.DateTimeField(verbose_name="begint")),
+                ("ends_at", models.DateTimeField(blank=True, null=True, verbose_name="eindigt")),
+                ("location", models.CharField(blank=True, max_length=250, verbose_name="plaats")),
+                ("online_url", models.URLField(blank=True, verbose_name="online link")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("planned", "gepland"), ("held", "gehouden")],
+                        default="planned",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("minutes", models.TextField(blank=True, verbose_name="verslag")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="voorzitter",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.municipality",
+                        verbose_name="gemeente",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.region",
+                        verbose_name="regio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'overleg',
-                'verbose_name_plural': 'overleggen',
-                'ordering': ['-starts_at', '-id'],
+                "verbose_name": "overleg",
+                "verbose_name_plural": "overleggen",
+                "ordering": ["-starts_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=300, upload_to=meetings.models.attachment_path, verbose_name='bestand')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='meetings.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=300,
+                        upload_to=meetings.models.attachment_path,
+                        verbose_name="bestand",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                ("uploaded_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="meetings.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bijlage',
-                'verbose_name_plural': 'bijlagen',
-                'ordering': ['name', 'id'],
+                "verbose_name": "bijlage",
+                "verbose_name_plural": "bijlagen",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.AddField(
-            model_name='agendaitem',
-            name='meeting',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agenda_items', to='meetings.meeting'),
+            model_name="agendaitem",
+            name="meeting",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="agenda_items",
+                to="meetings.meeting",
+            ),
         ),
         migrations.CreateModel(
-            name='ActionItem',
+            name="ActionItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField(verbose_name='omschrijving')),
-                ('owner_name', models.CharField(blank=True, max_length=200, verbose_name='eigenaar (naam of functie)')),
-                ('owner_organisation', models.CharField(blank=True, max_length=200, verbose_name='organisatie van de eigenaar')),
-                ('owner_email', models.EmailField(blank=True, max_length=254, verbose_name='e-mailadres van de eigenaar')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='uiterlijk')),
-                ('status', models.CharField(choices=[('open', 'open'), ('in_progress', 'in uitvoering'), ('done', 'afgerond'), ('cancelled', 'vervallen')], default='open', max_length=20, verbose_name='status')),
-                ('theme', models.CharField(blank=True, choices=[('taal', 'taal en lezen'), ('rekenen', 'rekenen'), ('executief', 'executieve functies'), ('sociaal_emotioneel', 'sociaal-emotioneel / welbevinden'), ('sport', 'sport en bewegen'), ('cultuur', 'cultuur'), ('ouderbetrokkenheid', 'ouderbetrokkenheid'), ('ve', 'voor- en vroegschoolse educatie'), ('zorg', 'jeugdhulp en zorg in de school'), ('thuiszitters', 'thuiszitters en verzuim'), ('nieuwkomers', 'nieuwkomers'), ('onderwijstijd', 'extra onderwijstijd (zomerschool, verlengde dag)'), ('personeel', 'extra personeel en handen in de klas'), ('professionalisering', 'professionalisering')], max_length=30, verbose_name='thema')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('activities', models.ManyToManyField(blank=True, related_name='+', to='funding.activity', verbose_name='activiteiten')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality', verbose_name='gemeente')),
-                ('owner_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='meeting_actions', to=settings.AUTH_USER_MODEL, verbose_name='eigenaar (gebruiker van het portaal)')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.region', verbose_name='regio')),
-                ('schools', models.ManyToManyField(blank=True, related_name='+', to='schools.school', verbose_name='scholen')),
-                ('agenda_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='actions', to='meetings.agendaitem', verbose_name='agendapunt')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='actions', to='meetings.meeting', verbose_name='overleg van herkomst')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("description", models.TextField(verbose_name="omschrijving")),
+                (
+                    "owner_name",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="eigenaar (naam of functie)"
+                    ),
+                ),
+                (
+                    "owner_organisation",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="organisatie van de eigenaar"
+                    ),
+                ),
+                (
+                    "owner_email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="e-mailadres van de eigenaar"
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="uiterlijk")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("in_progress", "in uitvoering"),
+                            ("done", "afgerond"),
+                            ("cancelled", "vervallen"),
+                        ],
+                        default="open",
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("taal", "taal en lezen"),
+                            ("rekenen", "rekenen"),
+                            ("executief", "executieve functies"),
+                            ("sociaal_emotioneel", "sociaal-emotioneel / welbevinden"),
+                            ("sport", "sport en bewegen"),
+                            ("cultuur", "cultuur"),
+                            ("ouderbetrokkenheid", "ouderbetrokkenheid"),
+                            ("ve", "voor- en vroegschoolse educatie"),
+                            ("zorg", "jeugdhulp en zorg in de school"),
+                            ("thuiszitters", "thuiszitters en verzuim"),
+                            ("nieuwkomers", "nieuwkomers"),
+                            ("onderwijstijd", "extra onderwijstijd (zomerschool, verlengde dag)"),
+                            ("personeel", "extra personeel en handen in de klas"),
+                            ("professionalisering", "professionalisering"),
+                        ],
+                        max_length=30,
+                        verbose_name="thema",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "activities",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="funding.activity",
+                        verbose_name="activiteiten",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.municipality",
+                        verbose_name="gemeente",
+                    ),
+                ),
+                (
+                    "owner_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="meeting_actions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="eigenaar (gebruiker van het portaal)",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.region",
+                        verbose_name="regio",
+                    ),
+                ),
+                (
+                    "schools",
+                    models.ManyToManyField(
+                        blank=True, related_name="+", to="schools.school", verbose_name="scholen"
+                    ),
+                ),
+                (
+                    "agenda_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="actions",
+                        to="meetings.agendaitem",
+                        verbose_name="agendapunt",
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="actions",
+                        to="meetings.meeting",
+                        verbose_name="overleg van herkomst",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'actiepunt',
-                'verbose_name_plural': 'actiepunten',
-                'ordering': ['due_date', 'id'],
+                "verbose_name": "actiepunt",
+                "verbose_name_plural": "actiepunten",
+                "ordering": ["due_date", "id"],
             },
         ),
         migrations.CreateModel(
-            name='MeetingSeries',
+            name="MeetingSeries",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('type', models.CharField(choices=[('lea', 'LEA'), ('oogo', 'OOGO'), ('kenniskring', 'kenniskring'), ('bestuurlijk', 'bestuurlijk overleg'), ('werksessie', 'werksessie'), ('other', 'overig')], max_length=20, verbose_name='soort')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('chair', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='voorzitter')),
-                ('municipality', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.municipality', verbose_name='gemeente')),
-                ('region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='portal.region', verbose_name='regio')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[
+                            ("lea", "LEA"),
+                            ("oogo", "OOGO"),
+                            ("kenniskring", "kenniskring"),
+                            ("bestuurlijk", "bestuurlijk overleg"),
+                            ("werksessie", "werksessie"),
+                            ("other", "overig"),
+                        ],
+                        max_length=20,
+                        verbose_name="soort",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                (
+                    "chair",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="voorzitter",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.municipality",
+                        verbose_name="gemeente",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="portal.region",
+                        verbose_name="regio",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'overlegreeks',
-                'verbose_name_plural': 'overlegreeksen',
-                'ordering': ['name'],
+                "verbose_name": "overlegreeks",
+                "verbose_name_plural": "overlegreeksen",
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='series',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='meetings', to='meetings.meetingseries', verbose_name='reeks'),
+            model_name="meeting",
+            name="series",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="meetings",
+                to="meetings.meetingseries",
+                verbose_name="reeks",
+            ),
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='naam of functie')),
-                ('organisation', models.CharField(blank=True, max_length=200, verbose_name='organisatie')),
-                ('organisation_type', models.CharField(choices=[('gemeente', 'gemeente'), ('schoolbestuur', 'schoolbestuur'), ('school', 'school'), ('swv', 'samenwerkingsverband'), ('kinderopvang', 'kinderopvang'), ('jeugdhulp', 'jeugdhulp'), ('bibliotheek', 'bibliotheek'), ('ggd', 'GGD'), ('welzijn', 'welzijn'), ('overig', 'overig')], default='overig', max_length=20, verbose_name='soort organisatie')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='e-mailadres')),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='meetings.meeting')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='meeting_participations', to=settings.AUTH_USER_MODEL, verbose_name='gebruiker van het portaal')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(blank=True, max_length=200, verbose_name="naam of functie"),
+                ),
+                (
+                    "organisation",
+                    models.CharField(blank=True, max_length=200, verbose_name="organisatie"),
+                ),
+                (
+                    "organisation_type",
+                    models.CharField(
+                        choices=[
+                            ("gemeente", "gemeente"),
+                            ("schoolbestuur", "schoolbestuur"),
+                            ("school", "school"),
+                            ("swv", "samenwerkingsverband"),
+                            ("kinderopvang", "kinderopvang"),
+                            ("jeugdhulp", "jeugdhulp"),
+                            ("bibliotheek", "bibliotheek"),
+                            ("ggd", "GGD"),
+                            ("welzijn", "welzijn"),
+                            ("overig", "overig"),
+                        ],
+                        default="overig",
+                        max_length=20,
+                        verbose_name="soort organisatie",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="e-mailadres"),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="meetings.meeting",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="meeting_participations",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="gebruiker van het portaal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'deelnemer',
-                'verbose_name_plural': 'deelnemers',
-                'ordering': ['organisation', 'name', 'id'],
+                "verbose_name": "deelnemer",
+                "verbose_name_plural": "deelnemers",
+                "ordering": ["organisation", "name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ProgressNote',
+            name="ProgressNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('author_name', models.CharField(blank=True, max_length=200, verbose_name='auteur')),
-                ('text', models.TextField(verbose_name='voortgang')),
-                ('status', models.CharField(blank=True, choices=[('open', 'open'), ('in_progress', 'in uitvoering'), ('done', 'afgerond'), ('cancelled', 'vervallen')], max_length=20, verbose_name='nieuwe status')),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='meetings.actionitem')),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "author_name",
+                    models.CharField(blank=True, max_length=200, verbose_name="auteur"),
+                ),
+                ("text", models.TextField(verbose_name="voortgang")),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "open"),
+                            ("in_progress", "in uitvoering"),
+                            ("done", "afgerond"),
+                            ("cancelled", "vervallen"),
+                        ],
+                        max_length=20,
+                        verbose_name="nieuwe status",
+                    ),
+                ),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notes",
+                        to="meetings.actionitem",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'voortgangsnotitie',
-                'verbose_name_plural': 'voortgangsnotities',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "voortgangsnotitie",
+                "verbose_name_plural": "voortgangsnotities",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SentDigest',
+            name="SentDigest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('recipient', models.EmailField(max_length=254)),
-                ('kind', models.CharField(choices=[('owner', 'actiepunten van de eigenaar'), ('chair', 'samenvatting voor de voorzitter')], max_length=10)),
-                ('iso_year', models.PositiveSmallIntegerField()),
-                ('iso_week', models.PositiveSmallIntegerField()),
-                ('action_count', models.PositiveIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("recipient", models.EmailField(max_length=254)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("owner", "actiepunten van de eigenaar"),
+                            ("chair", "samenvatting voor de voorzitter"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("iso_year", models.PositiveSmallIntegerField()),
+                ("iso_week", models.PositiveSmallIntegerField()),
+                ("action_count", models.PositiveIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-sent_at'],
-                'constraints': [models.UniqueConstraint(fields=('recipient', 'kind', 'iso_year', 'iso_week'), name='uniq_digest_per_week')],
+                "ordering": ["-sent_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("recipient", "kind", "iso_year", "iso_week"),
+                        name="uniq_digest_per_week",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StandingItem',
+            name="StandingItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(default=10, verbose_name='volgorde')),
-                ('title', models.CharField(max_length=250, verbose_name='titel')),
-                ('description', models.TextField(blank=True, verbose_name='toelichting')),
-                ('presenter', models.CharField(blank=True, max_length=200, verbose_name='inleider')),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='standing_items', to='meetings.meetingseries')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(default=10, verbose_name="volgorde")),
+                ("title", models.CharField(max_length=250, verbose_name="titel")),
+                ("description", models.TextField(blank=True, verbose_name="toelichting")),
+                (
+                    "presenter",
+                    models.CharField(blank=True, max_length=200, verbose_name="inleider"),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="standing_items",
+                        to="meetings.meetingseries",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'vast agendapunt',
-                'verbose_name_plural': 'vaste agendapunten',
-                'ordering': ['order', 'id'],
+                "verbose_name": "vast agendapunt",
+                "verbose_name_plural": "vaste agendapunten",
+                "ordering": ["order", "id"],
             },
         ),
         migrations.AddField(
-            model_name='agendaitem',
-            name='standing_item',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='meetings.standingitem', verbose_name='vast agendapunt'),
+            model_name="agendaitem",
+            name="standing_item",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="meetings.standingitem",
+                verbose_name="vast agendapunt",
+            ),
         ),
         migrations.CreateModel(
-            name='ActionReview',
+            name="ActionReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(blank=True, choices=[('open', 'open'), ('in_progress', 'in uitvoering'), ('done', 'afgerond'), ('cancelled', 'vervallen')], max_length=20, verbose_name='status in dit overleg')),
-                ('note', models.TextField(blank=True, verbose_name='toelichting')),
-                ('recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('action', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='meetings.actionitem')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='meetings.meeting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("open", "open"),
+                            ("in_progress", "in uitvoering"),
+                            ("done", "afgerond"),
+                            ("cancelled", "vervallen"),
+                        ],
+                        max_length=20,
+                        verbose_name="status in dit overleg",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="toelichting")),
+                ("recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "action",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="meetings.actionitem",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="meetings.meeting",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bespreking van een actiepunt',
-                'verbose_name_plural': 'besprekingen van actiepunten',
-                'ordering': ['action__due_date', 'action_id'],
-                'constraints': [models.UniqueConstraint(fields=('meeting', 'action'), name='uniq_review_per_meeting')],
+                "verbose_name": "bespreking van een actiepunt",
+                "verbose_name_plural": "besprekingen van actiepunten",
+                "ordering": ["action__due_date", "action_id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("meeting", "action"), name="uniq_review_per_meeting"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='actionitem',
-            index=models.Index(fields=['municipality', 'status', 'due_date'], name='meetings_ac_municip_c8a05e_idx'),
+            model_name="actionitem",
+            index=models.Index(
+                fields=["municipality", "status", "due_date"], name="meetings_ac_municip_c8a05e_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='actionitem',
-            index=models.Index(fields=['region', 'status', 'due_date'], name='meetings_ac_region__d9a96b_idx'),
+            model_name="actionitem",
+            index=models.Index(
+                fields=["region", "status", "due_date"], name="meetings_ac_region__d9a96b_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actionitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', False), ('region__isnull', True)), models.Q(('municipality__isnull', True), ('region__isnull', False)), _connector='OR'), name='action_one_tenant'),
+            model_name="actionitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("municipality__isnull", False), ("region__isnull", True)),
+                    models.Q(("municipality__isnull", True), ("region__isnull", False)),
+                    _connector="OR",
+                ),
+                name="action_one_tenant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meetingseries',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', False), ('region__isnull', True)), models.Q(('municipality__isnull', True), ('region__isnull', False)), _connector='OR'), name='series_one_tenant'),
+            model_name="meetingseries",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("municipality__isnull", False), ("region__isnull", True)),
+                    models.Q(("municipality__isnull", True), ("region__isnull", False)),
+                    _connector="OR",
+                ),
+                name="series_one_tenant",
+            ),
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['municipality', '-starts_at'], name='meetings_me_municip_ad3146_idx'),
+            model_name="meeting",
+            index=models.Index(
+                fields=["municipality", "-starts_at"], name="meetings_me_municip_ad3146_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='meeting',
-            index=models.Index(fields=['region', '-starts_at'], name='meetings_me_region__b15386_idx'),
+            model_name="meeting",
+            index=models.Index(
+                fields=["region", "-starts_at"], name="meetings_me_region__b15386_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', False), ('region__isnull', True)), models.Q(('municipality__isnull', True), ('region__isnull', False)), _connector='OR'), name='meeting_one_tenant'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("municipality__isnull", False), ("region__isnull", True)),
+                    models.Q(("municipality__isnull", True), ("region__isnull", False)),
+                    _connector="OR",
+                ),
+                name="meeting_one_tenant",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__isnull', True), ('ends_at__gte', models.F('starts_at')), _connector='OR'), name='meeting_ends_after_start'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_at__isnull", True),
+                    ("ends_at__gte", models.F("starts_at")),
+                    _connector="OR",
+                ),
+                name="meeting_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('meeting', 'user'), name='uniq_participant_user'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("meeting", "user"),
+                name="uniq_participant_user",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(('name', ''), _negated=True), _connector='OR'), name='participant_user_or_name'),
+            model_name="participant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("user__isnull", False), models.Q(("name", ""), _negated=True), _connector="OR"
+                ),
+                name="participant_user_or_name",
+            ),
         ),
     ]

@@ -13,4 +13,6 @@ def murl(context, name, **kwargs):
 
 @register.filter
 def status_badge(status):
-    return {"open": "info", "in_progress": "warn", "done": "ok", "cancelled": "muted"}.get(status, "muted")
+    return {"open": "info", "in_progress": "warn", "done": "ok", "cancelled": "muted"}.get(
+        status, "muted"
+    )
