@@ -97,16 +97,19 @@ def visible_actions(*, access, user):
     return qs
 
 
-def actions(*, access, user):
-    """The actions the user may see, with what the action list shows: owner, origin meeting and
-    agenda item, linked schools and activities, and in how many meetings it has been on the
-    table (its own plus every review)."""
+def _for_display(qs):
+    """What a list of actions shows: owner, origin meeting and agenda item, linked schools and
+    activities, and in how many meetings it has been on the table (its own plus every review)."""
     return (
-        visible_actions(access=access, user=user)
-        .select_related("owner_user", "meeting", "agenda_item", "municipality", "region")
+        qs.select_related("owner_user", "meeting", "agenda_item", "municipality", "region")
         .prefetch_related("schools", "activities")
         .annotate(meeting_count=_review_count() + 1)
     )
+
+
+def actions(*, access, user):
+    """The actions the user may see, ready for a list."""
+    return _for_display(visible_actions(access=access, user=user))
 
 
 def can_update_action(access, user, action) -> bool:
@@ -140,20 +143,20 @@ def meeting_detail(*, access, user, pk):
 
 
 def meeting_actions(*, access, user, meeting):
-    """Actions agreed in ``meeting`` that the user may see."""
-    return (
-        actions(access=access, user=user)
-        .filter(meeting=meeting)
-        .order_by("agenda_item__order", "id")
-    )
+    """Actions agreed in ``meeting`` that the user may see (``access=None``: all of them, for
+    the documents sent to the meeting's participants)."""
+    base = ActionItem.objects.all() if access is None else visible_actions(access=access, user=user)
+    return _for_display(base.filter(meeting=meeting)).order_by("agenda_item__order", "id")
 
 
 def meeting_reviews(*, access, user, meeting):
-    """The review block: carried-over actions the user may see, with what was recorded."""
-    visible = visible_actions(access=access, user=user).values("pk")
+    """The review block: carried-over actions the user may see, with what was recorded
+    (``access=None``: all of them)."""
+    reviews = ActionReview.objects.filter(meeting=meeting)
+    if access is not None:
+        reviews = reviews.filter(action__in=visible_actions(access=access, user=user).values("pk"))
     return (
-        ActionReview.objects.filter(meeting=meeting, action__in=visible)
-        .select_related("action", "action__owner_user", "action__meeting", "recorded_by")
+        reviews.select_related("action", "action__owner_user", "action__meeting", "recorded_by")
         .annotate(
             meeting_count=Coalesce(
                 Subquery(

@@ -303,6 +303,63 @@ def attachment_add(*, actor, meeting: Meeting, file, name: str = "") -> Attachme
     return attachment
 
 
+def meeting_recipients(meeting: Meeting) -> list[str]:
+    """The participants' addresses (portal users' own, or the external address), once each."""
+    seen = []
+    for participant in meeting.participants.all():
+        address = (
+            (participant.user.email if participant.user_id else participant.email or "")
+            .strip()
+            .lower()
+        )
+        if address and address not in seen:
+            seen.append(address)
+    return seen
+
+
+def meeting_document_send(*, actor, meeting: Meeting, kind: str, calendar_url: str = "") -> int:
+    """E-mail the agenda (with an .ics invitation) or the minutes as PDF to the participants,
+    as one message with the addresses in Bcc (participants do not see each other's address).
+    Returns the number of recipients."""
+    from django.conf import settings
+    from django.core.mail import EmailMessage
+    from django.template.loader import render_to_string
+
+    from .documents import document_context, render_document
+    from .ics import meeting_ics
+
+    recipients = meeting_recipients(meeting)
+    if not recipients:
+        raise ApplicationError(_("Geen van de deelnemers heeft een e-mailadres."))
+    filename, pdf = render_document(kind, document_context(meeting=meeting))
+    context = {"meeting": meeting, "kind": kind, "sender": actor}
+    subject = (_("Agenda: %(title)s") if kind == "agenda" else _("Verslag: %(title)s")) % {
+        "title": str(meeting)
+    }
+    message = EmailMessage(
+        subject,
+        render_to_string("meetings/email/meeting_document.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[],
+        bcc=recipients,
+        reply_to=[actor.email] if getattr(actor, "email", "") else None,
+    )
+    message.attach(filename, pdf, "application/pdf")
+    if kind == "agenda":
+        message.attach(
+            f"overleg-{meeting.pk}.ics", meeting_ics(meeting, url=calendar_url), "text/calendar"
+        )
+    message.send()
+    audit_log(
+        actor=actor,
+        action=f"meeting.send_{kind}",
+        obj=meeting,
+        municipality=meeting.municipality,
+        changes={"recipients": [None, len(recipients)]},
+    )
+    return len(recipients)
+
+
 # --- agenda and decisions --------------------------------------------------------------------
 
 

@@ -29,6 +29,7 @@ ROUTES = [
         "meeting_minutes_pdf",
     ),
     ("vergaderingen/<int:meeting_id>/agenda.ics", views.meeting_ics_download, "meeting_ics"),
+    ("vergaderingen/<int:meeting_id>/versturen/", views.meeting_send, "meeting_send"),
     ("vergaderingen/<int:meeting_id>/deelnemers/", views.participant_add, "participant_add"),
     (
         "vergaderingen/<int:meeting_id>/deelnemers/<int:participant_id>/verwijderen/",

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -23,10 +22,9 @@ from django_scopes import scopes_disabled
 
 from portal.exceptions import ApplicationError
 from portal.imports import write_csv, write_xlsx
-from portal.pdf import render_to_pdf
 from portal.permissions import PortalViewMixin, portal_permission
 
-from . import links, selectors, services
+from . import documents, links, selectors, services
 from .filters import ActionFilter
 from .forms import (
     ActionForm,
@@ -484,35 +482,15 @@ def standing_item_delete(request, **kwargs):
 # --- PDF and calendar ----------------------------------------------------------------------
 
 
-def _pdf_context(request, meeting_pk):
-    access, user = request.access, request.user
-    meeting = selectors.meeting_detail(access=access, user=user, pk=meeting_pk)
-    actions = list(selectors.meeting_actions(access=access, user=user, meeting=meeting))
-    items = list(meeting.agenda_items.all())
-    by_item = {}
-    for action in actions:
-        by_item.setdefault(action.agenda_item_id, []).append(action)
-    for item in items:
-        item.action_list = by_item.get(item.pk, [])
-    return {
-        "meeting": meeting,
-        "agenda_items": items,
-        "loose_actions": by_item.get(None, []),
-        "reviews": list(selectors.meeting_reviews(access=access, user=user, meeting=meeting)),
-        "sees_actions": access.has("actions.view"),
-        "tenant": meeting.tenant,
-        "printed_at": timezone.now(),
-    }
-
-
-def _pdf_response(request, kwargs, template, kind):
+def _pdf_response(request, kwargs, kind):
     try:
-        context = _pdf_context(request, kw(kwargs, "meeting_id"))
+        meeting = selectors.meeting_detail(
+            access=request.access, user=request.user, pk=kw(kwargs, "meeting_id")
+        )
     except selectors.Meeting.DoesNotExist:
         raise Http404 from None
-    _html, pdf = render_to_pdf(template, context)
-    meeting = context["meeting"]
-    filename = f"{kind}-{slugify(meeting.title)}-{timezone.localtime(meeting.starts_at):%Y%m%d}.pdf"
+    context = documents.document_context(meeting=meeting, access=request.access, user=request.user)
+    filename, pdf = documents.render_document(kind, context)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
@@ -520,12 +498,39 @@ def _pdf_response(request, kwargs, template, kind):
 
 @meetings_permission("meetings.view")
 def meeting_agenda_pdf(request, **kwargs):
-    return _pdf_response(request, kwargs, "meetings/pdf/agenda.html", "agenda")
+    return _pdf_response(request, kwargs, "agenda")
 
 
 @meetings_permission("meetings.view")
 def meeting_minutes_pdf(request, **kwargs):
-    return _pdf_response(request, kwargs, "meetings/pdf/minutes.html", "verslag")
+    return _pdf_response(request, kwargs, "minutes")
+
+
+@meetings_permission("meetings.change")
+@require_POST
+def meeting_send(request, **kwargs):
+    """Send the agenda or the minutes (PDF) to every participant with an e-mail address."""
+    kind = request.POST.get("kind")
+    if kind not in documents.TEMPLATES:
+        raise Http404
+    try:
+        meeting = selectors.meeting_detail(
+            access=request.access, user=request.user, pk=kw(kwargs, "meeting_id")
+        )
+    except selectors.Meeting.DoesNotExist:
+        raise Http404 from None
+    try:
+        count = services.meeting_document_send(
+            actor=request.user,
+            meeting=meeting,
+            kind=kind,
+            calendar_url=request.build_absolute_uri(meeting.get_absolute_url()),
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Verstuurd aan %(n)d deelnemer(s).") % {"n": count})
+    return redirect(meeting.get_absolute_url())
 
 
 @meetings_permission("meetings.view")

@@ -106,3 +106,34 @@ def test_agenda_pdf_lists_items_participants_and_open_actions(world, meeting, cl
     )
     assert "Opening" in text and "Kinderopvang" in text and "Werkgroep kindcentra" in text
     assert "19-06-2023 15:00" in text
+
+
+def test_chair_sends_the_agenda_to_the_participants(world, meeting, client):
+    from django.core import mail
+
+    from portal.models import AuditEvent
+
+    f.ParticipantFactory(
+        meeting=meeting, name="Jeugdarts", organisation="GGD", email="Jeugdarts@GGD.example"
+    )
+    f.ParticipantFactory(meeting=meeting, user=world.users[Role.SCHOOL_DIRECTOR], name="")
+    client.force_login(world.users[Role.LEA_CHAIR])
+    url = reverse(
+        "meetings:meeting_send",
+        kwargs={"municipality": "midden-groningen", "meeting_id": meeting.pk},
+    )
+    assert client.post(url, {"kind": "agenda"}).status_code == 302
+    (message,) = mail.outbox
+    assert message.to == [] and sorted(message.bcc) == sorted(
+        ["jeugdarts@ggd.example", world.users[Role.SCHOOL_DIRECTOR].email]
+    )
+    names = [a[0] for a in message.attachments]
+    assert (
+        names[0].startswith("agenda-") and names[0].endswith(".pdf") and names[1].endswith(".ics")
+    )
+    assert message.attachments[0][1].startswith(b"%PDF")
+    assert AuditEvent.objects.filter(action="meeting.send_agenda").exists()
+    assert client.post(url, {"kind": "minutes"}).status_code == 302
+    assert mail.outbox[1].attachments[0][0].startswith("verslag-")
+    client.force_login(world.users[Role.SCHOOL_DIRECTOR])  # participant, but may not send
+    assert client.post(url, {"kind": "agenda"}).status_code == 403

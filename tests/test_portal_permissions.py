@@ -79,7 +79,7 @@ OVERRIDES: dict[tuple[str, str], int] = {}
 # roles.md gives them regional meetings only; municipal meeting pages do not exist for them.
 for _name in [
     "meeting_list", "meeting_create", "meeting_detail", "meeting_update", "meeting_agenda_pdf", "meeting_minutes_pdf",
-    "meeting_ics", "participant_add", "participant_remove", "attachment_upload", "attachment_download",
+    "meeting_ics", "meeting_send", "participant_add", "participant_remove", "attachment_upload", "attachment_download",
     "agenda_item_create", "agenda_item_update", "agenda_item_delete", "decision_create", "action_create",
     "reviews_record", "series_detail", "standing_item_delete", "action_list", "action_export", "action_bulk",
     "action_detail", "action_update", "action_progress",
