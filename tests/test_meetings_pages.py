@@ -314,3 +314,18 @@ def test_coordinator_plans_a_regional_meeting_on_the_region_pages(world, client)
     # municipal users do not reach region pages
     client.force_login(world.users[Role.LEA_CHAIR])
     assert client.get(response["Location"]).status_code == 404
+
+
+def test_staff_support_reaches_meetings_and_actions_in_the_admin(world, client):
+    from portal.models import User
+
+    action = f.ActionItemFactory(meeting=f.MeetingFactory(municipality=world.municipality))
+    client.force_login(User.objects.create_superuser(email="staff@support.example", password="x"))
+    for url in [
+        "/admin/meetings/meeting/",
+        "/admin/meetings/actionitem/",
+        f"/admin/meetings/actionitem/{action.pk}/change/",
+        "/admin/meetings/sentdigest/",
+        "/admin/meetings/meetingseries/",
+    ]:
+        assert client.get(url).status_code == 200, url
