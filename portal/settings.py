@@ -146,7 +146,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Scheduled jobs (celery beat). Each app adds its entries here.
-CELERY_BEAT_SCHEDULE = {}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Weekly digest of due and overdue meeting actions to owners and chairs (idempotent per
+    # ISO week, so a beat restart that fires twice sends nothing twice).
+    "meetings-weekly-reminders": {
+        "task": "meetings.send_weekly_reminders",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -180,6 +189,10 @@ MFA_TOTP_ISSUER = "Onderwijsportaal"
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
 PORTAL_DEMO = env_bool("PORTAL_DEMO")
 INVITATION_MAX_AGE_DAYS = 7
+# Links in e-mails sent by background jobs (no request to build them from).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://localhost:8000")
+# An external action owner's signed link (no account) stays valid this long.
+MEETINGS_ACTION_LINK_MAX_AGE_DAYS = int(env("MEETINGS_ACTION_LINK_MAX_AGE_DAYS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
