@@ -241,3 +241,10 @@ def test_staff_support_uses_the_admin_across_tenants_and_others_cannot(client, w
     assert "95PE00" in response.content.decode() and "91KA00" in response.content.decode()
     client.force_login(world.users[Role.POLICY_OFFICER])
     assert client.get("/admin/schools/school/").status_code == 302  # to the admin login
+
+
+def test_navigation_marks_only_the_deepest_matching_entry_as_current(client, world):
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    html = client.get("/midden-groningen/leden/").content.decode()
+    assert html.count('aria-current="page"') == 1
+    assert 'href="/midden-groningen/leden/" aria-current="page"' in html
