@@ -134,11 +134,13 @@ class SchoolImporter(Importer):
 
     def validate_all(self, rows):
         errors = duplicate_rows(rows, "code")
+        stored, sectors = {}, {}
         with scopes_disabled():
-            stored = dict(
-                School.objects.filter(code__in=[r["code"] for r in rows]).values_list("code", "municipality__code")
-            )
-            sectors = dict(School.objects.filter(code__in=[r["code"] for r in rows]).values_list("code", "sector"))
+            codes = [r["code"] for r in rows]
+            for start in range(0, len(codes), 5000):
+                found = School.objects.filter(code__in=codes[start:start + 5000])
+                for code, municipality_code, sector in found.values_list("code", "municipality__code", "sector"):
+                    stored[code], sectors[code] = municipality_code, sector
         for row in rows:
             if self.municipality is not None:
                 if row["gemeentenummer"] != self.municipality.code:
@@ -155,7 +157,10 @@ class SchoolImporter(Importer):
     def save(self, rows):
         with scopes_disabled():
             municipalities = self._municipalities(rows)
-            existing = {s.code: s for s in School.objects.filter(code__in=[r["code"] for r in rows])}
+            codes = [r["code"] for r in rows]
+            existing = {}
+            for start in range(0, len(codes), 5000):
+                existing.update((s.code, s) for s in School.objects.filter(code__in=codes[start:start + 5000]))
             objs = []
             for row in rows:
                 school = existing.get(row["code"]) or School(code=row["code"])
@@ -242,7 +247,7 @@ class SchoolWeightImporter(Importer):
             row["school_id"], municipality_id = match
             if self.municipality is not None and municipality_id != self.municipality.id:
                 errors.append(_not_in_municipality(row["_line"], "ovt", key.rstrip("|"), self.municipality))
-        return errors + duplicate_rows(rows, "school_id")
+        return errors + duplicate_rows([r for r in rows if "school_id" in r], "school_id")
 
     def save(self, rows):
         with scopes_disabled():
