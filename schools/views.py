@@ -355,11 +355,18 @@ class ScanUpdateView(PortalViewMixin, FormView):
     form_class = NeedsForm
 
     def get(self, request, *args, **kwargs):
-        scan = _editable_scan(request, kwargs["scan_id"])
+        return self._unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return self._unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
+
+    def _unless_submitted(self, request, scan_id):
+        """A submitted scan is no longer the school's to change: back to the scan page."""
+        scan = _editable_scan(request, scan_id)
         if scan.status != Scan.Status.DRAFT:
             messages.info(request, _("Deze scan is ingediend en kan niet meer worden gewijzigd."))
             return redirect(_url(request, "schools:scan_detail", scan_id=scan.pk))
-        return super().get(request, *args, **kwargs)
+        return None
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -466,7 +473,8 @@ def document_upload(request, municipality, scan_id):
     scan = _editable_scan(request, scan_id)
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Kies een bestand om te uploaden."))
+        # Django's own words: no file chosen, or an empty one.
+        messages.error(request, " ".join(form.errors.get("file", [_("Kies een bestand om te uploaden.")])))
     else:
         try:
             document = services.scan_document_upload(actor=request.user, scan=scan, upload=form.cleaned_data["file"])
