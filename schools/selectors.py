@@ -53,7 +53,7 @@ def documents(*, access):
 
 def school_years(*, municipality) -> list[str]:
     """School years with scans, newest first, always including the current one."""
-    years = set(Scan.objects.filter(municipality=municipality).values_list("school_year", flat=True).distinct())
+    years = set(Scan.objects.filter(municipality=municipality).order_by().values_list("school_year", flat=True).distinct())
     years.add(current_school_year())
     return sorted(years, reverse=True)
 

@@ -37,3 +37,10 @@ def status_badge_class(status):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def latest(items):
+    """The last of a prefetched list (``|last`` would index a QuerySet negatively)."""
+    items = list(items)
+    return items[-1] if items else None
