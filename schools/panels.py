@@ -18,14 +18,15 @@ def dashboard_panels(request):
     """Per role: the policy officer's scan status and top themes, the director's own scans,
     the LEA chair's and regional coordinator's aggregate themes (counts only)."""
     access = request.access
-    year = current_school_year()
     panels = []
     if access.region is not None:
         if access.has("scans.aggregate"):
+            year = selectors.scan_round()
             panels.append(Panel("schools/partials/panel_themes.html",
                                 {"school_year": year, "themes": selectors.theme_counts(school_year=year)[:8],
                                  "region": access.region}, order=40))
         return panels
+    year = selectors.scan_round(municipality=access.municipality)
     if access.has("scans.review"):
         overview = selectors.overview(municipality=access.municipality, school_year=year)
         panels.append(Panel("schools/partials/panel_scans.html", {"overview": overview, "school_year": year}, order=10))
@@ -33,6 +34,8 @@ def dashboard_panels(request):
         themes = selectors.theme_counts(school_year=year, municipality=access.municipality)
         panels.append(Panel("schools/partials/panel_themes.html", {"school_year": year, "themes": themes[:8]}, order=40))
     if access.school_ids and access.has("scans.change"):
+        # A director is asked for this school year's scan, whatever the municipality's round.
+        year = current_school_year()
         scans = (
             selectors.scans(access=access).filter(school_id__in=access.school_ids)
             .prefetch_related("comments").order_by("-school_year", "school__name")[:6]

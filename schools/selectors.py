@@ -58,6 +58,18 @@ def school_years(*, municipality) -> list[str]:
     return sorted(years, reverse=True)
 
 
+def scan_round(*, municipality=None) -> str:
+    """The school year the municipality is working on: the newest with a scan it sees, or the
+    current school year when there is none yet. Without ``municipality``: over the scope."""
+    visible = Scan.objects.filter(
+        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+    )
+    if municipality is not None:
+        visible = visible.filter(municipality=municipality)
+    newest = visible.order_by("-school_year").values_list("school_year", flat=True).first()
+    return newest or current_school_year()
+
+
 # --- the municipality's overview ------------------------------------------------
 
 @dataclass

@@ -33,7 +33,7 @@ from .forms import (
     ImportForm,
     school_year_choices,
 )
-from .models import Scan, current_school_year
+from .models import Scan
 
 
 def _url(request, name, **kwargs):
@@ -285,9 +285,9 @@ class ScanOverviewView(PortalViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         years = selectors.school_years(municipality=self.municipality)
-        year = self.request.GET.get("school_year") or current_school_year()
+        year = self.request.GET.get("school_year")
         if year not in years:
-            year = current_school_year()
+            year = selectors.scan_round(municipality=self.municipality)
         sector = self.request.GET.get("sector") or None
         if sector not in Sector.values:
             sector = None

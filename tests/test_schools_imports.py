@@ -91,6 +91,14 @@ def test_classic_layout_without_sector_is_refused_for_new_schools():
     assert schools() == {}
 
 
+def test_unknown_sector_codes_are_refused():
+    data = b"INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM;GEMEENTENUMMER;SOORT_PO\n97RG;00;De Brug;1952;Mbo\n"
+    result = run(SchoolImporter(), data)
+    assert [str(e) for e in result.errors] == ['line 2: soort_po: "Mbo" is geen bekende SOORT_PO (Bo, Sbo, So, Vso)']
+    result = run(SchoolImporter(), b"BRIN NUMMER,VESTIGINGSNUMMER,VESTIGINGSNAAM,GEMEENTENUMMER,SECTOR\n97RG,00,De Brug,1952,HBO\n")
+    assert str(result.errors[0]).startswith('line 2: sector: "HBO" is geen geldige keuze')
+
+
 def test_missing_columns_are_named():
     result = run(SchoolImporter(), b"BRIN NUMMER,VESTIGINGSNAAM\n91KA,De Vlonder\n")
     assert result.file_errors == ["ontbrekende kolommen: vestiging, gemeentenummer"]

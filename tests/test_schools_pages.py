@@ -72,8 +72,9 @@ def test_overview_query_count_is_pinned(client, world, django_assert_max_num_que
     populate(world, 30)
     client.force_login(world.users[Role.POLICY_OFFICER])
     # session, user, municipality, memberships (tenant middleware); school years with scans;
-    # visible scans of the year; their needs; schools.
-    with django_assert_max_num_queries(8):
+    # the newest year with a visible scan (no year asked); visible scans of the year; their
+    # needs; schools.
+    with django_assert_max_num_queries(9):
         response = client.get(url(world, "scan_overview"))
     assert len(response.context["overview"].rows) == 32
 
@@ -185,6 +186,18 @@ def test_policy_officer_edits_a_school_with_audit(client, world):
 
 
 # --- dashboards ------------------------------------------------------------------
+
+def test_overview_and_dashboard_follow_the_newest_scan_round(client, world):
+    """With no scans in the current school year yet, the municipality looks at its latest round."""
+    scan = f.ScanFactory(school=world.school, school_year="2021-2022", submitted=True)
+    f.NeedFactory(scan=scan)
+    f.ScanFactory(school=world.other_school, school_year="2099-2100")  # a draft does not count
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    assert client.get(url(world, "scan_overview")).context["school_year"] == "2021-2022"
+    assert client.get(url(world, "scan_overview"), {"school_year": YEAR}).context["school_year"] == YEAR
+    panels = client.get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})).context["panels"]
+    assert next(p.context["school_year"] for p in panels if p.template.endswith("panel_scans.html")) == "2021-2022"
+
 
 def test_dashboard_panels_per_role(client, world):
     scan = f.ScanFactory(school=world.school, school_year=YEAR, submitted=True)
