@@ -40,6 +40,17 @@ def _url(request, name, **kwargs):
     return reverse(name, kwargs={"municipality": request.access.municipality.slug, **kwargs})
 
 
+def export_response(rows, header, name, fmt):
+    """The filtered list as a CSV or XLSX download (formula-injection safe: portal.imports)."""
+    if fmt == "csv":
+        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
+    else:
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(write_xlsx(rows, header, sheet_title=name.capitalize()), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
 # --- schools -----------------------------------------------------------------
 
 EXPORT_HEADER = ["vestigingscode", "naam", "sector", "bevoegd gezag", "samenwerkingsverband", "straat", "huisnummer",
@@ -64,13 +75,7 @@ class SchoolListView(PortalViewMixin, FilterView):
                  s.denomination, s.pupil_count]
                 for s in self.object_list
             )
-            if export == "csv":
-                response = HttpResponse(write_csv(rows, EXPORT_HEADER), content_type="text/csv; charset=utf-8")
-            else:
-                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                response = HttpResponse(write_xlsx(rows, EXPORT_HEADER, sheet_title="Scholen"), content_type=content_type)
-            response["Content-Disposition"] = f'attachment; filename="scholen.{export}"'
-            return response
+            return export_response(rows, EXPORT_HEADER, "scholen", export)
         return super().render_to_response(context, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -104,8 +109,10 @@ class SchoolDetailView(PortalViewMixin, DetailView):
             context["scans"] = scans
             context["need_years"] = _needs_over_years(scans)
         if access.has("activities.view"):
-            context["interventions"] = selectors.own_interventions(school=school)
+            context["interventions"] = list(selectors.own_interventions(school=school))
             context["reaching"] = selectors.reaching_activities(school=school)
+        if "scans" in context and "reaching" in context:
+            context["coverage"] = _coverage(context["scans"], [*context["interventions"], *context["reaching"]])
         if access.has("funding.view") or access.has("funding.aggregate"):
             spending = selectors.spending_per_stream(school=school)
             context["spending"] = spending
@@ -124,6 +131,23 @@ def _needs_over_years(scans):
     labels = dict(Theme.choices)
     rows = [(labels[t], [grid[t].get(y) for y in years]) for t, _l in Theme.choices if t in grid]
     return {"years": years, "rows": rows}
+
+
+def _coverage(scans, activities):
+    """Per serious need (moderate/severe) of each scan: the activities reaching the school on
+    that theme during that school year, or none (a gap, checks.md G1). In memory, on what the
+    page has loaded already."""
+    from .models import school_year_bounds
+    from .selectors import SERIOUS
+
+    rows = []
+    for scan in scans:
+        start, end = school_year_bounds(scan.school_year)
+        for need in scan.needs.all():
+            if need.severity in SERIOUS:
+                covering = [a for a in activities if need.theme in a.themes and a.start <= end and start <= a.end]
+                rows.append((scan.school_year, need, covering))
+    return rows
 
 
 class SchoolUpdateView(PortalViewMixin, FormView):
@@ -268,6 +292,18 @@ class ScanListView(PortalViewMixin, ListView):
             queryset = queryset.filter(school_year=year)
         return queryset
 
+    def render_to_response(self, context, **kwargs):
+        export = self.request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            header = [_("vestigingscode"), _("school"), _("schooljaar"), _("status"), _("bron"), _("ingediend op")]
+            rows = (
+                [s.school.code, s.school.name, s.school_year, s.get_status_display(), s.get_source_display(),
+                 s.submitted_at]
+                for s in self.object_list
+            )
+            return export_response(rows, header, "schoolscans", export)
+        return super().render_to_response(context, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["school_years"] = school_year_choices()
@@ -296,6 +332,20 @@ class ScanOverviewView(PortalViewMixin, TemplateView):
             school_years=years, school_year=year, sector=sector or "", sectors=Sector.choices,
         )
         return context
+
+    def render_to_response(self, context, **kwargs):
+        export = self.request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            overview = context["overview"]
+            header = [_("vestigingscode"), _("school"), _("sector"), _("scan"), *(label for _c, label in overview.themes)]
+            rows = (
+                [row.school.code, row.school.name, row.school.sector,
+                 row.scan.get_status_display() if row.scan else _("ontbreekt"),
+                 *(row.needs[code].get_severity_display() if code in row.needs else "" for code, _l in overview.themes)]
+                for row in overview.rows
+            )
+            return export_response(rows, header, f"behoeften-{overview.school_year}", export)
+        return super().render_to_response(context, **kwargs)
 
 
 class ScanCreateView(PortalViewMixin, FormView):

@@ -133,6 +133,22 @@ def test_school_page_lists_reaching_activities_by_the_rules(client, world):
     assert "spending" not in response.context
 
 
+def test_school_page_shows_which_serious_needs_are_covered(client, world):
+    scan = f.ScanFactory(school=world.school, school_year="2023-2024", submitted=True)
+    f.NeedFactory(scan=scan, theme="sport", severity="moderate")
+    f.NeedFactory(scan=scan, theme="zorg", severity="severe")
+    f.NeedFactory(scan=scan, theme="taal", severity="limited")  # not serious: not listed
+    f.ActivityFactory(municipality=world.municipality, code="TVT", themes=["sport", "cultuur"],
+                      start=datetime.date(2023, 8, 1), end=datetime.date(2025, 7, 31)).schools.add(world.school)
+    f.ActivityFactory(municipality=world.municipality, code="ZOMER22", themes=["zorg"],
+                      start=datetime.date(2022, 7, 11), end=datetime.date(2022, 8, 19))  # before the school year
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    response = client.get(url(world, "school_detail", school_id=world.school.pk))
+    coverage = {need.theme: [a.code for a in covering] for _year, need, covering in response.context["coverage"]}
+    assert coverage == {"sport": ["TVT"], "zorg": []}
+    assert "niet gedekt (lacune)" in response.content.decode()
+
+
 def test_school_page_renders_panels_of_other_apps(client, world):
     from portal import dashboard
     from portal.dashboard import Panel
@@ -162,6 +178,19 @@ def test_school_list_filters_and_exports_without_formula_injection(client, world
     assert "'=HYPERLINK" in body and ";=HYPERLINK" not in body and "91KA00" not in body
     response = client.get(url(world, "school_list"), {"export": "xlsx"})
     assert response.content[:2] == b"PK"
+
+
+def test_overview_and_scan_list_export(client, world):
+    scan = f.ScanFactory(school=world.school, school_year=YEAR, submitted=True)
+    f.NeedFactory(scan=scan, theme="taal", severity="severe")
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    body = client.get(url(world, "scan_overview"), {"school_year": YEAR, "export": "csv"}).content.decode("utf-8-sig")
+    assert body.splitlines() == ["vestigingscode;school;sector;scan;taal en lezen",
+                                 "92LB00;CBS Het Kompas;BO;ontbreekt;", "91KA00;OBS De Vlonder;BO;ingediend;ernstig"]
+    body = client.get(url(world, "scan_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    assert body.splitlines()[1].startswith(f"91KA00;OBS De Vlonder;{YEAR};ingediend;formulier;")
+    response = client.get(url(world, "scan_overview"), {"export": "xlsx"})
+    assert response["Content-Disposition"].endswith('.xlsx"') and response.content[:2] == b"PK"
 
 
 def test_director_sees_only_own_school_in_the_list(client, world):
