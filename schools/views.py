@@ -4,7 +4,6 @@ the municipality's overview and the imports. Views are thin: a selector or a ser
 import uuid
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -233,7 +232,8 @@ class ImportView(PortalViewMixin, TemplateView):
         if result.ok:
             token = uuid.uuid4().hex
             upload.seek(0)
-            path = default_storage.save(f"imports/{token}", ContentFile(upload.read()))
+            # Streamed to storage in chunks: the file is not held in memory a second time.
+            path = default_storage.save(f"imports/{token}", upload)
             pending[token] = {"path": path, "filename": upload.name, "options": options,
                               "view": request.resolver_match.view_name}
             request.session[self.session_key] = pending
