@@ -4,7 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
-from portal.domain import Severity
+from portal.domain import Severity, Theme
 
 register = template.Library()
 
@@ -44,3 +44,10 @@ def latest(items):
     """The last of a prefetched list (``|last`` would index a QuerySet negatively)."""
     items = list(items)
     return items[-1] if items else None
+
+
+@register.filter
+def theme_labels(codes):
+    """``["sport", "taal"]`` -> ``"sport en bewegen, taal en lezen"``."""
+    labels = dict(Theme.choices)
+    return ", ".join(str(labels.get(code, code)) for code in codes or [])
