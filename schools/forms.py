@@ -109,3 +109,12 @@ class SchoolImportForm(ImportForm):
         label=_("Sector"), required=False, choices=[("", _("uit het bestand (SOORT_PO)")), *Sector.choices],
         help_text=_("Het klassieke DUO-bestand noemt de sector niet; kies die dan hier."),
     )
+
+
+class WeightImportForm(ImportForm):
+    school_year = forms.ChoiceField(label=_("Schooljaar van de schoolweging"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].choices = school_year_choices()
+        self.fields["school_year"].initial = current_school_year()

@@ -15,7 +15,7 @@ from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Severity, Theme
 from portal.exceptions import ApplicationError
 
-from .imports import NeedImporter, SchoolImporter
+from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
 
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
@@ -47,6 +47,16 @@ def schools_import(*, actor, municipality, source, filename=None, sector=None, d
     if result.ok and not dry_run:
         audit_log(actor=actor, action="schools.import", obj=municipality, municipality=municipality,
                   reason=f"{filename or ''}: {result.summary}")
+    return result
+
+
+def weights_import(*, actor, municipality, source, school_year, filename=None, dry_run=False):
+    """Import the CBS schoolweging of the schools of ``municipality`` for one school year."""
+    importer = SchoolWeightImporter(school_year=school_year, municipality=municipality)
+    result = importer.run(source, filename=filename, dry_run=dry_run)
+    if result.ok and not dry_run:
+        audit_log(actor=actor, action="weights.import", obj=municipality, municipality=municipality,
+                  reason=f"{filename or ''} ({school_year}): {result.summary}")
     return result
 
 

@@ -8,6 +8,7 @@ app_name = "schools"
 urlpatterns = [
     path("", views.SchoolListView.as_view(), name="school_list"),
     path("importeren/", views.SchoolImportView.as_view(), name="school_import"),
+    path("importeren/schoolweging/", views.WeightImportView.as_view(), name="weight_import"),
     path("<int:school_id>/", views.SchoolDetailView.as_view(), name="school_detail"),
     path("<int:school_id>/bewerken/", views.SchoolUpdateView.as_view(), name="school_update"),
     path("scans/", views.ScanListView.as_view(), name="scan_list"),

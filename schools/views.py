@@ -30,6 +30,7 @@ from .forms import (
     SchoolForm,
     SchoolImportForm,
     ImportForm,
+    WeightImportForm,
     school_year_choices,
 )
 from .models import Scan
@@ -258,6 +259,25 @@ class SchoolImportView(ImportView):
     def run(self, source, *, filename, dry_run, options):
         return services.schools_import(actor=self.request.user, municipality=self.municipality, source=source,
                                        filename=filename, sector=options.get("sector") or None, dry_run=dry_run)
+
+
+class WeightImportView(ImportView):
+    permission = "schools.import"
+    form_class = WeightImportForm
+    success_url_name = "schools:school_list"
+
+    @property
+    def title(self):
+        return _("Schoolweging importeren (CBS)")
+
+    @property
+    def columns_help(self):
+        return _("Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
+                 "aantal_leerlingen.")
+
+    def run(self, source, *, filename, dry_run, options):
+        return services.weights_import(actor=self.request.user, municipality=self.municipality, source=source,
+                                       school_year=options["school_year"], filename=filename, dry_run=dry_run)
 
 
 class NeedsImportView(ImportView):

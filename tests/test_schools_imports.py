@@ -274,3 +274,17 @@ def test_browser_import_refuses_a_pdf_renamed_to_csv(client, world):
     response = _upload(client, url, b"%PDF-1.4 not a table", name="needs.csv")
     assert response.status_code == 400
     assert "geen CSV- of Excel-bestand" in response.content.decode()
+
+
+def test_browser_weight_import_for_a_chosen_school_year(client, world):
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    target = reverse("schools:weight_import", kwargs={"municipality": world.municipality.slug})
+    response = _upload(client, target, b"OVT;schoolweging;aantal_leerlingen\n91KA00;33,4;212\n95PE00;30,1;90\n",
+                       school_year="2023-2024")
+    assert response.status_code == 400
+    assert "line 3: ovt: 95PE00 hoort niet bij gemeente Midden-Groningen" in response.content.decode()
+    response = _upload(client, target, b"OVT;schoolweging;aantal_leerlingen\n91KA00;33,4;212\n", school_year="2023-2024")
+    client.post(target, {"token": response.context["token"]})
+    with scopes_disabled():
+        weight = SchoolWeight.objects.get()
+    assert (weight.school_year, weight.weight, weight.pupil_count) == ("2023-2024", Decimal("33.40"), 212)
