@@ -52,8 +52,11 @@ def documents(*, access):
 
 
 def school_years(*, municipality) -> list[str]:
-    """School years with scans, newest first, always including the current one."""
-    years = set(Scan.objects.filter(municipality=municipality).order_by().values_list("school_year", flat=True).distinct())
+    """School years with scans the municipality sees, newest first, and the current one."""
+    visible = Scan.objects.filter(municipality=municipality).filter(
+        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+    )
+    years = set(visible.order_by().values_list("school_year", flat=True).distinct())
     years.add(current_school_year())
     return sorted(years, reverse=True)
 

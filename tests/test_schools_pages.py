@@ -282,3 +282,15 @@ def test_demo_seed_tells_the_scan_story_and_is_idempotent():
         from funding.models import Activity
 
         assert Activity.objects.filter(owner_school__isnull=False).count() == 2
+
+
+def test_staff_admin_shows_schools_and_scans_read_only(client, world):
+    scan = f.ScanFactory(school=world.school, submitted=True)
+    f.NeedFactory(scan=scan)
+    f.ScanDocumentFactory(scan=scan)
+    admin = f.UserFactory(email="staff@portal.example", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    for target in ["/admin/schools/school/", f"/admin/schools/school/{world.school.pk}/change/",
+                   "/admin/schools/scan/", f"/admin/schools/scan/{scan.pk}/change/", "/admin/schools/schoolweight/"]:
+        assert client.get(target).status_code == 200, target
+    assert client.post(f"/admin/schools/scan/{scan.pk}/change/", {"status": "draft"}).status_code == 403
