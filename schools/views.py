@@ -417,6 +417,15 @@ def _editable_scan(request, scan_id):
     )
 
 
+def _unless_submitted(request, scan_id):
+    """A submitted scan is no longer the school's to change: back to the scan page."""
+    scan = _editable_scan(request, scan_id)
+    if scan.status != Scan.Status.DRAFT:
+        messages.info(request, _("Deze scan is ingediend en kan niet meer worden gewijzigd."))
+        return redirect(_url(request, "schools:scan_detail", scan_id=scan.pk))
+    return None
+
+
 class ScanUpdateView(PortalViewMixin, FormView):
     """The structured scan: severity, share of pupils and a note per theme."""
 
@@ -425,18 +434,10 @@ class ScanUpdateView(PortalViewMixin, FormView):
     form_class = NeedsForm
 
     def get(self, request, *args, **kwargs):
-        return self._unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
+        return _unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
-        return self._unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
-
-    def _unless_submitted(self, request, scan_id):
-        """A submitted scan is no longer the school's to change: back to the scan page."""
-        scan = _editable_scan(request, scan_id)
-        if scan.status != Scan.Status.DRAFT:
-            messages.info(request, _("Deze scan is ingediend en kan niet meer worden gewijzigd."))
-            return redirect(_url(request, "schools:scan_detail", scan_id=scan.pk))
-        return None
+        return _unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -464,8 +465,16 @@ class InterventionCreateView(PortalViewMixin, FormView):
     template_name = "schools/intervention_form.html"
     form_class = InterventionForm
 
+    def get(self, request, *args, **kwargs):
+        return _unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        return _unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
+
     def get_scan(self):
-        return _editable_scan(self.request, self.kwargs["scan_id"])
+        if not hasattr(self, "scan"):
+            self.scan = _editable_scan(self.request, self.kwargs["scan_id"])
+        return self.scan
 
     def get_initial(self):
         from .models import school_year_bounds

@@ -221,6 +221,13 @@ def test_lea_chair_and_accountant_cannot_download_documents(client, world):
     assert client.get(target).status_code == 404
 
 
+def test_director_cannot_add_interventions_to_a_submitted_scan(client, world):
+    scan = f.ScanFactory(school=world.school, submitted=True)
+    login(client, world, Role.SCHOOL_DIRECTOR)
+    response = client.get(url(world, "intervention_create", scan_id=scan.pk))
+    assert response.status_code == 302 and response["Location"] == url(world, "scan_detail", scan_id=scan.pk)
+
+
 def test_director_cannot_upload_to_a_submitted_scan(client, world):
     scan = f.ScanFactory(school=world.school, submitted=True)
     response = upload(login(client, world, Role.SCHOOL_DIRECTOR), world, scan, PDF, "scan.pdf")
