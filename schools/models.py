@@ -237,3 +237,47 @@ class ScanDocument(models.Model):
     @property
     def content_type(self):
         return self.CONTENT_TYPES[self.kind]
+
+
+class ImportJob(models.Model):
+    """A confirmed browser import running as a background job (house style: a job the user
+    waits for has a row the page polls). The file waits in private storage until the job has
+    run; the import itself is all-or-nothing, so a job redelivered after a worker died simply
+    runs again."""
+
+    class Kind(models.TextChoices):
+        SCHOOLS = "schools", _("scholen (DUO)")
+        WEIGHTS = "weights", _("schoolweging (CBS)")
+        NEEDS = "needs", _("behoeften uit schoolscans")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wacht")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    path = models.CharField(max_length=200)
+    filename = models.CharField(_("bestandsnaam"), max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(_("resultaat"), max_length=300, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("importtaak")
+        verbose_name_plural = _("importtaken")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.filename}"
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -33,7 +33,7 @@ from .forms import (
     WeightImportForm,
     school_year_choices,
 )
-from .models import Scan
+from .models import ImportJob, Scan
 
 
 def _url(request, name, **kwargs):
@@ -184,17 +184,20 @@ class SchoolUpdateView(PortalViewMixin, FormView):
 
 class ImportView(PortalViewMixin, TemplateView):
     """Upload a file, see the first rows and every error, then confirm. Between preview and
-    confirm the file waits in private storage under imports/<uuid>; only the session that
-    uploaded it knows the token. Nothing is saved until the confirm, and then all or nothing."""
+    confirm the file waits in private storage under imports/schools/<uuid>; only the session
+    that uploaded it knows the token. Nothing is saved until the confirm, and then all or nothing."""
 
     template_name = "schools/import_form.html"
     form_class = ImportForm
     title = ""
     columns_help = ""
-    success_url_name = ""
+    kind = ""
+    job_url_name = "schools:import_job"
+    job_url_kwarg = "import_job_id"
     session_key = "schools_imports"
 
     def run(self, source, *, filename, dry_run, options):
+        """The preview: a dry run of the importer on the upload."""
         raise NotImplementedError
 
     def get_context_data(self, **kwargs):
@@ -213,15 +216,13 @@ class ImportView(PortalViewMixin, TemplateView):
             if upload is None or upload["view"] != request.resolver_match.view_name:
                 messages.error(request, _("Deze import is verlopen; upload het bestand opnieuw."))
                 return redirect(request.path)
-            try:
-                with default_storage.open(upload["path"], "rb") as file:
-                    result = self.run(file, filename=upload["filename"], dry_run=False, options=upload["options"])
-            finally:
-                default_storage.delete(upload["path"])
-            if not result.ok:
-                return self.render_to_response(self.get_context_data(result=result), status=400)
-            messages.success(request, _("Import voltooid: %s") % result.summary)
-            return redirect(_url(request, self.success_url_name))
+            # Confirmed: a background job imports the stored file (all or nothing); its page
+            # shows the progress and the result.
+            job = services.import_job_create(
+                actor=request.user, municipality=self.municipality, kind=self.kind, path=upload["path"],
+                filename=upload["filename"], options=upload["options"],
+            )
+            return redirect(_url(request, self.job_url_name, **{self.job_url_kwarg: job.pk}))
 
         form = self.form_class(request.POST, request.FILES)
         if not form.is_valid():
@@ -234,7 +235,7 @@ class ImportView(PortalViewMixin, TemplateView):
             token = uuid.uuid4().hex
             upload.seek(0)
             # Streamed to storage in chunks: the file is not held in memory a second time.
-            path = default_storage.save(f"imports/{token}", upload)
+            path = default_storage.save(f"{services.IMPORT_UPLOADS}/{token}", upload)
             pending[token] = {"path": path, "filename": upload.name, "options": options,
                               "view": request.resolver_match.view_name}
             request.session[self.session_key] = pending
@@ -245,7 +246,7 @@ class ImportView(PortalViewMixin, TemplateView):
 class SchoolImportView(ImportView):
     permission = "schools.import"
     form_class = SchoolImportForm
-    success_url_name = "schools:school_list"
+    kind = "schools"
 
     @property
     def title(self):
@@ -264,7 +265,7 @@ class SchoolImportView(ImportView):
 class WeightImportView(ImportView):
     permission = "schools.import"
     form_class = WeightImportForm
-    success_url_name = "schools:school_list"
+    kind = "weights"
 
     @property
     def title(self):
@@ -282,7 +283,9 @@ class WeightImportView(ImportView):
 
 class NeedsImportView(ImportView):
     permission = "scans.import"
-    success_url_name = "schools:scan_overview"
+    kind = "needs"
+    job_url_name = "schools:needs_import_job"
+    job_url_kwarg = "needs_import_job_id"
 
     @property
     def title(self):
@@ -295,6 +298,38 @@ class NeedsImportView(ImportView):
     def run(self, source, *, filename, dry_run, options):
         return services.needs_import(actor=self.request.user, municipality=self.municipality, source=source,
                                      filename=filename, dry_run=dry_run)
+
+
+class ImportJobView(PortalViewMixin, DetailView):
+    """Progress and result of a confirmed import; the status fragment (``?fragment=1``) is
+    polled by portal.js until the job is finished."""
+
+    permission = "schools.import"
+    kinds = ("schools", "weights")
+    template_name = "schools/import_job.html"
+    context_object_name = "job"
+    pk_url_kwarg = "import_job_id"
+    done_url_name = "schools:school_list"
+
+    def get_queryset(self):
+        return ImportJob.objects.filter(municipality=self.municipality, kind__in=self.kinds)
+
+    def get_template_names(self):
+        if self.request.GET.get("fragment"):
+            return ["schools/partials/import_job_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["done_url"] = _url(self.request, self.done_url_name)
+        return context
+
+
+class NeedsImportJobView(ImportJobView):
+    permission = "scans.import"
+    kinds = ("needs",)
+    pk_url_kwarg = "needs_import_job_id"
+    done_url_name = "schools:scan_overview"
 
 
 # --- scans -------------------------------------------------------------------

@@ -44,6 +44,13 @@ def _intervention(w):
         w.objects["intervention"] = activity
     return w.objects["intervention"]
 
+def _import_job(w, kind):
+    from schools.models import ImportJob
+
+    return ImportJob.objects.create(municipality=w.municipality, kind=kind, path="imports/x", filename="x.csv",
+                                    status=ImportJob.Status.DONE, summary="1 regels")
+
+
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
 # that each role may see where object-level rules apply, e.g. the director's own school).
 URL_KWARGS = {
@@ -54,6 +61,8 @@ URL_KWARGS = {
     "scan_id": lambda w: _submitted_scan(w).pk,
     "document_id": lambda w: _scan_document(w).pk,
     "intervention_id": lambda w: _intervention(w).pk,
+    "import_job_id": lambda w: _import_job(w, "schools").pk,
+    "needs_import_job_id": lambda w: _import_job(w, "needs").pk,
 }
 
 # (url name, role) -> expected status where object-level rules differ from the matrix.
