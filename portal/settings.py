@@ -146,7 +146,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Scheduled jobs (celery beat). Each app adds its entries here.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Uploads of import previews that were never confirmed hold personal data: not for long.
+    "schools-import-uploads-cleanup": {"task": "schools.tasks.import_uploads_cleanup", "schedule": 6 * 60 * 60},
+}
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------
 AUTH_USER_MODEL = "portal.User"
