@@ -155,6 +155,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.send_weekly_reminders",
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
+    # Uploads of import previews that were never confirmed hold personal data: not for long.
+    "schools-import-uploads-cleanup": {"task": "schools.tasks.import_uploads_cleanup", "schedule": 6 * 60 * 60},
 }
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class SchoolsConfig(AppConfig):
     name = "schools"
     verbose_name = _("Scholen en schoolscans")
+
+    def ready(self):
+        from portal import dashboard, navigation
+
+        from . import panels
+
+        navigation.register(*panels.NAVIGATION)
+        dashboard.register(panels.dashboard_panels)

@@ -1,5 +1,10 @@
-"""School locations (vestigingen). The schools issue adds scans, needs and weights."""
+"""School locations (vestigingen), their schoolweging per school year, and the school scans:
+needs per theme, chosen interventions (school-owned funding.Activity rows), documents and the
+review workflow."""
 
+import uuid
+
+from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +50,35 @@ class School(models.Model):
         return self.code[:4]
 
 
+class SchoolWeight(models.Model):
+    """The CBS schoolweging of a school location in one school year (``import_schools --weights``)."""
+
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="weights")
+    school_year = models.CharField(_("schooljaar"), max_length=9)
+    weight = models.DecimalField(_("schoolweging"), max_digits=6, decimal_places=2)
+    pupil_count = models.PositiveIntegerField(_("aantal leerlingen"), null=True, blank=True)
+
+    objects = ScopedManager(municipality="school__municipality")
+
+    class Meta:
+        ordering = ["school", "-school_year"]
+        verbose_name = _("schoolweging")
+        verbose_name_plural = _("schoolwegingen")
+        constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="uniq_school_weight_year")]
+
+    def __str__(self):
+        return f"{self.school.code} {self.school_year}: {self.weight}"
+
+
+def current_school_year(today=None) -> str:
+    """The school year ``today`` falls in: ``"2023-2024"`` from 1 Aug 2023 to 31 Jul 2024."""
+    import datetime
+
+    today = today or datetime.date.today()
+    first = today.year if today.month >= 8 else today.year - 1
+    return f"{first}-{first + 1}"
+
+
 def school_year_bounds(school_year: str):
     """``"2023-2024"`` -> (2023-08-01, 2024-07-31): a school year runs 1 Aug .. 31 Jul."""
     import datetime
@@ -86,6 +120,21 @@ class Scan(models.Model):
     school_year = models.CharField(_("schooljaar"), max_length=9, validators=[school_year_validator])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     source = models.CharField(_("bron"), max_length=10, choices=Source.choices, default=Source.FORM)
+    # The school's chosen interventions: school-owned activities (owner_school = this school),
+    # so the funding checks see them next to the municipal ones.
+    interventions = models.ManyToManyField(
+        "funding.Activity", blank=True, related_name="scans", verbose_name=_("gekozen interventies")
+    )
+    created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True, null=True)
+    updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, null=True)
+    submitted_at = models.DateTimeField(_("ingediend op"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("beoordeeld op"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = ScopedManager(_manager_class=ScanQuerySet.as_manager().__class__, municipality="municipality")
 
@@ -116,3 +165,119 @@ class Need(models.Model):
 
     def __str__(self):
         return f"{self.scan} {self.theme}: {self.severity}"
+
+
+class ScanComment(models.Model):
+    """What the municipality wrote when it returned or reviewed a scan; kept for good, so a
+    returned scan shows why it came back even after it is submitted again."""
+
+    class Kind(models.TextChoices):
+        RETURNED = "returned", _("teruggestuurd")
+        REVIEWED = "reviewed", _("beoordeeld")
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="comments")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    text = models.TextField(_("opmerking"), blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("datum"), auto_now_add=True)
+
+    objects = ScopedManager(municipality="scan__municipality")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("opmerking bij schoolscan")
+        verbose_name_plural = _("opmerkingen bij schoolscans")
+
+    def __str__(self):
+        return f"{self.scan}: {self.get_kind_display()}"
+
+
+def scan_document_path(instance, filename):
+    """A random name on disk: nothing about the school, the year or the original file name
+    can be guessed from it (the original name is stored and used on download)."""
+    return f"scans/{uuid.uuid4().hex}"
+
+
+class ScanDocument(models.Model):
+    """One uploaded version of the scan document. Uploads never overwrite: each is a new
+    version, the highest being the current one."""
+
+    class Kind(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "Word (DOCX)"
+        XLSX = "xlsx", "Excel (XLSX)"
+
+    CONTENT_TYPES = {
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="documents")
+    version = models.PositiveIntegerField(_("versie"))
+    file = models.FileField(upload_to=scan_document_path, max_length=200)
+    original_name = models.CharField(_("bestandsnaam"), max_length=255)
+    kind = models.CharField(_("soort"), max_length=4, choices=Kind.choices)
+    size = models.PositiveIntegerField(_("grootte (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
+
+    objects = ScopedManager(municipality="scan__municipality")
+
+    class Meta:
+        ordering = ["scan", "-version"]
+        verbose_name = _("scandocument")
+        verbose_name_plural = _("scandocumenten")
+        constraints = [models.UniqueConstraint(fields=["scan", "version"], name="uniq_scan_document_version")]
+
+    def __str__(self):
+        return f"{self.original_name} (v{self.version})"
+
+    @property
+    def content_type(self):
+        return self.CONTENT_TYPES[self.kind]
+
+
+class ImportJob(models.Model):
+    """A confirmed browser import running as a background job (house style: a job the user
+    waits for has a row the page polls). The file waits in private storage until the job has
+    run; the import itself is all-or-nothing, so a job redelivered after a worker died simply
+    runs again."""
+
+    class Kind(models.TextChoices):
+        SCHOOLS = "schools", _("scholen (DUO)")
+        WEIGHTS = "weights", _("schoolweging (CBS)")
+        NEEDS = "needs", _("behoeften uit schoolscans")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wacht")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    path = models.CharField(max_length=200)
+    filename = models.CharField(_("bestandsnaam"), max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    summary = models.CharField(_("resultaat"), max_length=300, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("importtaak")
+        verbose_name_plural = _("importtaken")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.filename}"
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

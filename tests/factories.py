@@ -8,11 +8,15 @@ import datetime
 from decimal import Decimal
 
 import factory
+from django.utils import timezone as _tz
 from django_scopes import scopes_disabled
 
+from meetings.models import (
+    ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
+)
 from funding.models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from portal.models import Membership, Municipality, Region, Role, User
-from schools.models import School
+from schools.models import Need, Scan, ScanDocument, School
 
 
 class ScopedFactory(factory.django.DjangoModelFactory):
@@ -145,11 +149,6 @@ class ExpenditureFactory(ScopedFactory):
 
 
 # --- meetings -------------------------------------------------------------------------------
-from django.utils import timezone as _tz  # noqa: E402
-
-from meetings.models import (  # noqa: E402
-    ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
-)
 
 
 class MeetingSeriesFactory(ScopedFactory):
@@ -244,3 +243,44 @@ class ActionReviewFactory(ScopedFactory):
 
     meeting = factory.SubFactory(MeetingFactory)
     action = factory.SubFactory(ActionItemFactory)
+
+
+# --- schools --------------------------------------------------------------------------------
+class ScanFactory(ScopedFactory):
+    class Meta:
+        model = Scan
+
+    school = factory.SubFactory(SchoolFactory)
+    municipality = factory.SelfAttribute("school.municipality")
+    school_year = "2023-2024"
+    status = Scan.Status.DRAFT
+
+    class Params:
+        submitted = factory.Trait(status=Scan.Status.SUBMITTED)
+        reviewed = factory.Trait(status=Scan.Status.REVIEWED)
+
+
+class NeedFactory(ScopedFactory):
+    class Meta:
+        model = Need
+
+    scan = factory.SubFactory(ScanFactory)
+    theme = "taal"
+    severity = "moderate"
+    share_of_pupils = Decimal("20.00")
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+class ScanDocumentFactory(ScopedFactory):
+    class Meta:
+        model = ScanDocument
+
+    scan = factory.SubFactory(ScanFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    file = factory.django.FileField(data=PDF_BYTES, filename="scan.pdf")
+    original_name = "Schoolscan 2023-2024.pdf"
+    kind = "pdf"
+    size = len(PDF_BYTES)
+    sha256 = "0" * 64

@@ -17,6 +17,40 @@ from django_scopes import scopes_disabled
 from portal.models import Membership, Role
 from portal.permissions import permissions_for
 
+from . import factories as f
+
+
+def _submitted_scan(w):
+    """A submitted scan of the director's own school: both the director and the policy officer
+    may see it (the municipality sees scans once submitted)."""
+    if "scan" not in w.objects:
+        scan = f.ScanFactory(school=w.school, submitted=True)
+        f.NeedFactory(scan=scan)
+        w.objects["scan"] = scan
+    return w.objects["scan"]
+
+
+def _scan_document(w):
+    if "scan_document" not in w.objects:
+        w.objects["scan_document"] = f.ScanDocumentFactory(scan=_submitted_scan(w))
+    return w.objects["scan_document"]
+
+
+def _intervention(w):
+    if "intervention" not in w.objects:
+        scan = _submitted_scan(w)
+        activity = f.ActivityFactory(municipality=w.municipality, owner_school=w.school, code="SCAN-2023-1")
+        scan.interventions.add(activity)
+        w.objects["intervention"] = activity
+    return w.objects["intervention"]
+
+def _import_job(w, kind):
+    from schools.models import ImportJob
+
+    return ImportJob.objects.create(municipality=w.municipality, kind=kind, path="imports/x", filename="x.csv",
+                                    status=ImportJob.Status.DONE, summary="1 regels")
+
+
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
 # that each role may see where object-level rules apply, e.g. the director's own school).
 URL_KWARGS = {
@@ -39,6 +73,12 @@ URL_KWARGS = {
     "region_series_id": lambda w: _meetings_world(w)["region_series"].pk,
     "region_standing_item_id": lambda w: _meetings_world(w)["region_standing_item"].pk,
     "region_action_id": lambda w: _meetings_world(w)["region_action"].pk,
+    "school_id": lambda w: w.school.pk,
+    "scan_id": lambda w: _submitted_scan(w).pk,
+    "document_id": lambda w: _scan_document(w).pk,
+    "intervention_id": lambda w: _intervention(w).pk,
+    "import_job_id": lambda w: _import_job(w, "schools").pk,
+    "needs_import_job_id": lambda w: _import_job(w, "needs").pk,
 }
 
 

@@ -1,0 +1,98 @@
+"""The schools part of the demo story: the DUO files and the schoolweging imported with the
+real importers, and Midden-Groningen's school scans for 2023-2024 in every workflow state,
+with needs (portal/demo_data/needs.csv) some of which the municipal activities cover and some
+they leave open, and two school interventions that overlap municipal activities.
+
+Idempotent: the imports upsert by natural key, and a scan's workflow and interventions are
+only played out when the scan is first created."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portal.demo import DATA_DIR
+from portal.imports import ImportFileError
+
+from . import services
+from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
+from .models import Scan, School
+
+SCHOOL_YEAR = "2023-2024"
+
+# A one-page PDF: enough for the document list and download to be real.
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def _run(importer, filename):
+    with open(DATA_DIR / filename, "rb") as file:
+        result = importer.run(file, filename=filename)
+    if not result.ok:
+        raise ImportFileError(f"{filename}: " + "; ".join(result.error_lines()))
+    return result
+
+
+def _stream(code):
+    from funding.models import FundingStream
+
+    return FundingStream.objects.get(code=code)
+
+
+def seed(ctx):
+    _run(SchoolImporter(sector="BO"), "duo_vestigingen_classic.csv")
+    _run(SchoolImporter(), "duo_vestigingen_new.csv")
+    _run(SchoolWeightImporter(school_year=SCHOOL_YEAR), "schoolweging.csv")
+
+    director = ctx.users.get("directeur@devlonder.example")
+    officer = ctx.users.get("beleid@midden-groningen.example")
+    municipality = ctx.municipalities["GM1952"]
+    schools = {s.code: s for s in School.objects.filter(municipality=municipality)}
+
+    # Scans start as the schools' own drafts; the needs come from the sample file.
+    created = {}
+    for code in ["91KA00", "92LB00", "93MC00", "94ND00"]:
+        scan = Scan.objects.filter(school=schools[code], school_year=SCHOOL_YEAR).first()
+        if scan is None:
+            actor = director if code == "91KA00" else None
+            created[code] = services.scan_create(actor=actor, school=schools[code], school_year=SCHOOL_YEAR)
+    _run(NeedImporter(), "needs.csv")
+
+    if "91KA00" in created:  # submitted, with its own sport intervention and the scan document
+        scan = created["91KA00"]
+        services.scan_intervention_save(
+            actor=director, scan=scan, code="SPORT-NPO", name="Extra sport en bewegen", menukaart="C",
+            themes=["sport"], stream=_stream("NPO-SCHOOL"), start=datetime.date(2023, 8, 1),
+            end=datetime.date(2024, 7, 31), planned_cost=Decimal("24000.00"),
+        )
+        upload = SimpleUploadedFile("Schoolscan De Vlonder 2023-2024.pdf", _DEMO_PDF, content_type="application/pdf")
+        services.scan_document_upload(actor=director, scan=scan, upload=upload)
+        services.scan_submit(actor=director, scan=scan)
+    if "92LB00" in created:  # submitted and reviewed
+        services.scan_submit(actor=None, scan=created["92LB00"])
+        services.scan_review(actor=officer, scan=created["92LB00"],
+                             comment="Duidelijk. Taal nemen we mee in de LEA over de zomerschool.")
+    if "93MC00" in created:  # returned with a comment: back to draft
+        services.scan_submit(actor=None, scan=created["93MC00"])
+        services.scan_return(actor=officer, scan=created["93MC00"],
+                             comment="Graag het aandeel leerlingen bij zorg toelichten en het scandocument toevoegen.")
+    # 94ND00 stays a draft the municipality does not see yet.
+
+    # An earlier year of Het Kompas: its reading intervention (code as in activities.csv).
+    if not Scan.objects.filter(school=schools["92LB00"], school_year="2021-2022").exists():
+        scan = services.scan_create(actor=None, school=schools["92LB00"], school_year="2021-2022")
+        services.scan_needs_save(actor=None, scan=scan, needs={
+            "taal": {"severity": "severe", "share_of_pupils": Decimal("30")},
+            "rekenen": {"severity": "limited", "share_of_pupils": Decimal("12")},
+        })
+        services.scan_intervention_save(
+            actor=None, scan=scan, code="LEZEN", name="Begrijpend lezen in kleine groepen", menukaart="B",
+            themes=["taal"], stream=_stream("NPO-SCHOOL"), start=datetime.date(2021, 8, 1),
+            end=datetime.date(2022, 7, 31), planned_cost=Decimal("31000.00"),
+        )
+        services.scan_submit(actor=None, scan=scan)
+        services.scan_review(actor=officer, scan=scan)
+    ctx.log(f"Scholen: {len(schools)} in Midden-Groningen; scans {SCHOOL_YEAR}: ingediend, beoordeeld, "
+            "teruggestuurd en concept.")

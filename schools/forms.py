@@ -1,0 +1,120 @@
+"""Forms of the schools app. They parse and validate input; the services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from portal.domain import Menukaart, Sector, Severity, Theme
+
+from .models import School, current_school_year
+from .services import SCHOOL_FIELDS
+
+
+class SchoolForm(forms.ModelForm):
+    class Meta:
+        model = School
+        fields = SCHOOL_FIELDS
+
+
+def school_year_choices(extra_years=()):
+    first = int(current_school_year()[:4])
+    years = {f"{y}-{y + 1}" for y in range(first - 3, first + 2)} | set(extra_years)
+    return [(y, y) for y in sorted(years, reverse=True)]
+
+
+class ScanCreateForm(forms.Form):
+    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
+    school_year = forms.ChoiceField(label=_("Schooljaar"))
+
+    def __init__(self, *args, schools, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school"].queryset = schools
+        self.fields["school_year"].choices = school_year_choices()
+        self.fields["school_year"].initial = current_school_year()
+
+
+class NeedsForm(forms.Form):
+    """One row per theme: severity (empty = no entry), share of pupils, note."""
+
+    def __init__(self, *args, needs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        needs = needs or {}
+        severity_choices = [("", _("niet ingevuld")), *Severity.choices]
+        self.rows = []
+        for code, label in Theme.choices:
+            need = needs.get(code)
+            self.fields[f"{code}-severity"] = forms.ChoiceField(
+                label=_("Ernst"), choices=severity_choices, required=False, initial=need.severity if need else ""
+            )
+            self.fields[f"{code}-share"] = forms.DecimalField(
+                label=_("Aandeel leerlingen (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
+                max_digits=5, initial=need.share_of_pupils if need else None,
+            )
+            self.fields[f"{code}-note"] = forms.CharField(
+                label=_("Toelichting"), required=False, max_length=2000, initial=need.note if need else ""
+            )
+            self.rows.append((code, label, self[f"{code}-severity"], self[f"{code}-share"], self[f"{code}-note"]))
+
+    def needs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            code: {"severity": data[f"{code}-severity"], "share_of_pupils": data[f"{code}-share"],
+                   "note": data[f"{code}-note"]}
+            for code, _label in Theme.choices
+        }
+
+
+class InterventionForm(forms.Form):
+    name = forms.CharField(label=_("Naam van de interventie"), max_length=200)
+    menukaart = forms.ChoiceField(label=_("Menukaart"), choices=Menukaart.choices)
+    themes = forms.MultipleChoiceField(label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple)
+    stream = forms.ModelChoiceField(label=_("Financieringsstroom"), queryset=None)
+    start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_cost = forms.DecimalField(label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14,
+                                      decimal_places=2)
+    partner = forms.CharField(label=_("Uitvoerende partner"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        from funding.models import FundingStream
+
+        super().__init__(*args, **kwargs)
+        self.fields["stream"].queryset = FundingStream.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("De einddatum ligt vóór de begindatum."))
+        return data
+
+
+class DocumentForm(forms.Form):
+    file = forms.FileField(label=_("Scandocument"), help_text=_("PDF, Word (.docx) of Excel (.xlsx), hoogstens 20 MB."))
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Besluit"), choices=[("review", _("Beoordeeld")), ("return", _("Terugsturen naar de school"))],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label=_("Opmerking voor de school"), required=False, widget=forms.Textarea,
+                              help_text=_("Verplicht bij terugsturen: wat moet de school aanpassen?"))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Bestand (CSV of XLSX)"))
+
+
+class SchoolImportForm(ImportForm):
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("uit het bestand (SOORT_PO)")), *Sector.choices],
+        help_text=_("Het klassieke DUO-bestand noemt de sector niet; kies die dan hier."),
+    )
+
+
+class WeightImportForm(ImportForm):
+    school_year = forms.ChoiceField(label=_("Schooljaar van de schoolweging"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].choices = school_year_choices()
+        self.fields["school_year"].initial = current_school_year()

@@ -1,0 +1,10 @@
+"""``manage.py import_needs FILE``: scan needs per school, school year and theme
+(interchange.md section 5), the same records the scan form writes."""
+
+from portal.imports import BaseImportCommand
+from schools.imports import NeedImporter
+
+
+class Command(BaseImportCommand):
+    help = "Importeer behoeften uit schoolscans (school, school_year, theme, severity, share_of_pupils)."
+    importer_class = NeedImporter

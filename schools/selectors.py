@@ -1,0 +1,221 @@
+"""Reads of the schools app. Every selector takes the request's ``access`` (or the tenant) and
+returns only what that user may see: a director only their own school(s), the municipality
+only submitted scans. Pages build on these with a fixed number of queries."""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+
+from portal.domain import Severity, Theme
+
+from .models import Need, Scan, ScanComment, ScanDocument, School, SchoolWeight, current_school_year
+
+# Severities that count as a need the municipality should act on (checks.md G1).
+SERIOUS = (Severity.MODERATE, Severity.SEVERE)
+SEVERITY_RANK = {Severity.NONE: 0, Severity.LIMITED: 1, Severity.MODERATE: 2, Severity.SEVERE: 3}
+
+
+def schools(*, access):
+    """The schools ``access`` may see: all of the municipality, or a director's own."""
+    queryset = School.objects.all()
+    if access.is_director_only:
+        queryset = queryset.filter(id__in=access.school_ids)
+    return queryset
+
+
+def scans(*, access):
+    """Scans ``access`` may see: the municipality sees submitted (and imported) scans, a
+    director every scan of their own school(s), drafts included."""
+    condition = Q(pk__in=[])
+    if access.has("scans.review"):
+        condition |= Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+    if access.school_ids and access.has("scans.change"):
+        condition |= Q(school_id__in=access.school_ids)
+    return Scan.objects.filter(condition).select_related("school")
+
+
+def scan_detail(*, access):
+    """Scans with everything the scan page shows: needs, documents, comments, interventions."""
+    from funding.models import Activity
+
+    return scans(access=access).select_related("submitted_by", "reviewed_by").prefetch_related(
+        "needs",
+        Prefetch("documents", ScanDocument.objects.select_related("uploaded_by")),
+        Prefetch("comments", ScanComment.objects.select_related("author")),
+        Prefetch("interventions", Activity.objects.prefetch_related("funding_lines__stream")),
+    )
+
+
+def documents(*, access):
+    return ScanDocument.objects.filter(scan__in=scans(access=access)).select_related("scan")
+
+
+def school_years(*, municipality) -> list[str]:
+    """School years with scans the municipality sees, newest first, and the current one."""
+    visible = Scan.objects.filter(municipality=municipality).filter(
+        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+    )
+    years = set(visible.order_by().values_list("school_year", flat=True).distinct())
+    years.add(current_school_year())
+    return sorted(years, reverse=True)
+
+
+def scan_round(*, municipality=None) -> str:
+    """The school year the municipality is working on: the newest with a scan it sees, or the
+    current school year when there is none yet. Without ``municipality``: over the scope."""
+    visible = Scan.objects.filter(
+        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+    )
+    if municipality is not None:
+        visible = visible.filter(municipality=municipality)
+    newest = visible.order_by("-school_year").values_list("school_year", flat=True).first()
+    return newest or current_school_year()
+
+
+# --- the municipality's overview ------------------------------------------------
+
+@dataclass
+class OverviewRow:
+    school: School
+    scan: Scan | None
+    needs: dict  # theme -> Need
+
+    @property
+    def submitted(self):
+        return self.scan is not None
+
+
+@dataclass
+class Overview:
+    school_year: str
+    rows: list[OverviewRow]
+    themes: list  # [(code, label)] shown as heat-map columns
+    top_themes: list = field(default_factory=list)  # [(code, label, serious count, any count)]
+    joint_needs: list = field(default_factory=list)  # [(code, label, [schools])]
+
+    @property
+    def submitted_count(self):
+        return sum(1 for r in self.rows if r.submitted)
+
+    @property
+    def missing(self):
+        return [r.school for r in self.rows if not r.submitted]
+
+
+def overview(*, municipality, school_year: str, sector: str | None = None) -> Overview:
+    """Which schools submitted for ``school_year``, their needs per theme, the top themes and
+    the serious needs shared by several schools (candidates for one joint activity).
+
+    Three queries whatever the number of schools: schools, visible scans, their needs.
+    """
+    school_qs = School.objects.filter(municipality=municipality)
+    if sector:
+        school_qs = school_qs.filter(sector=sector)
+    scans_qs = (
+        Scan.objects.filter(municipality=municipality, school_year=school_year)
+        .filter(Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT))
+        .prefetch_related("needs")
+    )
+    by_school = {scan.school_id: scan for scan in scans_qs}
+    rows = []
+    serious, any_need, sharing = Counter(), Counter(), defaultdict(list)
+    for school in school_qs:
+        scan = by_school.get(school.id)
+        needs = {n.theme: n for n in scan.needs.all()} if scan else {}
+        rows.append(OverviewRow(school, scan, needs))
+        for need in needs.values():
+            if need.severity != Severity.NONE:
+                any_need[need.theme] += 1
+            if need.severity in SERIOUS:
+                serious[need.theme] += 1
+                sharing[need.theme].append(school)
+    labels = dict(Theme.choices)
+    used = {theme for row in rows for theme in row.needs}
+    themes = [(code, label) for code, label in Theme.choices if code in used]
+    top = sorted(((c, labels[c], serious[c], any_need[c]) for c in any_need), key=lambda t: (-t[2], -t[3], t[1]))
+    joint = [(c, labels[c], sharing[c]) for c, *_ in top if len(sharing[c]) >= 2]
+    return Overview(school_year, rows, themes, top, joint)
+
+
+def theme_counts(*, school_year: str, municipality=None) -> list:
+    """Aggregate only (LEA chair, regional coordinator): per theme the number of schools with a
+    need and with a serious need, over the scans the municipality sees. Without
+    ``municipality`` it counts over the current scope (a region's municipalities)."""
+    needs = Need.objects.filter(scan__school_year=school_year).filter(
+        Q(scan__status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(scan__source=Scan.Source.IMPORT)
+    ).exclude(severity=Severity.NONE)
+    # Need has no scoped manager: filter on the scan's municipality explicitly.
+    visible_scans = Scan.objects.filter(municipality=municipality) if municipality else Scan.objects.all()
+    needs = needs.filter(scan__in=visible_scans.values("id"))
+    counts = defaultdict(lambda: [0, 0])
+    for theme, severity in needs.values_list("theme", "severity"):
+        counts[theme][0] += 1
+        counts[theme][1] += severity in SERIOUS
+    labels = dict(Theme.choices)
+    return sorted(((labels[t], n, s) for t, (n, s) in counts.items()), key=lambda t: (-t[2], -t[1], t[0]))
+
+
+# --- one page per school ----------------------------------------------------------
+
+def reaching_activities(*, school):
+    """Municipal activities that reach ``school`` (checks.md "An activity reaches"): those
+    listing it, and those listing no school whose sectors include the school's (or are empty).
+
+    The sector test runs in Python on the municipality's school-less activities, because
+    SQLite has no JSON containment; the query count stays fixed.
+    """
+    from funding.models import Activity
+
+    through = Activity.schools.through
+    candidates = (
+        Activity.objects.filter(municipality_id=school.municipality_id, owner_school__isnull=True)
+        .annotate(
+            lists_school=Exists(through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)),
+            lists_any=Exists(through.objects.filter(activity_id=OuterRef("pk"))),
+        )
+        .filter(Q(lists_school=True) | Q(lists_any=False))
+        .prefetch_related("funding_lines__stream")
+        .order_by("start", "code")
+    )
+    return [a for a in candidates if a.lists_school or not a.sectors or school.sector in a.sectors]
+
+
+def own_interventions(*, school):
+    from funding.models import Activity
+
+    return (
+        Activity.objects.filter(owner_school=school)
+        .prefetch_related("funding_lines__stream", "scans")
+        .order_by("-start", "code")
+    )
+
+
+def spending_per_stream(*, school):
+    """Money spent on the school: expenditures naming it, summed per grant stream."""
+    from funding.models import Expenditure
+
+    return list(
+        Expenditure.objects.filter(school=school)
+        .values("grant__stream__code", "grant__stream__name")
+        .annotate(total=Sum("amount"))
+        .order_by("grant__stream__code")
+    )
+
+
+def school_scans(*, access, school):
+    """The school's scans over the years as ``access`` sees them, with needs and comments."""
+    return (
+        scans(access=access)
+        .filter(school=school)
+        .prefetch_related("needs", Prefetch("comments", ScanComment.objects.select_related("author")))
+        .order_by("-school_year")
+    )
+
+
+def school_weights(*, school):
+    return SchoolWeight.objects.filter(school=school).order_by("-school_year")
+
+
+def severity_rank(severity) -> int:
+    return SEVERITY_RANK.get(severity, 0)
