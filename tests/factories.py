@@ -11,10 +11,10 @@ import factory
 from django.utils import timezone as _tz
 from django_scopes import scopes_disabled
 
+from funding.models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from meetings.models import (
     ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
 )
-from funding.models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from portal.models import Membership, Municipality, Region, Role, User
 from schools.models import Need, Scan, ScanDocument, School
 
