@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -146,7 +147,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Scheduled jobs (celery beat). Each app adds its entries here.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # checks.md: the double-funding, overlap and gap checks run nightly for every municipality.
+    "funding-checks-nightly": {
+        "task": "funding.tasks.run_checks_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------
 AUTH_USER_MODEL = "portal.User"
