@@ -142,3 +142,40 @@ class ExpenditureFactory(ScopedFactory):
     invoice_number = factory.Sequence(lambda n: f"F-{n}")
     supplier_key = factory.LazyAttribute(lambda o: normalise_key(o.supplier))
     invoice_key = factory.LazyAttribute(lambda o: normalise_key(o.invoice_number))
+
+
+# --- funding checks (issue 4) ------------------------------------------------------------------
+from schools.models import Need, Scan  # noqa: E402
+
+
+class ScanFactory(ScopedFactory):
+    """A submitted scan (the municipality sees it); use status="draft" for one it does not."""
+
+    class Meta:
+        model = Scan
+        django_get_or_create = ["school", "school_year"]
+
+    school = factory.SubFactory(SchoolFactory)
+    municipality = factory.SelfAttribute("school.municipality")
+    school_year = "2023-2024"
+    status = Scan.Status.SUBMITTED
+
+
+class NeedFactory(ScopedFactory):
+    class Meta:
+        model = Need
+
+    scan = factory.SubFactory(ScanFactory)
+    theme = "taal"
+    severity = "moderate"
+
+
+def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
+    """An activity with one funding line per stream code and the listed schools."""
+    activity = ActivityFactory(**kwargs)
+    for code in streams:
+        FundingLineFactory(activity=activity, stream=FundingStream.objects.get(code=code))
+    if schools:
+        with scopes_disabled():
+            activity.schools.set(schools)
+    return activity
