@@ -261,7 +261,7 @@ class ExpenditureImporter(im.Importer):
             self._create_stage(cursor)
             try:
                 self._fill_stage(cursor, source, filename, result, preview_rows)
-                if result.ok:
+                if not result.file_errors:
                     result.errors += self._duplicates(cursor)
                 if result.ok:
                     with transaction.atomic():
@@ -303,11 +303,11 @@ class ExpenditureImporter(im.Importer):
                 count += 1
                 if len(result.preview) < preview_rows:
                     result.preview.append(row)
-                if not result.errors:  # once a row failed nothing will be written: only validate
-                    batch.append(staged)
-                    if len(batch) >= BATCH:
-                        self._write_stage(cursor, batch)
-                        batch = []
+                # Staged even after an error: the duplicate check below needs every valid row.
+                batch.append(staged)
+                if len(batch) >= BATCH:
+                    self._write_stage(cursor, batch)
+                    batch = []
             self._write_stage(cursor, batch)
         except im.ImportFileError as exc:
             result.file_errors.append(str(exc))
