@@ -309,15 +309,19 @@ class PeriodLock(models.Model):
 
 
 class ActivityReach(models.Model):
-    """Which school an activity reaches on which theme (checks.md, "An activity reaches"),
-    one row per activity x school x theme with the activity's period copied in. The check run
-    rebuilds the rows of its municipality first, so the overlap (P1) and gap (G1) rules are
-    joins in the database instead of comparisons in Python; implicit reach (no schools listed)
-    depends on the schools of the moment, hence rebuilt, not maintained on every save."""
+    """Which schools an activity reaches on which theme (checks.md, "An activity reaches"),
+    with the activity's period copied in, so the overlap (P1) and gap (G1) rules are joins in
+    the database. Listed schools (and a school's own intervention) are one row per school x
+    theme; an activity that lists no schools is one row per sector x theme (``school`` empty)
+    for the sectors the municipality has schools in, instead of one row per school, which
+    keeps the table small for municipality-wide activities. Rebuilt per municipality by the
+    check run and after activity writes: implicit reach depends on the schools of the moment."""
 
     municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reach")
-    school = models.ForeignKey("schools.School", on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The school's sector for listed schools; the sector reached for implicit reach.
+    sector = models.CharField(max_length=3)
     theme = models.CharField(max_length=30)
     start = models.DateField()
     end = models.DateField()
@@ -326,8 +330,8 @@ class ActivityReach(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["municipality", "school", "theme"]),
-            models.Index(fields=["school", "theme", "start", "end"]),
+            models.Index(fields=["municipality", "sector", "theme"]),
+            models.Index(fields=["school", "theme"]),
         ]
 
 

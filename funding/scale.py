@@ -70,6 +70,7 @@ def clear():
     ids = list(Municipality.objects.filter(code__in=scale_codes()).values_list("pk", flat=True))
     if not ids:
         return
+    Finding.streams.through.objects.filter(finding__municipality_id__in=ids)._raw_delete(connection.alias)
     for model in (Finding, CheckRun, ActivityReach, Expenditure):
         model.objects.filter(municipality_id__in=ids)._raw_delete(connection.alias)
     Need.objects.filter(scan__municipality_id__in=ids).delete()
@@ -145,8 +146,9 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
                     own_count += 1
                 activities.append(Activity(
                     municipality=m, owner_school_id=owner, code=f"A{j:04d}", name=f"Activiteit {j}",
-                    themes=rng.sample(THEMES, rng.randint(1, 3)),
-                    sectors=[] if rng.random() < 0.6 else [rng.choice(["BO", "VO", "VE"])],
+                    themes=rng.sample(THEMES, rng.randint(1, 2)),
+                    # implicit reach: 15% every school, 30% one sector (when no schools are listed below)
+                    sectors=[] if rng.random() < 0.33 else [rng.choice(["BO", "VO", "VE"])],
                     start=start, end=end, planned_cost=Decimal(rng.randint(5, 400) * 1000),
                 ))
         Activity.objects.bulk_create(activities, batch_size=5000)
@@ -158,7 +160,7 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
             by_activity_m.setdefault(mid, []).append(pk)
             code = "NPO-SCHOOL" if owner else rng.choice(["GOAB", "NPO-GEM", "EIGEN"])
             funding.append(FundingLine(activity_id=pk, stream=streams[code], amount=Decimal(rng.randint(5, 100) * 1000)))
-            if not owner and rng.random() < 0.5:
+            if not owner and rng.random() < 0.55:
                 for school in rng.sample(school_ids[mid], min(len(school_ids[mid]), rng.randint(1, 4))):
                     listed.append(through(activity_id=pk, school_id=school))
         FundingLine.objects.bulk_create(funding, batch_size=5000)

@@ -34,7 +34,10 @@ def activities(*, municipality, access=None):
     if access is not None and access.is_director_only:
         from .models import ActivityReach
 
-        reaches = ActivityReach.objects.filter(activity=OuterRef("pk"), school_id__in=access.school_ids)
+        sectors = School.objects.filter(pk__in=access.school_ids).values("sector")
+        reaches = ActivityReach.objects.filter(
+            Q(school_id__in=access.school_ids) | Q(school__isnull=True, sector__in=sectors), activity=OuterRef("pk")
+        )
         qs = qs.filter(Q(owner_school_id__in=access.school_ids) | Exists(reaches))
     return qs
 

@@ -46,7 +46,15 @@ def activity_create(*, municipality, actor, data: dict, schools=(), funding=(), 
         activity.schools.set(schools)
         _set_funding(activity, funding)
         audit_log(actor=actor, action="activity.create", obj=activity, changes={k: [None, v] for k, v in data.items()})
+        _refresh_reach(municipality)
     return activity
+
+
+def _refresh_reach(municipality):
+    """Keep the reach index current for the pages (a director's list) between check runs."""
+    from .checks import reach_rebuild
+
+    reach_rebuild(municipality)
 
 
 def activity_update(*, activity, actor, data: dict, version: int, schools=None, funding=None) -> Activity:
@@ -66,6 +74,7 @@ def activity_update(*, activity, actor, data: dict, version: int, schools=None, 
         if funding is not None:
             _set_funding(activity, funding)
         audit_log(actor=actor, action="activity.update", obj=activity, changes=changes)
+        _refresh_reach(activity.municipality)
     return activity
 
 
@@ -181,6 +190,7 @@ class ActivityImporter(im.Importer):
                     unchanged += 1
             touched.add(municipality)
         for municipality in touched:
+            _refresh_reach(municipality)
             audit_log(actor=self.actor, action="activities.import", obj=municipality, municipality=municipality,
                       changes={"rows": [None, len(rows)]})
         return created, updated, unchanged

@@ -288,25 +288,26 @@ def reach_rebuild(municipality) -> int:
     )
     listed = defaultdict(list)
     through = Activity.schools.through
-    for activity_id, school_id in through.objects.filter(activity__municipality=municipality).values_list("activity_id", "school_id"):
-        listed[activity_id].append(school_id)
-    by_sector = defaultdict(list)
-    for school_id, sector in School.objects.filter(municipality=municipality).values_list("id", "sector"):
-        by_sector[sector].append(school_id)
-    every_school = [s for ids in by_sector.values() for s in ids]
+    for activity_id, school_id, sector in through.objects.filter(activity__municipality=municipality).values_list(
+        "activity_id", "school_id", "school__sector"
+    ):
+        listed[activity_id].append((school_id, sector))
+    sector_of = dict(School.objects.filter(municipality=municipality).values_list("id", "sector"))
+    present = set(sector_of.values())
     rows = []
     for a in activities:
-        if a["owner_school_id"]:
-            schools = {a["owner_school_id"], *listed[a["id"]]}
-        elif listed[a["id"]]:
+        themes = set(a["themes"] or [])
+        if a["owner_school_id"] or listed[a["id"]]:
             schools = set(listed[a["id"]])
-        elif a["sectors"]:
-            schools = {s for sector in a["sectors"] for s in by_sector.get(sector, [])}
+            if a["owner_school_id"]:
+                schools.add((a["owner_school_id"], sector_of.get(a["owner_school_id"], "")))
+            keys = [(school_id, sector) for school_id, sector in schools]
         else:
-            schools = set(every_school)
+            keys = [(None, sector) for sector in sorted(present if not a["sectors"] else present & set(a["sectors"]))]
         rows.extend(
-            ActivityReach(municipality=municipality, activity_id=a["id"], school_id=s, theme=t, start=a["start"], end=a["end"])
-            for s in schools for t in set(a["themes"] or [])
+            ActivityReach(municipality=municipality, activity_id=a["id"], school_id=school_id, sector=sector, theme=t,
+                          start=a["start"], end=a["end"])
+            for school_id, sector in keys for t in themes
         )
     with transaction.atomic():
         ActivityReach.objects.filter(municipality=municipality)._raw_delete(connection.alias)
@@ -314,26 +315,35 @@ def reach_rebuild(municipality) -> int:
     return len(rows)
 
 
+# Pairs of reach rows on the same theme and sector with overlapping periods that share a school:
+# the same listed school, or a listed school in the sector an implicit reach covers, or (both
+# implicit) every school of that sector. The database returns each (pair, school or sector,
+# theme) once; Python only assembles the findings.
 _P1_SQL = """
-SELECT r1.activity_id, r2.activity_id, s.code, r1.theme
+SELECT DISTINCT r1.activity_id, r2.activity_id, COALESCE(r1.school_id, r2.school_id), r1.sector, r1.theme
 FROM {reach} r1
-JOIN {reach} r2 ON r2.school_id = r1.school_id AND r2.theme = r1.theme AND r2.activity_id > r1.activity_id
+JOIN {reach} r2 ON r2.municipality_id = r1.municipality_id AND r2.theme = r1.theme AND r2.sector = r1.sector
+     AND r2.activity_id > r1.activity_id
+     AND (r1.school_id = r2.school_id OR r1.school_id IS NULL OR r2.school_id IS NULL)
      AND r1.start <= r2.{end} AND r2.start <= r1.{end}
-JOIN {school} s ON s.id = r1.school_id
-WHERE r1.municipality_id = %s AND r2.municipality_id = %s
+WHERE r1.municipality_id = %s
 """
 
 
 def rule_p1(municipality) -> list[Derived]:
     """Two activities reaching a common school on a common theme in overlapping periods."""
     q = connection.ops.quote_name
-    sql = _P1_SQL.format(reach=q(ActivityReach._meta.db_table), school=q(School._meta.db_table), end=q("end"))
-    pairs = defaultdict(lambda: (set(), set()))
+    sql = _P1_SQL.format(reach=q(ActivityReach._meta.db_table), end=q("end"))
+    pairs = defaultdict(lambda: (set(), set(), set()))  # (school ids, whole sectors, themes)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [municipality.pk, municipality.pk])
-        for a1, a2, school_code, theme in cursor.fetchall():
-            pairs[(a1, a2)][0].add(school_code)
-            pairs[(a1, a2)][1].add(theme)
+        cursor.execute(sql, [municipality.pk])
+        for a1, a2, school_id, sector, theme in cursor.fetchall():
+            schools_, sectors, themes_ = pairs[(a1, a2)]
+            if school_id is None:
+                sectors.add(sector)
+            else:
+                schools_.add(school_id)
+            themes_.add(theme)
     if not pairs:
         return []
     ids = {a for pair in pairs for a in pair}
@@ -346,17 +356,25 @@ def rule_p1(municipality) -> list[Derived]:
     streams = defaultdict(set)
     for activity_id, stream_id, code in FundingLine.objects.filter(activity_id__in=ids).values_list("activity_id", "stream_id", "stream__code"):
         streams[activity_id].add((stream_id, code))
-    schools = dict(School.objects.filter(code__in={c for s, _t in pairs.values() for c in s}).values_list("code", "id"))
+    codes, by_sector = {}, defaultdict(list)
+    for pk, code, sector in School.objects.filter(municipality=municipality).values_list("pk", "code", "sector"):
+        codes[pk] = code
+        by_sector[sector].append(pk)
+    missing = {pk for schools_, _s, _t in pairs.values() for pk in schools_} - set(codes)
+    codes.update(School.objects.filter(pk__in=missing).values_list("pk", "code"))
 
     def subject(a):
         return f"activity:{a['owner_school__code'] or a['municipality__code']}/{a['code']}"
 
     found = []
-    for (a1, a2), (shared_schools, shared_themes) in pairs.items():
+    for (a1, a2), (school_ids, sectors, shared_themes) in pairs.items():
         first, second = activities[a1], activities[a2]
+        school_ids = school_ids | {pk for sector in sectors for pk in by_sector[sector]}
         stream_codes = {c for _id, c in streams[a1] | streams[a2]}
         severity = Finding.Severity.WARNING if len(stream_codes) > 1 else Finding.Severity.INFO
-        school_codes, themes = sorted(shared_schools), sorted(shared_themes)
+        school_codes = sorted(codes[pk] for pk in school_ids)
+        themes = sorted(shared_themes)
+        first_school = min(school_ids, key=codes.get)
         costs = [c for c in (first["planned_cost"], second["planned_cost"]) if c is not None]
         data = [
             {k: a[k] for k in ("code", "owner_school__code", "themes", "start", "end")} | {"streams": sorted(c for _i, c in streams[a["id"]])}
@@ -368,7 +386,7 @@ def rule_p1(municipality) -> list[Derived]:
               "(scholen: %(schools)s; thema's: %(themes)s; stromen: %(streams)s).")
             % {"first": subject(first).split(":", 1)[1], "second": subject(second).split(":", 1)[1],
                "schools": ", ".join(school_codes), "themes": ", ".join(themes), "streams": ", ".join(sorted(stream_codes)) or "-"},
-            data=data, amount=min(costs) if costs else None, school_id=schools.get(school_codes[0]), theme=themes[0],
+            data=data, amount=min(costs) if costs else None, school_id=first_school, theme=themes[0],
             stream_ids={i for i, _c in streams[a1] | streams[a2]},
         ))
     return found
@@ -382,7 +400,9 @@ def rule_g1(municipality) -> list[Derived]:
     for school_year in needs.values_list("scan__school_year", flat=True).distinct().order_by():
         start, end = school_year_bounds(school_year)
         covering = ActivityReach.objects.filter(
-            school_id=OuterRef("scan__school_id"), theme=OuterRef("theme"), start__lte=end, end__gte=start
+            Q(school_id=OuterRef("scan__school_id"))
+            | Q(school__isnull=True, municipality_id=OuterRef("scan__school__municipality_id"), sector=OuterRef("scan__school__sector")),
+            theme=OuterRef("theme"), start__lte=end, end__gte=start,
         )
         rows = (
             needs.filter(scan__school_year=school_year)
@@ -409,52 +429,53 @@ RULE_FUNCTIONS = {
 # --- the run -----------------------------------------------------------------------------------
 
 def _store(municipality, derived: list[Derived], result: CheckResult):
-    """Reconcile derived findings with the stored ones (see the module docstring)."""
+    """Reconcile derived findings with the stored ones (see the module docstring). Only new and
+    changed findings are written, so a re-run over unchanged data is a few statements."""
     now = timezone.now()
     by_key = {d.key: d for d in derived}
-    stored = {f.key: f for f in Finding.objects.filter(municipality=municipality)}
+    stored = {f.key: f for f in Finding.objects.filter(municipality=municipality).defer("reason")}
+    fields = ["severity", "subjects", "school_id", "theme", "amount", "message", "fingerprint", "active", "status"]
     new, changed, reopened = [], [], []
     for key, d in by_key.items():
         f = stored.get(key)
         values = {
             "severity": d.severity, "subjects": d.subjects, "school_id": d.school_id, "theme": d.theme,
-            "amount": d.amount, "message": d.message,
+            "amount": d.amount, "message": d.message, "fingerprint": d.fingerprint, "active": True,
         }
         if f is None:
-            new.append(Finding(municipality=municipality, rule=d.rule, key=key, fingerprint=d.fingerprint, active=True, **values))
+            new.append(Finding(municipality=municipality, rule=d.rule, key=key, **values))
             continue
+        before = [getattr(f, name) for name in fields]
         if f.status != Finding.Status.OPEN and f.fingerprint != d.fingerprint:
             f.status = Finding.Status.OPEN
             reopened.append(f)
-        f.fingerprint = d.fingerprint
-        f.active = True
-        f.last_seen = now
         for name, value in values.items():
             setattr(f, name, value)
-        changed.append(f)
+        if [getattr(f, name) for name in fields] != before:
+            changed.append(f)
     gone = [f for key, f in stored.items() if key not in by_key]
     gone_open = [f.pk for f in gone if f.status == Finding.Status.OPEN]
     gone_reviewed = [f.pk for f in gone if f.status != Finding.Status.OPEN and f.active]
     Finding.objects.bulk_create(new, batch_size=2000)
-    Finding.objects.bulk_update(
-        changed, ["severity", "subjects", "school_id", "theme", "amount", "message", "fingerprint", "active", "status", "last_seen"],
-        batch_size=2000,
-    )
+    Finding.objects.bulk_update(changed, fields, batch_size=500)
     if gone_open:
         Finding.objects.filter(pk__in=gone_open).delete()
     if gone_reviewed:
         Finding.objects.filter(pk__in=gone_reviewed).update(active=False)
+    Finding.objects.filter(municipality=municipality, active=True).update(last_seen=now)
     for f in reopened:
         audit_log(actor=None, action="finding.reopen", obj=f, reason=_("De gegevens van de bevinding zijn gewijzigd."))
 
-    # The streams each finding involves (for the stream's spending report).
+    # The streams each new or changed finding involves (for the stream's spending report).
     through = Finding.streams.through
-    ids = {f.key: f.pk for f in Finding.objects.filter(municipality=municipality, key__in=list(by_key)).only("pk", "key")}
-    through.objects.filter(finding__municipality=municipality).delete()
-    through.objects.bulk_create(
-        [through(finding_id=ids[key], fundingstream_id=s) for key, d in by_key.items() for s in d.stream_ids],
-        batch_size=5000,
-    )
+    touched = {f.key for f in new} | {f.key for f in changed}
+    if touched:
+        ids = dict(Finding.objects.filter(municipality=municipality, key__in=touched).values_list("key", "pk"))
+        through.objects.filter(finding_id__in=[f.pk for f in changed]).delete()
+        through.objects.bulk_create(
+            [through(finding_id=ids[key], fundingstream_id=s) for key in touched for s in by_key[key].stream_ids],
+            batch_size=5000,
+        )
     result.findings = len(by_key)
     result.created = len(new)
     result.reopened = len(reopened)
