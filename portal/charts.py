@@ -148,7 +148,8 @@ def line_chart(*, title, description, categories, series, money=False, width=640
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
         points = [
-            (left + i * plot_w / n, top_pad + plot_h - float(Decimal(v or 0) / top) * plot_h) for i, v in enumerate(s.values)
+            # negative months (net credit notes) sit on the axis; the table has the exact value
+            (left + i * plot_w / n, top_pad + plot_h - max(0.0, float(Decimal(v or 0) / top)) * plot_h) for i, v in enumerate(s.values)
         ]
         if points:
             body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
