@@ -18,6 +18,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection, transaction
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
@@ -65,11 +66,11 @@ class Derived:
     theme: str = ""
     stream_ids: set = field(default_factory=set)
 
-    @property
+    @cached_property
     def key(self):
         return finding_key(self.rule, self.subjects)
 
-    @property
+    @cached_property
     def fingerprint(self):
         payload = json.dumps([self.rule, self.data], sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()
@@ -428,31 +429,45 @@ RULE_FUNCTIONS = {
 
 # --- the run -----------------------------------------------------------------------------------
 
+@dataclass
+class _Stored:
+    pk: int
+    key: str
+    status: str
+    fingerprint: str
+    active: bool
+
+
 def _store(municipality, derived: list[Derived], result: CheckResult):
     """Reconcile derived findings with the stored ones (see the module docstring). Only new and
     changed findings are written, so a re-run over unchanged data is a few statements."""
     now = timezone.now()
     by_key = {d.key: d for d in derived}
-    stored = {f.key: f for f in Finding.objects.filter(municipality=municipality).defer("reason")}
+    # Plain rows, not model instances: a municipality may hold tens of thousands of findings.
+    # The fingerprint covers the data the message and amount are made from, so a finding with
+    # the same fingerprint that is still active needs no write at all.
+    stored = {
+        row[1]: _Stored(*row)
+        for row in Finding.objects.filter(municipality=municipality).values_list("pk", "key", "status", "fingerprint", "active")
+    }
     fields = ["severity", "subjects", "school_id", "theme", "amount", "message", "fingerprint", "active", "status"]
     new, changed, reopened = [], [], []
     for key, d in by_key.items():
-        f = stored.get(key)
         values = {
             "severity": d.severity, "subjects": d.subjects, "school_id": d.school_id, "theme": d.theme,
             "amount": d.amount, "message": d.message, "fingerprint": d.fingerprint, "active": True,
         }
+        f = stored.get(key)
         if f is None:
             new.append(Finding(municipality=municipality, rule=d.rule, key=key, **values))
             continue
-        before = [getattr(f, name) for name in fields]
-        if f.status != Finding.Status.OPEN and f.fingerprint != d.fingerprint:
-            f.status = Finding.Status.OPEN
-            reopened.append(f)
-        for name, value in values.items():
-            setattr(f, name, value)
-        if [getattr(f, name) for name in fields] != before:
-            changed.append(f)
+        if f.fingerprint == d.fingerprint and f.active:
+            continue
+        status = f.status
+        if status != Finding.Status.OPEN and f.fingerprint != d.fingerprint:
+            status = Finding.Status.OPEN
+            reopened.append(f.pk)
+        changed.append(Finding(pk=f.pk, municipality=municipality, rule=d.rule, key=key, status=status, **values))
     gone = [f for key, f in stored.items() if key not in by_key]
     gone_open = [f.pk for f in gone if f.status == Finding.Status.OPEN]
     gone_reviewed = [f.pk for f in gone if f.status != Finding.Status.OPEN and f.active]
@@ -463,7 +478,7 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
     if gone_reviewed:
         Finding.objects.filter(pk__in=gone_reviewed).update(active=False)
     Finding.objects.filter(municipality=municipality, active=True).update(last_seen=now)
-    for f in reopened:
+    for f in Finding.objects.filter(pk__in=reopened):
         audit_log(actor=None, action="finding.reopen", obj=f, reason=_("De gegevens van de bevinding zijn gewijzigd."))
 
     # The streams each new or changed finding involves (for the stream's spending report).
