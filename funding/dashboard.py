@@ -67,8 +67,9 @@ def region_panels(request):
     municipalities = list(access.region.municipalities.order_by("name"))
     rows = selectors.region_per_pupil(municipalities=municipalities)
     chart = bar_chart(
-        title=_("NPO-GEM en GOAB per leerling"),
-        description=_("Toegekend bedrag per leerling (leerlingen op de scholen in de gemeente), per gemeente van de regio."),
+        title=_("NPO-GEM en GOAB per leerling per jaar"),
+        description=_("Toegekend bedrag per jaar van de bestedingstermijn, gedeeld door het aantal leerlingen op de scholen "
+                      "in de gemeente, per gemeente van de regio."),
         categories=[r["municipality"].name for r in rows],
         series=[Series(_("NPO-GEM per leerling"), [r["npo_per_pupil"] for r in rows]),
                 Series(_("GOAB per leerling"), [r["goab_per_pupil"] for r in rows])],

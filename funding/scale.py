@@ -117,16 +117,18 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
 
         grants = []
         for m, share in zip(municipalities, shares):
-            budget = Decimal(max(200_000, int(share * 1_500_000_000))).quantize(Decimal("1"))
+            # lines average EUR 10.000 and spread over four grants: a quarter each, plus headroom,
+            # so that overspending (F5) stays the exception
+            budget = Decimal(max(200_000, int(share * lines * 10_000 / 4 * 1.6))).quantize(Decimal("1"))
             grants += [
                 Grant(municipality=m, stream=streams["GOAB"], reference="GOAB-2019-2022", window_start=dt.date(2019, 1, 1),
                       window_end=dt.date(2022, 12, 31), amount=budget),
                 Grant(municipality=m, stream=streams["GOAB"], reference="GOAB-2023-2026", window_start=dt.date(2023, 1, 1),
                       window_end=dt.date(2026, 12, 31), amount=budget, carry_over=(budget * Decimal("0.1")).quantize(Decimal("0.01"))),
                 Grant(municipality=m, stream=streams["NPO-GEM"], reference="SPUK-NPO-2021", window_start=dt.date(2021, 7, 1),
-                      window_end=dt.date(2025, 7, 31), amount=(budget * Decimal("0.4")).quantize(Decimal("0.01"))),
+                      window_end=dt.date(2025, 7, 31), amount=budget),
                 Grant(municipality=m, stream=streams["EIGEN"], reference="EIGEN-2023", window_start=None, window_end=None,
-                      amount=Decimal("150000.00")),
+                      amount=budget if share * lines > 2000 else Decimal("150000.00")),
             ]
         Grant.objects.bulk_create(grants, batch_size=5000)
         grant_rows = {}
@@ -182,12 +184,13 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
         columns = ["municipality_id", "booking_id", "grant_id", "date", "amount", "supplier", "invoice_number", "supplier_key",
                    "invoice_key", "description", "activity_id", "school_id", "cost_category", "depreciation_months",
                    "new_construction", "version"]
-        _copy(Expenditure, columns, expenditure_rows(rng, municipalities, shares, grant_rows, by_m, by_activity_m, lines))
+        eligible = {s.pk: set(s.eligible_sectors) for s in streams.values()}
+        _copy(Expenditure, columns, expenditure_rows(rng, municipalities, shares, grant_rows, by_m, by_activity_m, lines, eligible))
     log(f"schaal: {lines} bestedingsregels; klaar in {time.monotonic() - started:.1f} s")
     return {"municipalities": len(municipalities), "schools": len(schools), "activities": len(activity_rows), "lines": lines}
 
 
-def expenditure_rows(rng, municipalities, shares, grant_rows, schools_by_m, activities_by_m, lines):
+def expenditure_rows(rng, municipalities, shares, grant_rows, schools_by_m, activities_by_m, lines, eligible):
     """Yield expenditure rows (streamed into COPY); about 1% are anomalies the checks catch:
     duplicates, split invoices, late lines, new construction, long depreciation."""
     counts = [max(1, round(share * lines)) for share in shares]
@@ -207,13 +210,18 @@ def expenditure_rows(rng, municipalities, shares, grant_rows, schools_by_m, acti
                 day = hi + dt.timedelta(days=rng.randint(1, 60))  # F3
             supplier = f"{rng.choice(SUPPLIERS)} {rng.randint(1, 40)}"
             invoice = f"F{day.year}-{m.code[2:]}-{i:06d}"
-            amount = Decimal(rng.randint(-20, 2_000_000)) / 100
+            amount = Decimal(rng.randint(-2_000, 2_000_000)) / 100
             if previous and roll > 0.995:  # F1 / F2: same supplier and invoice as the previous line
                 supplier, invoice = previous[0], previous[1]
                 if roll > 0.9975:
                     amount = previous[2]
             previous = (supplier, invoice, amount)
-            school = rng.choice(schools)[0] if rng.random() < 0.3 else None
+            school = None
+            if rng.random() < 0.3:
+                pk, sector = rng.choice(schools)
+                # a school of a sector the stream does not allow (F4) only now and then
+                if not eligible[stream_id] or sector in eligible[stream_id] or roll < 0.01:
+                    school = pk
             yield (
                 m.pk, f"{day.year}-{i:07d}", grant_id, day, amount, supplier, invoice, normalise_key(supplier),
                 normalise_key(invoice), "", rng.choice(activities) if activities and rng.random() < 0.3 else None, school,

@@ -179,25 +179,30 @@ def signoff_waiting(*, municipality):
 
 
 def region_per_pupil(*, municipalities):
-    """Aggregate figures only: NPO-GEM and GOAB granted per pupil, per municipality (two
-    grouped queries, whatever the number of municipalities)."""
+    """Aggregate figures only: NPO-GEM and GOAB granted per pupil per year, per municipality.
+
+    Grants run for different windows (GOAB 2019-2022 and 2023-2026, NPO-GEM 2021-2025), so each
+    grant counts as its amount per year of its window; carry-over is left out (it is money of an
+    earlier grant). Two queries whatever the number of municipalities."""
     ids = [m.pk for m in municipalities]
     pupils = dict(
         School.objects.filter(municipality_id__in=ids).values("municipality_id").annotate(n=Sum("pupil_count"))
         .order_by().values_list("municipality_id", "n")
     )
-    granted = defaultdict(Decimal)
-    for mid, code, amount, carry in (
-        Grant.objects.filter(municipality_id__in=ids, stream__code__in=["NPO-GEM", "GOAB"]).values("municipality_id", "stream__code")
-        .annotate(a=Sum("amount"), c=Sum("carry_over")).order_by().values_list("municipality_id", "stream__code", "a", "c")
-    ):
-        granted[(mid, code)] += amount or 0
+    per_year = defaultdict(Decimal)
+    for mid, code, amount, start, end, s_start, s_end in Grant.objects.filter(
+        municipality_id__in=ids, stream__code__in=["NPO-GEM", "GOAB"]
+    ).values_list("municipality_id", "stream__code", "amount", "window_start", "window_end", "stream__window_start", "stream__window_end"):
+        start, end = start or s_start, end or s_end
+        # windows run from a month's first to a month's last day: count whole months
+        years = Decimal((end.year - start.year) * 12 + end.month - start.month + 1) / 12 if start and end else Decimal(1)
+        per_year[(mid, code)] += amount / max(years, Decimal("0.25"))
     rows = []
     for m in municipalities:
         n = pupils.get(m.pk) or 0
         row = {"municipality": m, "pupils": n}
         for code, key in (("NPO-GEM", "npo"), ("GOAB", "goab")):
-            row[key] = granted.get((m.pk, code), Decimal("0.00"))
+            row[key] = per_year.get((m.pk, code), Decimal("0")).quantize(Decimal("0.01"))
             row[f"{key}_per_pupil"] = (row[key] / n).quantize(Decimal("0.01")) if n else None
         rows.append(row)
     return rows

@@ -319,14 +319,17 @@ def test_accountant_dashboard_shows_lines_waiting_for_sign_off(client, world):
 def test_region_dashboard_compares_npo_and_goab_per_pupil(client, world):
     second = world.other_municipality
     world.region.municipalities.add(second)
-    f.GrantFactory(municipality=world.municipality, stream=FundingStream.objects.get(code="NPO-GEM"), amount=Decimal("80000.00"))
-    f.GrantFactory(municipality=world.municipality, amount=Decimal("20000.00"))  # GOAB
-    f.GrantFactory(municipality=second, stream=FundingStream.objects.get(code="NPO-GEM"), amount=Decimal("10000.00"))
-    f.GrantFactory(municipality=second, amount=Decimal("40000.00"))
+    one_year = {"window_start": dt.date(2024, 1, 1), "window_end": dt.date(2024, 12, 31)}
+    npo = FundingStream.objects.get(code="NPO-GEM")
+    f.GrantFactory(municipality=world.municipality, stream=npo, amount=Decimal("80000.00"), **one_year)
+    f.GrantFactory(municipality=world.municipality, amount=Decimal("20000.00"), **one_year)  # GOAB
+    f.GrantFactory(municipality=second, stream=npo, amount=Decimal("10000.00"), **one_year)
+    f.GrantFactory(municipality=second, amount=Decimal("40000.00"), **one_year)
     login(client, world, C)
     content = client.get(reverse("portal:region_dashboard", kwargs={"region": world.region.slug})).content.decode()
-    # Midden-Groningen: 2 schools x 200 pupils -> NPO 200,00 / GOAB 50,00 per pupil;
-    # Eemsdelta: 1 school x 200 -> NPO 50,00 / GOAB 200,00
+    # one-year windows
+    # Midden-Groningen: 2 schools x 200 pupils -> NPO 200 / GOAB 50 per pupil per year;
+    # Eemsdelta: 1 school x 200 -> NPO 50 / GOAB 200
     assert "€\xa0200,00" in content and "€\xa050,00" in content
     assert "Midden-Groningen" in content and "Eemsdelta" in content
     assert "GRANT-" not in content  # aggregate figures only, no grant references
