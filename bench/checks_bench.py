@@ -62,6 +62,7 @@ def main():
     parser.add_argument("--lines", type=int, default=1_000_000, help="expenditure lines in the import benchmark")
     parser.add_argument("--jobs", type=int, default=2, help="processes for the national check run")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument("--only-import", action="store_true", help="skip the check runs (e.g. to compare import memory for several --lines)")
     args = parser.parse_args()
 
     setup()
@@ -96,32 +97,33 @@ def main():
         loop = time.perf_counter() - start
         print(f"baseline: full scan of the expenditure table {scan:.2f} s; python loop (5M) {loop:.2f} s")
 
-        # --- one large municipality ----------------------------------------------------------
-        largest = scale.annotate(n=Count("expenditures")).order_by("-n").first()
-        first = check_municipalities([largest.pk])[0]
-        second = check_municipalities([largest.pk])[0]
-        print(f"checks, largest municipality {largest.code} ({largest.n:,} lines): first run {first[1]:.2f} s, "
-              f"re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]")
+        if not args.only_import:
+            # --- one large municipality ----------------------------------------------------------
+            largest = scale.annotate(n=Count("expenditures")).order_by("-n").first()
+            first = check_municipalities([largest.pk])[0]
+            second = check_municipalities([largest.pk])[0]
+            print(f"checks, largest municipality {largest.code} ({largest.n:,} lines): first run {first[1]:.2f} s, "
+                  f"re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]")
 
-        # --- the national set ----------------------------------------------------------------
-        ids = list(scale.order_by("code").values_list("pk", flat=True))
-        chunks = [ids[i::args.jobs] for i in range(args.jobs)]
-        connection.close()
-        start = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = [r for part in pool.map(check_municipalities, chunks) for r in part]
-        national = time.perf_counter() - start
-        slowest = max(results, key=lambda r: r[1])
-        print(f"checks, national set ({len(results)} municipalities, {args.jobs} processes): {national:.1f} s, "
-              f"{sum(r[2] for r in results):,} findings; slowest municipality {slowest[1]:.2f} s  "
-              f"[= {national / scan:.1f}x the full-scan baseline]")
-        start = time.perf_counter()
-        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            results = [r for part in pool.map(check_municipalities, chunks) for r in part]
-        rerun = time.perf_counter() - start
-        print(f"checks, national set again (the nightly steady state, findings unchanged): {rerun:.1f} s  "
-              f"[= {rerun / scan:.1f}x the full-scan baseline]")
-        setup()
+            # --- the national set ----------------------------------------------------------------
+            ids = list(scale.order_by("code").values_list("pk", flat=True))
+            chunks = [ids[i::args.jobs] for i in range(args.jobs)]
+            connection.close()
+            start = time.perf_counter()
+            with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+                results = [r for part in pool.map(check_municipalities, chunks) for r in part]
+            national = time.perf_counter() - start
+            slowest = max(results, key=lambda r: r[1])
+            print(f"checks, national set ({len(results)} municipalities, {args.jobs} processes): {national:.1f} s, "
+                  f"{sum(r[2] for r in results):,} findings; slowest municipality {slowest[1]:.2f} s  "
+                  f"[= {national / scan:.1f}x the full-scan baseline]")
+            start = time.perf_counter()
+            with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+                results = [r for part in pool.map(check_municipalities, chunks) for r in part]
+            rerun = time.perf_counter() - start
+            print(f"checks, national set again (the nightly steady state, findings unchanged): {rerun:.1f} s  "
+                  f"[= {rerun / scan:.1f}x the full-scan baseline]")
+            setup()
 
         if args.skip_import:
             return
