@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from funding.models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from portal.models import Membership, Municipality, Region, Role, User
-from schools.models import School
+from schools.models import Need, Scan, School
 
 
 class ScopedFactory(factory.django.DjangoModelFactory):
@@ -144,21 +144,20 @@ class ExpenditureFactory(ScopedFactory):
     invoice_key = factory.LazyAttribute(lambda o: normalise_key(o.invoice_number))
 
 
-# --- funding checks (issue 4) ------------------------------------------------------------------
-from schools.models import Need, Scan  # noqa: E402
-
-
+# --- schools --------------------------------------------------------------------------------
+# (identical to the schools issue's factories on main, so the merge keeps one copy)
 class ScanFactory(ScopedFactory):
-    """A submitted scan (the municipality sees it); use status="draft" for one it does not."""
-
     class Meta:
         model = Scan
-        django_get_or_create = ["school", "school_year"]
 
     school = factory.SubFactory(SchoolFactory)
     municipality = factory.SelfAttribute("school.municipality")
     school_year = "2023-2024"
-    status = Scan.Status.SUBMITTED
+    status = Scan.Status.DRAFT
+
+    class Params:
+        submitted = factory.Trait(status=Scan.Status.SUBMITTED)
+        reviewed = factory.Trait(status=Scan.Status.REVIEWED)
 
 
 class NeedFactory(ScopedFactory):
@@ -168,8 +167,10 @@ class NeedFactory(ScopedFactory):
     scan = factory.SubFactory(ScanFactory)
     theme = "taal"
     severity = "moderate"
+    share_of_pupils = Decimal("20.00")
 
 
+# --- funding (issue 4) -------------------------------------------------------------------------
 def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
     """An activity with one funding line per stream code and the listed schools."""
     activity = ActivityFactory(**kwargs)

@@ -216,7 +216,7 @@ def test_p1_implicit_reach_of_every_school_when_nothing_is_listed(m):
 
 def test_g1_uncovered_moderate_need_in_a_submitted_scan(m):
     school = f.SchoolFactory(municipality=m, code="92LB00")
-    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024"), theme="taal", severity="moderate")
+    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="taal", severity="moderate")
     found = run(m)
     assert list(found) == [("G1", ("need:92LB00/2023-2024/taal",))]
     assert found[("G1", ("need:92LB00/2023-2024/taal",))].severity == "info"
@@ -225,10 +225,10 @@ def test_g1_uncovered_moderate_need_in_a_submitted_scan(m):
 def test_g1_near_misses_covered_by_municipality_wide_activity_limited_need_or_draft_scan(m):
     school = f.SchoolFactory(municipality=m, code="92LB00", sector="BO")
     other = f.SchoolFactory(municipality=m, code="93MC00", sector="BO")
-    scan = f.ScanFactory(school=school, school_year="2023-2024")
+    scan = f.ScanFactory(school=school, school_year="2023-2024", submitted=True)
     f.NeedFactory(scan=scan, theme="taal", severity="severe")  # covered by the municipality-wide activity
     f.NeedFactory(scan=scan, theme="rekenen", severity="limited")  # not moderate/severe
-    draft = f.ScanFactory(school=other, school_year="2023-2024", status="draft")
+    draft = f.ScanFactory(school=other, school_year="2023-2024")  # a draft
     f.NeedFactory(scan=draft, theme="zorg", severity="severe")  # the municipality does not see drafts
     # lists no schools: reaches every school of the municipality; ends on the school year's first day
     f.activity_with_funding(municipality=m, code="LEES", themes=["taal"], start=D(2023, 1, 1), end=D(2023, 8, 1))
@@ -237,7 +237,7 @@ def test_g1_near_misses_covered_by_municipality_wide_activity_limited_need_or_dr
 
 def test_g1_not_covered_by_an_activity_of_the_previous_school_year(m):
     school = f.SchoolFactory(municipality=m, code="92LB00")
-    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024"), theme="taal")
+    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="taal")
     f.activity_with_funding(municipality=m, code="OLD", themes=["taal"], schools=[school], start=D(2022, 8, 1), end=D(2023, 7, 31))
     assert rules(m) == [("G1", ("need:92LB00/2023-2024/taal",))]
 

@@ -283,7 +283,7 @@ def test_gap_view_shows_covered_and_uncovered_needs_and_groups_shared_gaps(clien
 
     third = f.SchoolFactory(municipality=world.municipality, code="93MC00", name="Kindcentrum De Wilgen")
     for school in (world.school, world.other_school, third):
-        f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024"), theme="zorg", severity="severe")
+        f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="zorg", severity="severe")
     f.activity_with_funding(municipality=world.municipality, code="ZORG", themes=["zorg"], schools=[third])
     with scopes_disabled():
         checks_run(municipality=world.municipality)
