@@ -227,6 +227,13 @@ class ActivityDetailView(FlagsMixin, PortalViewMixin, DetailView):
     def get_queryset(self):
         return selectors.activities(municipality=self.municipality, access=self.access)
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # a director sees municipal activities that reach the school but changes only its own
+        if self.access.is_director_only and self.object.owner_school_id not in self.access.school_ids:
+            context["can_change"] = False
+        return context
+
 
 class ActivityCreateView(_FormView):
     permission = "activities.change"

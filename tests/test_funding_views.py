@@ -114,6 +114,11 @@ def test_director_sees_only_activities_reaching_own_school(client, world):
     assert b"MINE" in content and b"OWN" in content and b"OTHER" not in content
     assert client.get(url(world, "activity_detail", activity_id=other.pk)).status_code == 404
     assert client.get(url(world, "activity_update", activity_id=own.pk)).status_code == 200
+    with scopes_disabled():
+        mine = Activity.objects.get(code="MINE")
+    page = client.get(url(world, "activity_detail", activity_id=mine.pk)).content.decode()
+    assert "/bewerken/" not in page  # reaches the school, but it is the municipality's
+    assert client.get(url(world, "activity_update", activity_id=mine.pk)).status_code == 403
 
 
 # --- forms and optimistic locking --------------------------------------------------------------
