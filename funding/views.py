@@ -491,7 +491,8 @@ def check_run_status(request, municipality, check_run_id):
     from .models import CheckRun
 
     run = get_object_or_404(CheckRun.objects.filter(municipality=request.access.municipality), pk=check_run_id)
-    return render(request, "funding/partials/check_run_status.html", {"run": run})
+    # poll: the page around it still shows the old findings, so offer the fresh list
+    return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
 
 
 class GapView(PortalViewMixin, TemplateView):

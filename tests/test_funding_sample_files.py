@@ -141,3 +141,22 @@ def test_check_overlaps_exits_zero_without_findings_and_one_for_unknown_municipa
     with pytest.raises(SystemExit) as exit:
         call_command("check_overlaps", "--municipality", "GM0001")
     assert exit.value.code == 1
+
+
+@pytest.mark.django_db
+def test_check_overlaps_exits_one_when_the_checks_cannot_run_and_marks_the_run_failed(monkeypatch, capsys):
+    from funding.models import CheckRun
+    from funding.services import checks
+
+    load_sample_world()
+
+    def broken(municipality):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setitem(checks.RULE_FUNCTIONS, "F1", broken)
+    with pytest.raises(SystemExit) as exit:
+        call_command("check_overlaps", "--municipality", "GM1952")
+    assert exit.value.code == 1
+    assert "database gone" in capsys.readouterr().err
+    with scopes_disabled():
+        assert CheckRun.objects.get().status == "failed"

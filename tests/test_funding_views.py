@@ -242,7 +242,7 @@ def test_check_button_runs_the_job_and_the_status_fragment_reports_done(client, 
         run = CheckRun.objects.get()
         assert (run.status, run.progress, run.findings_count) == ("done", 100, 1)
     fragment = client.get(url(world, "check_run_status", check_run_id=run.pk)).content.decode()
-    assert "data-poll-done" in fragment
+    assert "data-poll-done" in fragment and "Toon de bijgewerkte bevindingen" in fragment
     page = client.get(url(world, "finding_list")).content.decode()
     assert "booking:NEW" in page and "Beoordelen" not in page  # the accountant may not review
 
