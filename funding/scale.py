@@ -9,14 +9,13 @@ Action items (meetings) are the meetings app's part of the scale set and are not
 """
 
 import datetime as dt
-import io
 import random
 import time
 from decimal import Decimal
 
 from django.db import connection, transaction
 
-from portal.domain import Sector, Theme
+from portal.domain import Theme
 from portal.models import Municipality
 from schools.models import Need, Scan, School
 

@@ -3,7 +3,6 @@
 import datetime as dt
 import time
 
-import pytest
 from django_scopes import scopes_disabled
 
 from funding.models import CheckRun, Finding, FundingStream

@@ -10,7 +10,6 @@ constant whatever the size of the file; any invalid row means nothing is written
 
 import codecs
 import io
-import itertools
 import uuid
 
 from django.db import connection, transaction
