@@ -261,6 +261,9 @@ class Finding(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now=True)
+    # False once a run no longer derives it: open findings are then deleted, but a justified or
+    # resolved one is kept (with its reason) and comes back with its status if derived again.
+    active = models.BooleanField(_("actueel"), default=True)
 
     objects = ScopedManager(municipality="municipality")
 
@@ -303,3 +306,76 @@ class PeriodLock(models.Model):
 
     def __str__(self):
         return f"{self.stream.code} {self.year}"
+
+
+class ActivityReach(models.Model):
+    """Which schools an activity reaches on which theme (checks.md, "An activity reaches"),
+    with the activity's period copied in, so the overlap (P1) and gap (G1) rules are joins in
+    the database. Listed schools (and a school's own intervention) are one row per school x
+    theme; an activity that lists no schools is one row per sector x theme (``school`` empty)
+    for the sectors the municipality has schools in, instead of one row per school, which
+    keeps the table small for municipality-wide activities. Rebuilt per municipality by the
+    check run and after activity writes: implicit reach depends on the schools of the moment."""
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reach")
+    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # The school's sector for listed schools; the sector reached for implicit reach.
+    sector = models.CharField(max_length=3)
+    theme = models.CharField(max_length=30)
+    start = models.DateField()
+    end = models.DateField()
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["municipality", "sector", "theme"]),
+            models.Index(fields=["school", "theme"]),
+        ]
+
+
+class CheckRun(models.Model):
+    """One run of the checks for one municipality: the row the findings page polls while a
+    worker runs it (pretix AsyncAction style). A re-delivered task finds its row finished and
+    does nothing (idempotency guard)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("in de wachtrij")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    class Trigger(models.TextChoices):
+        BUTTON = "button", _("knop")
+        NIGHTLY = "nightly", _("nachtelijk")
+        COMMAND = "command", _("opdrachtregel")
+
+    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="check_runs")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    trigger = models.CharField(_("aanleiding"), max_length=10, choices=Trigger.choices, default=Trigger.BUTTON)
+    progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
+    step = models.CharField(_("stap"), max_length=100, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    findings_count = models.PositiveIntegerField(default=0)
+    new_count = models.PositiveIntegerField(default=0)
+    reopened_count = models.PositiveIntegerField(default=0)
+    removed_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("controle")
+        verbose_name_plural = _("controles")
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from celery.schedules import crontab
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -146,8 +147,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Scheduled jobs (celery beat). Each app adds its entries here.
-from celery.schedules import crontab  # noqa: E402
-
 CELERY_BEAT_SCHEDULE = {
     # Weekly digest of due and overdue meeting actions to owners and chairs (idempotent per
     # ISO week, so a beat restart that fires twice sends nothing twice).
@@ -157,6 +156,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Uploads of import previews that were never confirmed hold personal data: not for long.
     "schools-import-uploads-cleanup": {"task": "schools.tasks.import_uploads_cleanup", "schedule": 6 * 60 * 60},
+    # checks.md: the double-funding, overlap and gap checks run nightly for every municipality.
+    "funding-checks-nightly": {
+        "task": "funding.tasks.run_checks_nightly",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------

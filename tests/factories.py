@@ -284,3 +284,15 @@ class ScanDocumentFactory(ScopedFactory):
     kind = "pdf"
     size = len(PDF_BYTES)
     sha256 = "0" * 64
+
+
+# --- funding (issue 4) -------------------------------------------------------------------------
+def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
+    """An activity with one funding line per stream code and the listed schools."""
+    activity = ActivityFactory(**kwargs)
+    for code in streams:
+        FundingLineFactory(activity=activity, stream=FundingStream.objects.get(code=code))
+    if schools:
+        with scopes_disabled():
+            activity.schools.set(schools)
+    return activity

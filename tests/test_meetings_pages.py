@@ -290,8 +290,9 @@ def test_dashboard_panel_query_count_is_independent_of_size(
     client.force_login(world.users[Role.LEA_CHAIR])
     # session, user, municipality, memberships; meetings panel: counts, next meeting, urgent
     # actions (owner joined); schools panel for the LEA chair: the latest school year with
-    # visible scans and the theme counts of that year
-    with django_assert_num_queries(9):
+    # visible scans and the theme counts of that year; funding panel for the LEA chair: granted,
+    # spent and planned funding per stream
+    with django_assert_num_queries(12):
         response = client.get(reverse("portal:dashboard", kwargs=M))
     assert response.status_code == 200
 

@@ -79,6 +79,13 @@ URL_KWARGS = {
     "intervention_id": lambda w: _intervention(w).pk,
     "import_job_id": lambda w: _import_job(w, "schools").pk,
     "needs_import_job_id": lambda w: _import_job(w, "needs").pk,
+    # funding (issue 4): objects of world.municipality; the activity is world.school's own
+    # intervention, so the director may see and change it.
+    "grant_id": lambda w: _funding_object(w, "grant").pk,
+    "expenditure_id": lambda w: _funding_object(w, "expenditure").pk,
+    "activity_id": lambda w: _funding_object(w, "activity").pk,
+    "finding_id": lambda w: _funding_object(w, "finding").pk,
+    "check_run_id": lambda w: _funding_object(w, "check_run").pk,
 }
 
 
@@ -110,6 +117,27 @@ def _meetings_world(w):
             })
         w.objects["meetings"] = built
     return w.objects["meetings"]
+
+
+def _funding_object(world, kind):
+    """The funding objects of the permission walk, created once per world."""
+    from funding.models import CheckRun, Finding
+
+    from . import factories as f
+
+    if "grant" not in world.objects:
+        grant = f.GrantFactory(municipality=world.municipality, reference="PERM-GRANT")
+        world.objects["grant"] = grant
+        world.objects["expenditure"] = f.ExpenditureFactory(grant=grant, booking_id="PERM-1", depreciation_months=120)
+        world.objects["activity"] = f.activity_with_funding(
+            municipality=world.municipality, owner_school=world.school, code="PERM-OWN", streams=("NPO-SCHOOL",)
+        )
+        world.objects["finding"] = Finding.objects.create(
+            municipality=world.municipality, rule="F7", severity="error", key="perm", fingerprint="perm",
+            subjects=["booking:PERM-1"], message="test",
+        )
+        world.objects["check_run"] = CheckRun.objects.create(municipality=world.municipality)
+    return world.objects[kind]
 
 # (url name, role) -> expected status where object-level rules differ from the matrix.
 # Each entry says why.

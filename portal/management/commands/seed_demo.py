@@ -23,10 +23,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Only seed when there are no municipalities yet.")
+        parser.add_argument("--scale", choices=["national"], help="Generate the national-scale data set (product.md, Scale) instead.")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed of --scale: the same seed gives the same data.")
 
     def handle(self, *args, **options):
         from portal.models import Municipality
 
+        if options["scale"] == "national":
+            from funding.scale import seed_national
+
+            with scopes_disabled():
+                seed_national(seed=options["seed"], log=self.stdout.write)
+            return
         if options["if_empty"] and Municipality.objects.exists():
             self.stdout.write("De database bevat al gegevens; demo niet opnieuw geladen.")
         else:

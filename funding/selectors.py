@@ -1,0 +1,208 @@
+"""Reads of the funding app: tenant-scoped querysets with what each page needs, so a page's
+query count does not grow with the data."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import F, Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from schools.models import Scan, School
+
+from .models import Activity, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant
+
+ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
+
+
+def grants(*, municipality):
+    return (
+        Grant.objects.filter(municipality=municipality)
+        .select_related("stream", "carried_from")
+        .annotate(spent=Coalesce(Sum("expenditures__amount"), ZERO))
+        .annotate(remaining=F("amount") + F("carry_over") - F("spent"))
+    )
+
+
+def activities(*, municipality, access=None):
+    """Activities of the municipality; a director sees those reaching their school(s) and
+    their own interventions (roles.md)."""
+    qs = Activity.objects.filter(municipality=municipality).select_related("owner_school").prefetch_related(
+        "funding_lines__stream", "schools"
+    )
+    if access is not None and access.is_director_only:
+        from .models import ActivityReach
+
+        sectors = School.objects.filter(pk__in=access.school_ids).values("sector")
+        reaches = ActivityReach.objects.filter(
+            Q(school_id__in=access.school_ids) | Q(school__isnull=True, sector__in=sectors), activity=OuterRef("pk")
+        )
+        qs = qs.filter(Q(owner_school_id__in=access.school_ids) | Exists(reaches))
+    return qs
+
+
+def expenditures(*, municipality):
+    return Expenditure.objects.filter(municipality=municipality).select_related(
+        "grant__stream", "activity__owner_school", "school", "signed_off_by"
+    )
+
+
+def findings(*, municipality):
+    return (
+        Finding.objects.filter(municipality=municipality, active=True)
+        .select_related("school", "reviewed_by")
+        .prefetch_related("streams")
+    )
+
+
+def finding_counts(*, municipality):
+    """{rule: {"open": n, "total": n}} of the current findings."""
+    counts = defaultdict(lambda: {"open": 0, "total": 0})
+    rows = (
+        Finding.objects.filter(municipality=municipality, active=True)
+        .values("rule").annotate(total=Count("id"), open=Count("id", filter=Q(status=Finding.Status.OPEN)))
+        .order_by("rule")
+    )
+    for row in rows:
+        counts[row["rule"]] = {"open": row["open"], "total": row["total"]}
+    return dict(counts)
+
+
+def latest_check_run(*, municipality):
+    return CheckRun.objects.filter(municipality=municipality).first()
+
+
+def subject_links(findings_, municipality):
+    """Resolve the subject strings of ``findings_`` to objects in four queries at most, so the
+    findings page links every subject: {subject: (label, kind, pk)}."""
+    bookings, refs, activities_, needs = set(), set(), set(), set()
+    for f in findings_:
+        for s in f.subjects:
+            kind, _sep, value = s.partition(":")
+            {"booking": bookings, "grant": refs, "activity": activities_, "need": needs}.get(kind, set()).add(value)
+    links = {}
+    if bookings:
+        for pk, booking in Expenditure.objects.filter(municipality=municipality, booking_id__in=bookings).values_list("pk", "booking_id"):
+            links[f"booking:{booking}"] = ("expenditure", pk)
+    if refs:
+        for pk, ref in Grant.objects.filter(municipality=municipality, reference__in=refs).values_list("pk", "reference"):
+            links[f"grant:{ref}"] = ("grant", pk)
+    if activities_:
+        codes = {a.split("/", 1)[1] for a in activities_}
+        for pk, code, owner in Activity.objects.filter(municipality=municipality, code__in=codes).values_list(
+            "pk", "code", "owner_school__code"
+        ):
+            links[f"activity:{owner or municipality.code}/{code}"] = ("activity", pk)
+    return links
+
+
+# --- dashboards ----------------------------------------------------------------------------------
+
+def stream_figures(*, municipality):
+    """Per stream with grants: granted (incl. carry-over), spent, committed (planned funding of
+    activities not yet spent on them), remaining. Three grouped queries."""
+    granted = {
+        row["stream_id"]: row for row in
+        Grant.objects.filter(municipality=municipality).values("stream_id").annotate(
+            amount=Coalesce(Sum("amount"), ZERO), carry=Coalesce(Sum("carry_over"), ZERO)
+        ).order_by()
+    }
+    spent = dict(
+        Expenditure.objects.filter(municipality=municipality).values("grant__stream_id").annotate(s=Sum("amount"))
+        .order_by().values_list("grant__stream_id", "s")
+    )
+    spent_on = Expenditure.objects.filter(activity=OuterRef("activity"), grant__stream=OuterRef("stream")).values("activity").annotate(
+        s=Sum("amount")).values("s")
+    committed = defaultdict(Decimal)
+    for stream_id, planned, used in (
+        FundingLine.objects.filter(activity__municipality=municipality, amount__isnull=False)
+        .annotate(used=Coalesce(Subquery(spent_on), ZERO)).values_list("stream_id", "amount", "used")
+    ):
+        committed[stream_id] += max(Decimal("0.00"), planned - used)
+    streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
+    rows = []
+    for stream_id, g in sorted(granted.items(), key=lambda kv: streams[kv[0]].code):
+        total = g["amount"] + g["carry"]
+        s = spent.get(stream_id) or Decimal("0.00")
+        c = committed.get(stream_id, Decimal("0.00"))
+        rows.append({"stream": streams[stream_id], "granted": total, "spent": s, "committed": c, "remaining": total - s - c})
+    return rows
+
+
+def spending_per_month(*, municipality, months=24, today=None):
+    today = today or timezone.localdate()
+    first = (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
+    rows = (
+        Expenditure.objects.filter(municipality=municipality, date__gte=first, date__lte=today)
+        .annotate(month=TruncMonth("date")).values("month").annotate(s=Sum("amount")).order_by("month")
+    )
+    by_month = {r["month"].strftime("%Y-%m") if r["month"] else None: r["s"] for r in rows}
+    labels, values, cursor = [], [], first
+    while cursor <= today:
+        key = cursor.strftime("%Y-%m")
+        labels.append(cursor.strftime("%m-%Y"))
+        values.append(by_month.get(key) or Decimal("0.00"))
+        cursor = (cursor + datetime.timedelta(days=32)).replace(day=1)
+    return labels, values
+
+
+def windows_ending(*, municipality, months=6, today=None):
+    """Grants whose window ends within ``months`` with money unspent."""
+    today = today or timezone.localdate()
+    until = today + datetime.timedelta(days=int(months * 30.5))
+    rows = []
+    for g in grants(municipality=municipality).filter(window_end__gte=today, window_end__lte=until).order_by("window_end"):
+        unspent = g.total - g.spent
+        if unspent > 0:
+            rows.append({"grant": g, "unspent": unspent})
+    return rows
+
+
+def scans_missing(*, municipality, school_year):
+    """Schools without a scan the municipality can see for ``school_year``."""
+    visible = Scan.objects.filter(municipality=municipality, school_year=school_year).visible_to_municipality()
+    return School.objects.filter(municipality=municipality).exclude(
+        Exists(visible.filter(school=OuterRef("pk")))
+    ).order_by("name")
+
+
+def current_school_year(today=None):
+    today = today or timezone.localdate()
+    first = today.year if today.month >= 8 else today.year - 1
+    return f"{first}-{first + 1}"
+
+
+def signoff_waiting(*, municipality):
+    """Open F6 findings: lines waiting for the accountant's sign-off."""
+    return Finding.objects.filter(municipality=municipality, active=True, rule="F6", status=Finding.Status.OPEN)
+
+
+def region_per_pupil(*, municipalities):
+    """Aggregate figures only: NPO-GEM and GOAB granted per pupil per year, per municipality.
+
+    Grants run for different windows (GOAB 2019-2022 and 2023-2026, NPO-GEM 2021-2025), so each
+    grant counts as its amount per year of its window; carry-over is left out (it is money of an
+    earlier grant). Two queries whatever the number of municipalities."""
+    ids = [m.pk for m in municipalities]
+    pupils = dict(
+        School.objects.filter(municipality_id__in=ids).values("municipality_id").annotate(n=Sum("pupil_count"))
+        .order_by().values_list("municipality_id", "n")
+    )
+    per_year = defaultdict(Decimal)
+    for mid, code, amount, start, end, s_start, s_end in Grant.objects.filter(
+        municipality_id__in=ids, stream__code__in=["NPO-GEM", "GOAB"]
+    ).values_list("municipality_id", "stream__code", "amount", "window_start", "window_end", "stream__window_start", "stream__window_end"):
+        start, end = start or s_start, end or s_end
+        # windows run from a month's first to a month's last day: count whole months
+        years = Decimal((end.year - start.year) * 12 + end.month - start.month + 1) / 12 if start and end else Decimal(1)
+        per_year[(mid, code)] += amount / max(years, Decimal("0.25"))
+    rows = []
+    for m in municipalities:
+        n = pupils.get(m.pk) or 0
+        row = {"municipality": m, "pupils": n}
+        for code, key in (("NPO-GEM", "npo"), ("GOAB", "goab")):
+            row[key] = per_year.get((m.pk, code), Decimal("0")).quantize(Decimal("0.01"))
+            row[f"{key}_per_pupil"] = (row[key] / n).quantize(Decimal("0.01")) if n else None
+        rows.append(row)
+    return rows

@@ -1,0 +1,196 @@
+"""Activities (inzet): municipal activities and schools' own interventions."""
+
+import re
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portal import imports as im
+from portal.audit import audit_log, diff
+from portal.domain import Menukaart, Sector, Theme
+from portal.exceptions import ApplicationError
+from portal.models import Municipality
+from schools.models import School
+
+from ..models import Activity, FundingLine, FundingStream
+from .common import save_versioned
+
+ACTIVITY_FIELDS = ["code", "name", "description", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner"]
+
+
+def _validate(*, municipality, data, owner_school=None, instance=None):
+    if data["end"] < data["start"]:
+        raise ApplicationError(_("Het einde van de activiteit ligt voor het begin."))
+    if not data.get("themes"):
+        raise ApplicationError(_("Kies ten minste één thema."))
+    same = Activity.objects.filter(municipality=municipality, code=data["code"], owner_school=owner_school)
+    if instance is not None:
+        same = same.exclude(pk=instance.pk)
+    if same.exists():
+        raise ApplicationError(_("Er is al een activiteit met code %s.") % data["code"])
+
+
+def _set_funding(activity, funding):
+    """Replace the funding lines: ``funding`` is ``[(stream, amount or None), ...]``."""
+    FundingLine.objects.filter(activity=activity).delete()
+    FundingLine.objects.bulk_create([FundingLine(activity=activity, stream=s, amount=a) for s, a in funding])
+
+
+def activity_create(*, municipality, actor, data: dict, schools=(), funding=(), owner_school=None) -> Activity:
+    """Create an activity (``owner_school`` set: a school's own intervention)."""
+    _validate(municipality=municipality, data=data, owner_school=owner_school)
+    with transaction.atomic():
+        activity = Activity.objects.create(
+            municipality=municipality, owner_school=owner_school, **{k: v for k, v in data.items() if k in ACTIVITY_FIELDS}
+        )
+        activity.schools.set(schools)
+        _set_funding(activity, funding)
+        audit_log(actor=actor, action="activity.create", obj=activity, changes={k: [None, v] for k, v in data.items()})
+        _refresh_reach(municipality)
+    return activity
+
+
+def _refresh_reach(municipality):
+    """Keep the reach index current for the pages (a director's list) between check runs."""
+    from .checks import reach_rebuild
+
+    reach_rebuild(municipality)
+
+
+def activity_update(*, activity, actor, data: dict, version: int, schools=None, funding=None) -> Activity:
+    """Change an activity; refused when someone else saved it since ``version`` was read."""
+    _validate(municipality=activity.municipality, data=data, owner_school=activity.owner_school, instance=activity)
+    changes = diff(activity, data)
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(activity, name, value)
+        save_versioned(activity, version=version, fields=[k for k in data if k in ACTIVITY_FIELDS])
+        if schools is not None:
+            old = sorted(activity.schools.values_list("code", flat=True))
+            activity.schools.set(schools)
+            new = sorted(s.code for s in schools)
+            if old != new:
+                changes["schools"] = [old, new]
+        if funding is not None:
+            _set_funding(activity, funding)
+        audit_log(actor=actor, action="activity.update", obj=activity, changes=changes)
+        _refresh_reach(activity.municipality)
+    return activity
+
+
+_FUNDING = re.compile(r"(?P<stream>[A-Za-z0-9_-]+?)(?::(?P<amount>.+))?")
+
+
+def funding_item(value):
+    """``GOAB`` or ``GOAB:150000`` -> (code, Decimal or None)."""
+    match = _FUNDING.fullmatch(str(value).strip())
+    if not match:
+        raise im.ImportValueError(_("%s is geen financieringsregel (STROOM of STROOM:bedrag)") % value)
+    return match["stream"].upper(), im.amount(match["amount"]) if match["amount"] else None
+
+
+def owner_code(value):
+    text = str(value).strip().upper()
+    if im._LOCATION_CODE.fullmatch(text):
+        return text
+    return im.municipality_code(text)
+
+
+class ActivityImporter(im.Importer):
+    """``import_activities`` (interchange.md section 3); natural key (owner, code)."""
+
+    columns = [
+        im.Column("owner", required=True, parse=owner_code),
+        im.Column("code", required=True),
+        im.Column("name", required=True),
+        im.Column("themes", required=True, parse=im.multi(im.choice(Theme.values))),
+        im.Column("schools", parse=im.multi(im.location_code), default=[]),
+        im.Column("sectors", parse=im.multi(im.choice(Sector.values)), default=[]),
+        im.Column("start", required=True, parse=im.date),
+        im.Column("end", required=True, parse=im.date),
+        im.Column("planned_cost", parse=im.optional_amount),
+        im.Column("funding", required=True, parse=im.multi(funding_item)),
+        im.Column("menukaart", parse=im.choice(Menukaart.values), default=""),
+        im.Column("partner", default=""),
+    ]
+
+    def __init__(self, *, municipality=None, actor=None):
+        self.only_municipality = municipality
+        self.actor = actor
+
+    def clean_row(self, row, line):
+        if row["end"] < row["start"]:
+            raise im.ImportValueError(_("einde ligt voor begin"), column="end")
+        if not row["themes"]:
+            raise im.ImportValueError(_("waarde ontbreekt"), column="themes")
+        if not row["funding"]:
+            raise im.ImportValueError(_("waarde ontbreekt"), column="funding")
+        return row
+
+    def validate_all(self, rows):
+        errors = im.duplicate_rows(rows, "owner", "code")
+        codes = {r["owner"] for r in rows} | {s for r in rows for s in r["schools"]}
+        self.schools = {s.code: s for s in School.objects.filter(code__in=codes).select_related("municipality")}
+        self.municipalities = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
+        self.streams = {s.code: s for s in FundingStream.objects.all()}
+        for r in rows:
+            owner = r["owner"]
+            if owner.startswith("GM"):
+                municipality = self.municipalities.get(owner)
+                if municipality is None:
+                    errors.append(im.RowError(r["_line"], "owner", _("onbekende gemeente %s") % owner))
+            else:
+                school = self.schools.get(owner)
+                municipality = school.municipality if school else None
+                if school is None:
+                    errors.append(im.RowError(r["_line"], "owner", _("onbekende school %s") % owner))
+            if municipality and self.only_municipality and municipality.pk != self.only_municipality.pk:
+                errors.append(im.RowError(r["_line"], "owner", _("hoort niet bij %s") % self.only_municipality.name))
+            for code in r["schools"]:
+                school = self.schools.get(code)
+                if school is None:
+                    errors.append(im.RowError(r["_line"], "schools", _("onbekende school %s") % code))
+                elif municipality and school.municipality_id != municipality.pk:
+                    errors.append(im.RowError(r["_line"], "schools", _("school %s hoort bij een andere gemeente") % code))
+            for stream, _amount in r["funding"]:
+                if stream not in self.streams:
+                    errors.append(im.RowError(r["_line"], "funding", _("onbekende financieringsstroom %s") % stream))
+            if len({s for s, _a in r["funding"]}) != len(r["funding"]):
+                errors.append(im.RowError(r["_line"], "funding", _("een stroom komt twee keer voor")))
+        return errors
+
+    def save(self, rows):
+        created = updated = unchanged = 0
+        touched = set()
+        for r in rows:
+            owner_school = self.schools.get(r["owner"]) if not r["owner"].startswith("GM") else None
+            municipality = owner_school.municipality if owner_school else self.municipalities[r["owner"]]
+            values = {k: r[k] for k in ("name", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner")}
+            schools = sorted(self.schools[c].pk for c in r["schools"])
+            funding = sorted((self.streams[s].pk, a) for s, a in r["funding"])
+            activity = Activity.objects.filter(municipality=municipality, owner_school=owner_school, code=r["code"]).first()
+            if activity is None:
+                activity = Activity.objects.create(municipality=municipality, owner_school=owner_school, code=r["code"], **values)
+                activity.schools.set(schools)
+                FundingLine.objects.bulk_create([FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding])
+                created += 1
+            else:
+                old_schools = sorted(activity.schools.values_list("pk", flat=True))
+                old_funding = sorted(activity.funding_lines.values_list("stream_id", "amount"))
+                changes = diff(activity, values)
+                if changes or old_schools != schools or old_funding != funding:
+                    for name, value in values.items():
+                        setattr(activity, name, value)
+                    save_versioned(activity, version=activity.version, fields=list(values))
+                    activity.schools.set(schools)
+                    FundingLine.objects.filter(activity=activity).delete()
+                    FundingLine.objects.bulk_create([FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding])
+                    updated += 1
+                else:
+                    unchanged += 1
+            touched.add(municipality)
+        for municipality in touched:
+            _refresh_reach(municipality)
+            audit_log(actor=self.actor, action="activities.import", obj=municipality, municipality=municipality,
+                      changes={"rows": [None, len(rows)]})
+        return created, updated, unchanged

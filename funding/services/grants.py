@@ -1,0 +1,137 @@
+"""Grants (beschikkingen): create, change, import."""
+
+from django.db import transaction
+from django.utils.translation import gettext as _, gettext_lazy
+
+from portal import imports as im
+from portal.audit import audit_log, diff
+from portal.exceptions import ApplicationError
+from portal.models import Municipality
+
+from ..models import FundingStream, Grant
+from .common import save_versioned
+
+GRANT_FIELDS = ["stream", "reference", "window_start", "window_end", "amount", "carry_over", "carried_from", "notes"]
+
+
+def _validate(*, municipality, data, instance=None):
+    start, end = data.get("window_start"), data.get("window_end")
+    if start and end and end < start:
+        raise ApplicationError(_("Het einde van de bestedingstermijn ligt voor het begin."))
+    carried_from = data.get("carried_from")
+    if carried_from is not None:
+        if carried_from.municipality_id != municipality.pk:
+            raise ApplicationError(_("De beschikking waaruit is overgeheveld hoort bij een andere gemeente."))
+        if instance is not None and carried_from.pk == instance.pk:
+            raise ApplicationError(_("Een beschikking kan niet uit zichzelf overhevelen."))
+    duplicate = Grant.objects.filter(municipality=municipality, reference=data["reference"])
+    if instance is not None:
+        duplicate = duplicate.exclude(pk=instance.pk)
+    if duplicate.exists():
+        raise ApplicationError(_("Er is al een beschikking met kenmerk %s.") % data["reference"])
+
+
+def grant_create(*, municipality, actor, data: dict) -> Grant:
+    """Create a grant of ``municipality`` from the form's cleaned ``data``."""
+    _validate(municipality=municipality, data=data)
+    grant = Grant.objects.create(municipality=municipality, **{k: v for k, v in data.items() if k in GRANT_FIELDS})
+    audit_log(actor=actor, action="grant.create", obj=grant, changes={k: [None, v] for k, v in data.items()})
+    return grant
+
+
+def grant_update(*, grant, actor, data: dict, version: int) -> Grant:
+    """Change a grant; refused when someone else saved it since ``version`` was read."""
+    _validate(municipality=grant.municipality, data=data, instance=grant)
+    changes = diff(grant, data)
+    with transaction.atomic():
+        for name, value in data.items():
+            setattr(grant, name, value)
+        save_versioned(grant, version=version, fields=[k for k in data if k in GRANT_FIELDS])
+        audit_log(actor=actor, action="grant.update", obj=grant, changes=changes)
+    return grant
+
+
+class GrantImporter(im.Importer):
+    """``import_grants`` (interchange.md section 2); natural key (municipality, reference)."""
+
+    columns = [
+        im.Column("municipality", required=True, parse=im.municipality_code),
+        im.Column("stream", required=True, parse=lambda v: str(v).strip().upper()),
+        im.Column("reference", required=True),
+        im.Column("window_start", parse=im.date),
+        im.Column("window_end", parse=im.date),
+        im.Column("amount", required=True, parse=im.amount),
+        im.Column("carry_over", parse=im.amount, default=None),
+        im.Column("carried_from"),
+    ]
+
+    def __init__(self, *, municipality=None, actor=None):
+        # From the browser the file may only hold rows of the user's own municipality.
+        self.only_municipality = municipality
+        self.actor = actor
+
+    def clean_row(self, row, line):
+        if row["window_start"] and row["window_end"] and row["window_end"] < row["window_start"]:
+            raise im.ImportValueError(gettext_lazy("einde ligt voor begin"), column="window_end")
+        return row
+
+    def validate_all(self, rows):
+        errors = im.duplicate_rows(rows, "municipality", "reference")
+        self.municipalities = {m.code: m for m in Municipality.objects.filter(code__in={r["municipality"] for r in rows})}
+        self.streams = {s.code: s for s in FundingStream.objects.all()}
+        existing = set(Grant.objects.filter(municipality__in=self.municipalities.values()).values_list("municipality__code", "reference"))
+        in_file = {(r["municipality"], r["reference"]) for r in rows}
+        for r in rows:
+            if r["municipality"] not in self.municipalities:
+                errors.append(im.RowError(r["_line"], "municipality", _("onbekende gemeente %s") % r["municipality"]))
+            elif self.only_municipality and r["municipality"] != self.only_municipality.code:
+                errors.append(im.RowError(r["_line"], "municipality", _("hoort niet bij %s") % self.only_municipality.name))
+            if r["stream"] not in self.streams:
+                errors.append(im.RowError(r["_line"], "stream", _("onbekende financieringsstroom %s") % r["stream"]))
+            source = r["carried_from"]
+            if source and (r["municipality"], source) not in existing | in_file:
+                errors.append(im.RowError(r["_line"], "carried_from", _("onbekende beschikking %s") % source))
+            if source and source == r["reference"]:
+                errors.append(im.RowError(r["_line"], "carried_from", _("verwijst naar zichzelf")))
+        return errors
+
+    def save(self, rows):
+        created = updated = unchanged = 0
+        grants = {}
+        for r in rows:  # grants are few: one municipality has a handful per stream
+            municipality = self.municipalities[r["municipality"]]
+            stream = self.streams[r["stream"]]
+            values = {
+                "stream": stream,
+                "window_start": r["window_start"] or stream.window_start,
+                "window_end": r["window_end"] or stream.window_end,
+                "amount": r["amount"],
+                "carry_over": r["carry_over"] if r["carry_over"] is not None else im.Decimal("0.00"),
+            }
+            grant = Grant.objects.filter(municipality=municipality, reference=r["reference"]).first()
+            if grant is None:
+                grant = Grant.objects.create(municipality=municipality, reference=r["reference"], **values)
+                created += 1
+            elif diff(grant, values):
+                changes = diff(grant, values)
+                for name, value in values.items():
+                    setattr(grant, name, value)
+                save_versioned(grant, version=grant.version, fields=list(values))
+                audit_log(actor=self.actor, action="grant.import", obj=grant, changes=changes)
+                updated += 1
+            else:
+                unchanged += 1
+            grants[(r["municipality"], r["reference"])] = grant
+        for r in rows:
+            grant = grants[(r["municipality"], r["reference"])]
+            source = None
+            if r["carried_from"]:
+                source = grants.get((r["municipality"], r["carried_from"])) or Grant.objects.get(
+                    municipality=grant.municipality, reference=r["carried_from"]
+                )
+            if grant.carried_from_id != (source.pk if source else None):
+                Grant.objects.filter(pk=grant.pk).update(carried_from=source)
+        for municipality in {g.municipality for g in grants.values()}:
+            audit_log(actor=self.actor, action="grants.import", obj=municipality, municipality=municipality,
+                      changes={"rows": [None, len(rows)]})
+        return created, updated, unchanged

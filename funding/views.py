@@ -1,0 +1,536 @@
+"""Pages of the funding app: lists (filters, sorting, pagination, CSV/XLSX export), forms,
+imports (upload -> preview -> confirm), findings with the check button, and the gap view."""
+
+import uuid
+
+from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _, gettext_lazy
+from django.views.decorators.http import require_POST
+from django.views.generic import DetailView, ListView, TemplateView
+
+from portal.domain import Theme
+from portal.exceptions import ApplicationError
+from portal.imports import write_csv, write_xlsx
+from portal.permissions import PortalViewMixin, portal_permission
+
+from . import filters, forms, selectors
+from .models import Finding
+from .services import activities as activity_services, checks, expenditures as expenditure_services, grants as grant_services
+
+
+def _url(request, name, **kwargs):
+    return reverse(f"funding:{name}", kwargs={"municipality": request.access.municipality.slug, **kwargs})
+
+
+class FlagsMixin:
+    """What the page may offer the user (buttons), from the same permission matrix."""
+
+    change_permission = "funding.change"
+    import_permission = "funding.import"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        has = self.access.has
+        context.update(
+            perms_change=has(self.change_permission), can_change=has(self.change_permission),
+            perms_import=has(self.import_permission), can_sign_off=has("signoff.change"),
+            can_run=has("findings.run"), can_review=has("findings.review"),
+        )
+        return context
+
+
+class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
+    """A list with a django-filter FilterSet and ``?export=csv|xlsx`` of the filtered rows."""
+
+    filterset_class = None
+    paginate_by = 50
+    export_name = "export"
+    export_header: list = []
+
+    def base_queryset(self):
+        raise NotImplementedError
+
+    def get_queryset(self):
+        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(), request=self.request)
+        qs = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
+        return qs.distinct() if self.filterset.is_bound and self.request.GET.get("stream") else qs
+
+    def export_rows(self, queryset):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            rows = self.export_rows(self.get_queryset().iterator(chunk_size=2000) if not self.export_needs_prefetch else self.get_queryset())
+            if export == "csv":
+                response = HttpResponse(write_csv(rows, self.export_header), content_type="text/csv; charset=utf-8")
+            else:
+                response = HttpResponse(
+                    write_xlsx(rows, self.export_header, sheet_title=self.export_name),
+                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                )
+            response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{export}"'
+            return response
+        return super().get(request, *args, **kwargs)
+
+    export_needs_prefetch = False
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        query.pop("export", None)
+        context["query"] = query.urlencode()
+        return context
+
+
+# --- grants --------------------------------------------------------------------------------------
+
+class GrantListView(FilteredListView):
+    permission = "funding.view"
+    template_name = "funding/grant_list.html"
+    filterset_class = filters.GrantFilter
+    context_object_name = "grants"
+    export_name = "beschikkingen"
+    export_header = ["kenmerk", "stroom", "begin", "einde", "bedrag", "overgeheveld", "overgeheveld uit", "besteed", "resterend"]
+
+    def base_queryset(self):
+        return selectors.grants(municipality=self.municipality).order_by("stream__code", "window_start", "reference")
+
+    def export_rows(self, qs):
+        for g in qs:
+            yield [g.reference, g.stream.code, g.window_start, g.window_end, g.amount, g.carry_over,
+                   g.carried_from.reference if g.carried_from_id else "", g.spent, g.total - g.spent]
+
+
+class GrantDetailView(FlagsMixin, PortalViewMixin, DetailView):
+    permission = "funding.view"
+    template_name = "funding/grant_detail.html"
+    context_object_name = "grant"
+    pk_url_kwarg = "grant_id"
+
+    def get_queryset(self):
+        return selectors.grants(municipality=self.municipality)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["lines"] = selectors.expenditures(municipality=self.municipality).filter(grant=self.object).order_by("-date")[:50]
+        return context
+
+
+class _FormView(PortalViewMixin, TemplateView):
+    """Create (no object id) or update: the form parses, the service writes."""
+
+    form_class = None
+    object_kwarg = None
+    template_name = "funding/object_form.html"
+    title = ""
+
+    def get_object(self):
+        return None
+
+    def get_form(self, data=None, instance=None):
+        return self.form_class(data, instance=instance, municipality=self.municipality)
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        return self.render_to_response(self.get_context_data(form=self.get_form(instance=obj), object=obj))
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        form = self.get_form(request.POST, instance=obj)
+        if form.is_valid():
+            try:
+                saved = self.save(form, obj)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Opgeslagen."))
+                return redirect(self.success_url(saved))
+        return self.render_to_response(self.get_context_data(form=form, object=obj), status=400)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = self.title
+        return context
+
+    @staticmethod
+    def _fresh(obj):
+        """The stored state, for the service (the form has already written into ``obj``)."""
+        return type(obj)._base_manager.get(pk=obj.pk)
+
+    def version(self, form):
+        return form.cleaned_data.get("version") or 0
+
+
+class GrantCreateView(_FormView):
+    permission = "funding.change"
+    form_class = forms.GrantForm
+    title = gettext_lazy("Nieuwe beschikking")
+
+    def save(self, form, obj):
+        return grant_services.grant_create(municipality=self.municipality, actor=self.request.user, data=form.data_for_service())
+
+    def success_url(self, grant):
+        return _url(self.request, "grant_detail", grant_id=grant.pk)
+
+
+class GrantUpdateView(GrantCreateView):
+    title = gettext_lazy("Beschikking bewerken")
+
+    def get_object(self):
+        return get_object_or_404(selectors.grants(municipality=self.municipality), pk=self.kwargs["grant_id"])
+
+    def save(self, form, obj):
+        return grant_services.grant_update(grant=self._fresh(obj), actor=self.request.user, data=form.data_for_service(),
+                                           version=self.version(form))
+
+
+# --- activities ----------------------------------------------------------------------------------
+
+class ActivityListView(FilteredListView):
+    permission = "activities.view"
+    change_permission = "activities.change"
+    import_permission = "activities.import"
+    template_name = "funding/activity_list.html"
+    filterset_class = filters.ActivityFilter
+    context_object_name = "activities"
+    export_name = "activiteiten"
+    export_needs_prefetch = True
+    export_header = ["eigenaar", "code", "naam", "thema's", "scholen", "sectoren", "begin", "einde", "geplande kosten",
+                     "financiering", "menukaart", "partner"]
+
+    def base_queryset(self):
+        return selectors.activities(municipality=self.municipality, access=self.access).order_by("start", "code")
+
+    def export_rows(self, qs):
+        for a in qs:
+            yield [a.owner_school.code if a.owner_school_id else self.municipality.code, a.code, a.name, "|".join(a.themes),
+                   "|".join(s.code for s in a.schools.all()), "|".join(a.sectors), a.start, a.end, a.planned_cost,
+                   "|".join(f"{fl.stream.code}:{fl.amount}" if fl.amount is not None else fl.stream.code for fl in a.funding_lines.all()),
+                   a.menukaart, a.partner]
+
+
+class ActivityDetailView(FlagsMixin, PortalViewMixin, DetailView):
+    permission = "activities.view"
+    change_permission = "activities.change"
+    template_name = "funding/activity_detail.html"
+    context_object_name = "activity"
+    pk_url_kwarg = "activity_id"
+
+    def get_queryset(self):
+        return selectors.activities(municipality=self.municipality, access=self.access)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        # a director sees municipal activities that reach the school but changes only its own
+        if self.access.is_director_only and self.object.owner_school_id not in self.access.school_ids:
+            context["can_change"] = False
+        return context
+
+
+class ActivityCreateView(_FormView):
+    permission = "activities.change"
+    form_class = forms.ActivityForm
+    title = gettext_lazy("Nieuwe activiteit")
+
+    def owner_school(self):
+        """A director creates interventions of their own school only (roles.md)."""
+        if self.access.is_director_only:
+            from schools.models import School
+
+            return School.objects.filter(pk__in=self.access.school_ids).order_by("pk").first()
+        return None
+
+    def save(self, form, obj):
+        data = form.data_for_service()
+        return activity_services.activity_create(
+            municipality=self.municipality, actor=self.request.user, data=data, schools=form.cleaned_data["schools"],
+            funding=form.cleaned_data["funding"], owner_school=self.owner_school(),
+        )
+
+    def success_url(self, activity):
+        return _url(self.request, "activity_detail", activity_id=activity.pk)
+
+
+class ActivityUpdateView(ActivityCreateView):
+    title = gettext_lazy("Activiteit bewerken")
+
+    def get_object(self):
+        activity = get_object_or_404(selectors.activities(municipality=self.municipality, access=self.access), pk=self.kwargs["activity_id"])
+        if self.access.is_director_only and activity.owner_school_id not in self.access.school_ids:
+            # a director sees municipal activities reaching the school but may not change them
+            from django.core.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        return activity
+
+    def save(self, form, obj):
+        return activity_services.activity_update(
+            activity=self._fresh(obj), actor=self.request.user, data=form.data_for_service(), version=self.version(form),
+            schools=list(form.cleaned_data["schools"]), funding=form.cleaned_data["funding"],
+        )
+
+
+# --- expenditures --------------------------------------------------------------------------------
+
+class ExpenditureListView(FilteredListView):
+    permission = "funding.view"
+    template_name = "funding/expenditure_list.html"
+    filterset_class = filters.ExpenditureFilter
+    context_object_name = "expenditures"
+    export_name = "bestedingen"
+    export_header = ["boekingsnummer", "beschikking", "stroom", "datum", "bedrag", "leverancier", "factuurnummer", "omschrijving",
+                     "activiteit", "school", "kostensoort", "afschrijving (maanden)", "nieuwbouw", "afgetekend door", "afgetekend op"]
+
+    def base_queryset(self):
+        return selectors.expenditures(municipality=self.municipality).order_by("-date", "booking_id")
+
+    def export_rows(self, qs):
+        for e in qs:
+            yield [e.booking_id, e.grant.reference, e.grant.stream.code, e.date, e.amount, e.supplier, e.invoice_number, e.description,
+                   e.activity.code if e.activity_id else "", e.school.code if e.school_id else "", e.cost_category,
+                   e.depreciation_months, e.new_construction, str(e.signed_off_by or ""), e.signed_off_at]
+
+
+class ExpenditureDetailView(FlagsMixin, PortalViewMixin, DetailView):
+    permission = "funding.view"
+    template_name = "funding/expenditure_detail.html"
+    context_object_name = "expenditure"
+    pk_url_kwarg = "expenditure_id"
+
+    def get_queryset(self):
+        return selectors.expenditures(municipality=self.municipality)
+
+
+class ExpenditureCreateView(_FormView):
+    permission = "funding.change"
+    form_class = forms.ExpenditureForm
+    title = gettext_lazy("Nieuwe besteding")
+
+    def save(self, form, obj):
+        return expenditure_services.expenditure_create(municipality=self.municipality, actor=self.request.user, data=form.data_for_service())
+
+    def success_url(self, expenditure):
+        return _url(self.request, "expenditure_detail", expenditure_id=expenditure.pk)
+
+
+class ExpenditureUpdateView(ExpenditureCreateView):
+    title = gettext_lazy("Besteding bewerken")
+
+    def get_object(self):
+        return get_object_or_404(selectors.expenditures(municipality=self.municipality), pk=self.kwargs["expenditure_id"])
+
+    def save(self, form, obj):
+        return expenditure_services.expenditure_update(
+            expenditure=self._fresh(obj), actor=self.request.user, data=form.data_for_service(), version=self.version(form)
+        )
+
+
+@portal_permission("signoff.change")
+@require_POST
+def expenditure_sign_off(request, municipality, expenditure_id):
+    expenditure = get_object_or_404(selectors.expenditures(municipality=request.access.municipality), pk=expenditure_id)
+    try:
+        version = int(request.POST.get("version") or expenditure.version)
+        expenditure_services.expenditure_sign_off(expenditure=expenditure, actor=request.user, version=version)
+    except (ApplicationError, ValueError) as error:
+        messages.error(request, getattr(error, "message", str(error)))
+    else:
+        messages.success(request, _("Besteding %s afgetekend.") % expenditure.booking_id)
+    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/") else
+                    _url(request, "expenditure_detail", expenditure_id=expenditure.pk))
+
+
+# --- imports -------------------------------------------------------------------------------------
+
+IMPORTS = {
+    "grants": (grant_services.GrantImporter, gettext_lazy("Beschikkingen importeren"), "grant_list"),
+    "activities": (activity_services.ActivityImporter, gettext_lazy("Activiteiten importeren"), "activity_list"),
+    "expenditures": (expenditure_services.ExpenditureImporter, gettext_lazy("Bestedingen importeren"), "expenditure_list"),
+}
+
+
+class ImportView(PortalViewMixin, TemplateView):
+    """Upload -> preview of the first rows and every error -> confirm. The file waits in private
+    storage under imports/<uuid>, known only to this user's session; confirm imports it all or
+    nothing."""
+
+    template_name = "funding/import.html"
+    kind = None
+
+    def importer(self):
+        importer_class = IMPORTS[self.kind][0]
+        return importer_class(municipality=self.municipality, actor=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.setdefault("form", forms.ImportForm())
+        context["title"] = IMPORTS[self.kind][1]
+        context["kind"] = self.kind
+        return context
+
+    def post(self, request, *args, **kwargs):
+        pending = request.session.setdefault("funding_imports", {})
+        token = request.POST.get("token")
+        if token:
+            path = pending.pop(token, None)
+            request.session.modified = True
+            if not path or not path.startswith(f"imports/{self.kind}-"):
+                messages.error(request, _("Deze import is verlopen; upload het bestand opnieuw."))
+                return redirect(_url(request, f"{self.kind}_import"))
+            with default_storage.open(path, "rb") as fh:
+                result = self.importer().run(fh.read(), filename=path)
+            default_storage.delete(path)
+            if result.ok:
+                messages.success(request, result.summary)
+                return redirect(_url(request, IMPORTS[self.kind][2]))
+            return self.render_to_response(self.get_context_data(result=result), status=400)
+        form = forms.ImportForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        data = form.cleaned_data["file"].read()
+        result = self.importer().run(data, filename=form.cleaned_data["file"].name, dry_run=True)
+        context = {"result": result, "form": form}
+        if result.ok:
+            token = uuid.uuid4().hex
+            path = default_storage.save(f"imports/{self.kind}-{token}", ContentFile(data))
+            pending[token] = path
+            request.session.modified = True
+            context["token"] = token
+        return self.render_to_response(self.get_context_data(**context), status=200 if result.ok else 400)
+
+
+class GrantImportView(ImportView):
+    permission = "funding.import"
+    kind = "grants"
+
+
+class ActivityImportView(ImportView):
+    permission = "activities.import"
+    kind = "activities"
+
+
+class ExpenditureImportView(ImportView):
+    permission = "funding.import"
+    kind = "expenditures"
+
+
+# --- findings and checks -------------------------------------------------------------------------
+
+class FindingListView(FilteredListView):
+    permission = "findings.view"
+    template_name = "funding/finding_list.html"
+    filterset_class = filters.FindingFilter
+    context_object_name = "findings"
+    export_name = "bevindingen"
+    export_needs_prefetch = True
+    export_header = ["regel", "ernst", "status", "onderwerpen", "school", "thema", "bedrag", "melding", "toelichting"]
+
+    def base_queryset(self):
+        return selectors.findings(municipality=self.municipality).order_by("rule", "-amount", "id")
+
+    def export_rows(self, qs):
+        for f in qs:
+            yield [f.rule, f.get_severity_display(), f.get_status_display(), " ".join(f.subjects), f.school.code if f.school_id else "",
+                   f.theme, f.amount, f.message, f.reason]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        links = selectors.subject_links(context["findings"], self.municipality)
+        names = {"expenditure": "expenditure_detail", "grant": "grant_detail", "activity": "activity_detail"}
+        kwargs_name = {"expenditure": "expenditure_id", "grant": "grant_id", "activity": "activity_id"}
+        for finding in context["findings"]:
+            finding.subject_links = []
+            for subject in sorted(finding.subjects):
+                target = links.get(subject)
+                url = _url(self.request, names[target[0]], **{kwargs_name[target[0]]: target[1]}) if target else (
+                    _url(self.request, "gap_view") if subject.startswith("need:") else None)
+                finding.subject_links.append((subject, url))
+        counts = selectors.finding_counts(municipality=self.municipality)
+        context["counts"] = [(value, label, counts.get(value, {"open": 0, "total": 0})) for value, label in Finding.Rule.choices]
+        context["run"] = selectors.latest_check_run(municipality=self.municipality)
+        context["review_form"] = forms.ReviewForm()
+        return context
+
+
+@portal_permission("findings.review")
+@require_POST
+def finding_review(request, municipality, finding_id):
+    finding = get_object_or_404(selectors.findings(municipality=request.access.municipality), pk=finding_id)
+    form = forms.ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            checks.finding_review(finding=finding, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Bevinding %(rule)s: %(status)s.") % {"rule": finding.rule, "status": finding.get_status_display()})
+    else:
+        messages.error(request, _("Kies een beoordeling."))
+    return redirect(_url(request, "finding_list"))
+
+
+@portal_permission("findings.run")
+@require_POST
+def check_run_start(request, municipality):
+    run = checks.check_run_request(municipality=request.access.municipality, actor=request.user)
+    messages.info(request, _("De controle is gestart."))
+    return redirect(_url(request, "finding_list") + f"?run={run.pk}")
+
+
+@portal_permission("findings.view")
+def check_run_status(request, municipality, check_run_id):
+    """The fragment the findings page polls (static/js/portal.js) until the run is finished."""
+    from .models import CheckRun
+
+    run = get_object_or_404(CheckRun.objects.filter(municipality=request.access.municipality), pk=check_run_id)
+    # poll: the page around it still shows the old findings, so offer the fresh list
+    return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
+
+
+class GapView(PortalViewMixin, TemplateView):
+    """Themes x schools of the needs (moderate/severe) in visible scans, covered or not per the
+    last check run (G1), with schools sharing an uncovered need grouped."""
+
+    permission = "findings.view"
+    template_name = "funding/gap_view.html"
+
+    def get_context_data(self, **kwargs):
+        from schools.models import Need, Scan
+
+        context = super().get_context_data(**kwargs)
+        school_year = self.request.GET.get("schooljaar") or selectors.current_school_year()
+        scans = Scan.objects.filter(municipality=self.municipality, school_year=school_year).visible_to_municipality()
+        needs = list(
+            Need.objects.filter(scan__in=scans, severity__in=checks.NEED_SEVERITIES)
+            .select_related("scan__school").order_by("scan__school__name", "theme")
+        )
+        uncovered = set(
+            tuple(s) for s in Finding.objects.filter(municipality=self.municipality, rule="G1", active=True).values_list("subjects", flat=True)
+        )
+        schools, themes, cells, groups = {}, [], {}, {}
+        labels = dict(Theme.choices)
+        for need in needs:
+            school = need.scan.school
+            schools[school.pk] = school
+            if need.theme not in themes:
+                themes.append(need.theme)
+            subject = f"need:{school.code}/{school_year}/{need.theme}"
+            covered = (subject,) not in uncovered
+            cells[(school.pk, need.theme)] = {"severity": need.severity, "covered": covered, "label": need.get_severity_display()}
+            if not covered:
+                groups.setdefault(need.theme, []).append(school)
+        themes.sort()
+        context["school_year"] = school_year
+        context["themes"] = [(t, labels.get(t, t)) for t in themes]
+        context["rows"] = [(school, [cells.get((school.pk, t)) for t in themes]) for school in schools.values()]
+        context["groups"] = sorted(((labels.get(t, t), members) for t, members in groups.items()), key=lambda g: (-len(g[1]), g[0]))
+        context["run"] = selectors.latest_check_run(municipality=self.municipality)
+        return context
