@@ -17,12 +17,18 @@ from django_scopes import scopes_disabled
 from portal.models import Membership, Role
 from portal.permissions import permissions_for
 
+from . import factories as f
+
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
 # that each role may see where object-level rules apply, e.g. the director's own school).
 URL_KWARGS = {
     "municipality": lambda w: w.municipality.slug,
     "region": lambda w: w.region.slug,
     "membership_id": lambda w: Membership.objects.get(user=w.users[Role.LEA_CHAIR]).pk,
+    # A finished spending report (with stored files) and a period lock of the municipality.
+    "report_id": lambda w: w.objects.setdefault(
+        "report", f.SpendingReportFactory(municipality=w.municipality, done=True)).pk,
+    "lock_id": lambda w: w.objects.setdefault("lock", f.PeriodLockFactory(municipality=w.municipality)).pk,
 }
 
 # (url name, role) -> expected status where object-level rules differ from the matrix.
