@@ -519,7 +519,7 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         (_("Versie"), content.version),
         (_("SHA-256 van de gegevens"), content.data_sha256),
         (_("Aangemaakt op"), format_date(content.generated_at)),
-        (),
+        (None, None),
         (_("Totaal toegekend (incl. overheveling)"), s.granted),
         (_("Besteding in de periode"), s.spending),
         (_("Cumulatief besteed"), s.cumulative),
