@@ -40,10 +40,56 @@ def static_url_fetcher(url: str, *args, **kwargs):
     raise ValueError(f"PDF resources must be static files, not {url!r}")
 
 
-def html_to_pdf(html: str) -> bytes:
-    from weasyprint import HTML
+# A small user-agent stylesheet for documents that style themselves (the spending report):
+# WeasyPrint matches its full HTML5 stylesheet (~250 rules) against every element, which is a
+# sixth of the time of a long table. Only what those templates use; measured in
+# bench/report_bench.py. Documents with forms, lists of other kinds etc. use the default.
+LEAN_UA_CSS = """
+html, body, div, section, header, footer, main, nav, h1, h2, h3, h4, p, dl, dt, dd, ul, ol, figure, blockquote, pre { display: block }
+head, link, meta, script, style, title, template, [hidden] { display: none }
+body { margin: 8px }
+li { display: list-item }
+ul { list-style-type: disc; padding-left: 40px; margin: 1em 0 }
+table { display: table; box-sizing: border-box; border-spacing: 2px; border-collapse: separate; text-indent: initial }
+caption { display: table-caption }
+colgroup { display: table-column-group }
+col { display: table-column }
+thead { display: table-header-group }
+tbody { display: table-row-group }
+tfoot { display: table-footer-group }
+tr { display: table-row }
+td, th { display: table-cell; padding: 1px }
+thead, tbody, tfoot, table > tr { vertical-align: middle }
+tr, td, th { vertical-align: inherit }
+th, b, strong, h1, h2, h3, h4 { font-weight: bold }
+code, pre { font-family: monospace }
+pre { white-space: pre }
+svg { overflow: hidden }
+"""
+_lean_html = None
 
-    return HTML(string=html, base_url="/", url_fetcher=static_url_fetcher).write_pdf()
+
+def _html_class(lean: bool):
+    global _lean_html
+    from weasyprint import CSS, HTML
+
+    if not lean:
+        return HTML
+    if _lean_html is None:
+        sheet = CSS(string=LEAN_UA_CSS)
+
+        class LeanHTML(HTML):
+            # WeasyPrint asks the document for its user-agent stylesheets here (weasyprint 6x-70).
+            def _ua_stylesheets(self, forms=False):
+                return [sheet]
+
+        _lean_html = LeanHTML
+    return _lean_html
+
+
+def html_to_pdf(html: str, *, lean: bool = False) -> bytes:
+    """``lean``: use :data:`LEAN_UA_CSS` instead of WeasyPrint's full HTML5 stylesheet."""
+    return _html_class(lean)(string=html, base_url="/", url_fetcher=static_url_fetcher).write_pdf()
 
 
 def render_to_pdf(template_name: str, context: dict) -> tuple[str, bytes]:
@@ -57,7 +103,8 @@ def pdf_workers() -> int:
     return max(1, int(configured or os.cpu_count() or 1))
 
 
-def render_parallel(htmls: list[str], *, workers: int | None = None, page_numbers: bool = True) -> bytes:
+def render_parallel(htmls: list[str], *, workers: int | None = None, page_numbers: bool = True,
+                    lean: bool = False) -> bytes:
     """Render ``htmls`` (in order) to one PDF. With more than one worker the documents are
     spread over forked child processes (the parent renders its share too), so WeasyPrint is
     imported once and the children start instantly. The parts are merged in order and, with
@@ -65,14 +112,15 @@ def render_parallel(htmls: list[str], *, workers: int | None = None, page_number
     import weasyprint  # noqa: F401 - import before forking so every child has it
 
     workers = min(workers or pdf_workers(), len(htmls))
+    _html_class(lean)  # build the lean stylesheet before forking, once
     if workers <= 1 or not hasattr(os, "fork"):
-        parts = [html_to_pdf(h) for h in htmls]
+        parts = [html_to_pdf(h, lean=lean) for h in htmls]
     else:
-        parts = _render_forked(htmls, workers)
+        parts = _render_forked(htmls, workers, lean)
     return merge_pdfs(parts, page_numbers=page_numbers)
 
 
-def _render_forked(htmls, workers):
+def _render_forked(htmls, workers, lean):
     # Piece i goes to process i % workers; process 0 is this one.
     shares = [list(range(k, len(htmls), workers)) for k in range(workers)]
     children = []
@@ -84,7 +132,7 @@ def _render_forked(htmls, workers):
                 if pid == 0:  # child: render, write, leave without running any cleanup of the parent
                     status = 1
                     try:
-                        result = {i: html_to_pdf(htmls[i]) for i in shares[k]}
+                        result = {i: html_to_pdf(htmls[i], lean=lean) for i in shares[k]}
                         with open(out, "wb") as f:
                             pickle.dump(("ok", result), f)
                         status = 0
@@ -97,7 +145,7 @@ def _render_forked(htmls, workers):
                     finally:
                         os._exit(status)
                 children.append((pid, out))
-            results = {i: html_to_pdf(htmls[i]) for i in shares[0]}
+            results = {i: html_to_pdf(htmls[i], lean=lean) for i in shares[0]}
             for pid, out in children:
                 _pid, status = os.waitpid(pid, 0)
                 try:

@@ -581,12 +581,12 @@ def render_report_pdf(content: ReportContent, *, workers: int | None = None, sum
         "month_chart": month_chart(content.by_month, _("Besteding per maand")),
     })
     if summary_only:
-        return render_parallel([front], workers=1)
+        return render_parallel([front], workers=1, lean=True)
     pieces = [front] + [
         render_to_string("funding/reports/pdf_annex.html", {**base, **chunk})
         for chunk in annex_chunks(content, parts=_pdf_workers(workers))
     ]
-    return render_parallel(pieces, workers=workers)
+    return render_parallel(pieces, workers=workers, lean=True)
 
 
 def _pdf_workers(workers):
