@@ -121,8 +121,13 @@ def render_parallel(htmls: list[str], *, workers: int | None = None, page_number
 
 
 def _render_forked(htmls, workers, lean):
-    # Piece i goes to process i % workers; process 0 is this one.
-    shares = [list(range(k, len(htmls), workers)) for k in range(workers)]
+    # Longest piece first to the least-loaded process (HTML length as the cost estimate);
+    # process 0 is this one.
+    shares, loads = [[] for _ in range(workers)], [0] * workers
+    for i in sorted(range(len(htmls)), key=lambda i: -len(htmls[i])):
+        k = loads.index(min(loads))
+        shares[k].append(i)
+        loads[k] += len(htmls[i])
     children = []
     with tempfile.TemporaryDirectory(prefix="pdf-") as tmp:
         try:

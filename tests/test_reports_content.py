@@ -28,7 +28,8 @@ def test_every_total_equals_the_sum_of_its_lines(world):
     assert c.annex_total == s.spending
     assert sum(l.amount for g in c.annex for l in g.lines) == s.spending
     assert [g.subtotal for g in c.annex] == [Decimal("1334.55"), Decimal("2000.00"), Decimal("0.01")]
-    for rows in (c.by_category, c.by_activity, c.by_school):
+    assert {r.label: r.amount for r in c.by_sector} == {"Basisonderwijs": Decimal("1334.55"), "(geen school genoemd)": Decimal("2000.01")}
+    for rows in (c.by_category, c.by_activity, c.by_school, c.by_sector):
         assert sum(r.amount for r in rows) == s.spending
         assert sum(r.count for r in rows) == c.line_count == 4
     assert sum(m.amount for m in c.by_month) == s.spending

@@ -49,6 +49,7 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_log
 from portal.exceptions import ApplicationError
+from portal.domain import Sector
 from portal.formatting import format_date
 
 from ..models import Expenditure, Finding, FundingLine, FundingStream, Grant, PeriodLock, SpendingReport
@@ -269,6 +270,7 @@ class Line:
     description: str
     activity: str
     school: str
+    sector: str
     cost_category: str
     grant: str
     amount: Decimal
@@ -307,6 +309,7 @@ class ReportContent:
     by_activity: list[ShareRow]
     by_month: list[MonthRow]
     by_school: list[ShareRow]
+    by_sector: list[ShareRow]
     commitments: list[CommitmentRow]
     findings: list[FindingRow]
     signoffs: list[Line]
@@ -389,6 +392,7 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
             date=row["date"], booking_id=row["booking_id"], supplier=row["supplier"],
             invoice_number=row["invoice_number"], description=row["description"], activity=activity,
             school=f"{row['school__name']} ({row['school__code']})" if row["school_id"] else "",
+            sector=row["school__sector"] or "",
             cost_category=str(category_labels.get(row["cost_category"], row["cost_category"])),
             grant=row["grant__reference"], amount=row["amount"],
             signed_off_by=_name(row["signed_off_by__first_name"], row["signed_off_by__last_name"], row["signed_off_by__email"])
@@ -417,6 +421,7 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
     by_category = grouped(lambda l: l.cost_category)
     by_activity = grouped(lambda l: l.activity or _("(geen activiteit)"))
     by_school = grouped(lambda l: l.school or _("(geen school genoemd)"))
+    by_sector = grouped(lambda l: str(Sector(l.sector).label) if l.sector in Sector.values else (l.sector or _("(geen school genoemd)")))
 
     by_month = []
     running = ZERO
@@ -474,7 +479,7 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
         stream_code=stream.code, stream_name=stream.name, regulation=stream.regulation, sisa_code=stream.sisa_code,
         year=data.year, period_start=start, period_end=end, period_label=period_label,
         grants=grants, summary=summary, by_category=by_category, by_activity=by_activity, by_month=by_month,
-        by_school=by_school, commitments=commitments, findings=findings,
+        by_school=by_school, by_sector=by_sector, commitments=commitments, findings=findings,
         signoffs=[l for l in lines if l.signed_off_by], locks=locks, annex=annex, data_sha256=sha256,
         generated_at=generated_at, report_id=report_id, version=version,
         definitions=DEFINITIONS(),
@@ -543,6 +548,8 @@ def render_report_xlsx(content: ReportContent) -> bytes:
           [(r.label, r.amount, r.share) for r in content.by_activity])
     table(_("Per maand"), [_("Maand"), _("Bedrag"), _("Cumulatief in de periode")],
           [(r.label, r.amount, r.running_total) for r in content.by_month])
+    table(_("Per sector"), [_("Sector"), _("Bedrag"), _("Aandeel (%)")],
+          [(r.label, r.amount, r.share) for r in content.by_sector])
     table(_("Per school"), [_("School"), _("Bedrag"), _("Aandeel (%)")],
           [(r.label, r.amount, r.share) for r in content.by_school])
     table(_("Bevindingen"), [_("Regel"), _("Ernst"), _("Status"), _("Melding"), _("Toelichting"), _("Bedrag")],
