@@ -107,6 +107,7 @@ def main():
     parser.add_argument("--lines", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=None, help=f"PDF processes (default {pdf_workers()})")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--serial", action="store_true", help="also time the report in one process (what the processes add)")
     parser.add_argument("--out", default=None, help="write the report PDF here")
     args = parser.parse_args()
     import weasyprint  # noqa: F401 - import cost is not part of either measurement
@@ -121,6 +122,8 @@ def main():
                           lambda: render_report_pdf(content, workers=workers))
     if args.out:
         Path(args.out).write_bytes(pdf)
+    if args.serial:
+        timed(f"full report, {args.lines} annex lines, 1 process", lambda: render_report_pdf(content, workers=1))
     if args.skip_baseline:
         return
     html = baseline_html(content)
