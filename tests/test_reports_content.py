@@ -93,3 +93,19 @@ def test_a_municipality_without_grants_gets_an_empty_but_consistent_report(world
     stream = f.FundingStreamFactory("NPO-GEM")
     c = _content(world, stream, 2023)
     assert c.annex == [] and c.summary.spending == Decimal("0.00") and c.summary.utilisation is None
+
+
+def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subtotal_per_month(world):
+    from funding.services.reports import annex_chunks
+
+    d = make_report_world(world, extra_lines=600)
+    c = _content(world, d["stream"], 2023)
+    chunks = annex_chunks(c, parts=3)
+    assert len(chunks) == 3 and chunks[0]["first"] and chunks[-1]["last"] and not chunks[1]["first"]
+    lines = [l for ch in chunks for g in ch["groups"] for l in g["lines"]]
+    assert lines == [l for g in c.annex for l in g.lines]
+    closing = [g["group"].label for ch in chunks for g in ch["groups"] if g["closes"]]
+    assert closing == [g.label for g in c.annex]  # each month's subtotal exactly once, in order
+    for ch in chunks[1:]:  # a month cut in two carries on under a "vervolg" heading
+        first = ch["groups"][0]
+        assert first["continued"] == (first["lines"][0] is not first["group"].lines[0])
