@@ -65,6 +65,7 @@ th, b, strong, h1, h2, h3, h4 { font-weight: bold }
 code, pre { font-family: monospace }
 pre { white-space: pre }
 svg { overflow: hidden }
+br::before { content: "\\A"; white-space: pre-line }
 """
 _lean_html = None
 
