@@ -5,3 +5,30 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Overleggen")
+
+    def ready(self):
+        from portal import dashboard, navigation
+        from portal.navigation import NavItem
+
+        from . import panels
+
+        navigation.register(
+            NavItem(_("Overleggen"), "meetings:meeting_list", "meetings.view", order=40),
+            NavItem(_("Actiepunten"), "meetings:action_list", "actions.view", order=45),
+            NavItem(
+                _("Regionale overleggen"),
+                "meetings:region_meeting_list",
+                "meetings.view",
+                order=40,
+                tenant="region",
+            ),
+            NavItem(
+                _("Regionale actiepunten"),
+                "meetings:region_action_list",
+                "actions.view",
+                order=45,
+                tenant="region",
+            ),
+        )
+        dashboard.register(panels.dashboard_panels, slot="dashboard")
+        dashboard.register(panels.school_panels, slot="school")

@@ -167,6 +167,7 @@ class Invitation(models.Model):
     school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

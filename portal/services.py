@@ -37,6 +37,7 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+@transaction.atomic
 def invitation_create(*, invited_by, municipality, email: str, role: str, school=None, request=None) -> Invitation:
     """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link."""
     email = email.strip().lower()
@@ -54,14 +55,31 @@ def invitation_create(*, invited_by, municipality, email: str, role: str, school
     )
     path = reverse("portal:invitation_accept", kwargs={"token": invitation_token(invitation)})
     link = request.build_absolute_uri(path) if request else path
+    # Mail goes out from a worker once the invitation is committed: a slow mail server does not
+    # hold up the page, and a failed send is retried.
+    from .tasks import send_invitation
+
+    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, link))
+    audit_log(actor=invited_by, action="invitation.create", obj=invitation, municipality=municipality,
+              changes={"email": [None, email], "role": [None, role]})
+    return invitation
+
+
+def invitation_send(*, invitation: Invitation, link: str) -> None:
+    """Send the invitation e-mail once (a redelivered job does not send it twice)."""
+    updated = Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    if not updated:
+        return
     body = render_to_string(
         "portal/email/invitation.txt",
         {"invitation": invitation, "link": link, "days": settings.INVITATION_MAX_AGE_DAYS},
     )
-    send_mail(_("Uitnodiging voor het Onderwijsportaal"), body, None, [email])
-    audit_log(actor=invited_by, action="invitation.create", obj=invitation, municipality=municipality,
-              changes={"email": [None, email], "role": [None, role]})
-    return invitation
+    try:
+        send_mail(_("Uitnodiging voor het Onderwijsportaal"), body, None, [invitation.email])
+    except Exception:
+        # Not sent after all: let the retry send it.
+        Invitation.objects.filter(pk=invitation.pk).update(sent_at=None)
+        raise
 
 
 @transaction.atomic

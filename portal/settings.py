@@ -71,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -146,7 +146,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_DEFAULT_QUEUE = env("CELERY_QUEUE", "portal")
 CELERY_TIMEZONE = "Europe/Amsterdam"
 # Scheduled jobs (celery beat). Each app adds its entries here.
-CELERY_BEAT_SCHEDULE = {}
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Weekly digest of due and overdue meeting actions to owners and chairs (idempotent per
+    # ISO week, so a beat restart that fires twice sends nothing twice).
+    "meetings-weekly-reminders": {
+        "task": "meetings.send_weekly_reminders",
+        "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
+    },
+}
 # Spending reports whose worker died are re-queued or failed (funding.report_tasks).
 CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {"task": "funding.reap_stale_reports", "schedule": 300.0}
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
@@ -184,6 +193,10 @@ MFA_TOTP_ISSUER = "Onderwijsportaal"
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
 PORTAL_DEMO = env_bool("PORTAL_DEMO")
 INVITATION_MAX_AGE_DAYS = 7
+# Links in e-mails sent by background jobs (no request to build them from).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://localhost:8000")
+# An external action owner's signed link (no account) stays valid this long.
+MEETINGS_ACTION_LINK_MAX_AGE_DAYS = int(env("MEETINGS_ACTION_LINK_MAX_AGE_DAYS", "30"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

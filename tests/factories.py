@@ -144,6 +144,108 @@ class ExpenditureFactory(ScopedFactory):
     invoice_key = factory.LazyAttribute(lambda o: normalise_key(o.invoice_number))
 
 
+# --- meetings -------------------------------------------------------------------------------
+from django.utils import timezone as _tz  # noqa: E402
+
+from meetings.models import (  # noqa: E402
+    ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
+)
+
+
+class MeetingSeriesFactory(ScopedFactory):
+    class Meta:
+        model = MeetingSeries
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    region = None
+    type = "lea"
+    name = factory.Sequence(lambda n: f"LEA-reeks {n}")
+
+    class Params:
+        regional = factory.Trait(municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring")
+
+
+class StandingItemFactory(ScopedFactory):
+    class Meta:
+        model = StandingItem
+
+    series = factory.SubFactory(MeetingSeriesFactory)
+    title = factory.Sequence(lambda n: f"Vast punt {n}")
+    order = factory.Sequence(lambda n: 10 * (n + 1))
+
+
+class MeetingFactory(ScopedFactory):
+    class Meta:
+        model = Meeting
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    region = None
+    type = "lea"
+    title = factory.Sequence(lambda n: f"LEA-overleg {n}")
+    starts_at = factory.LazyFunction(lambda: _tz.now() + datetime.timedelta(days=14))
+    location = "Gemeentehuis"
+
+    class Params:
+        regional = factory.Trait(municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring")
+
+
+class ParticipantFactory(ScopedFactory):
+    class Meta:
+        model = Participant
+
+    meeting = factory.SubFactory(MeetingFactory)
+    name = factory.Sequence(lambda n: f"Deelnemer {n}")
+    organisation = "Schoolbestuur"
+    organisation_type = "schoolbestuur"
+
+
+class AgendaItemFactory(ScopedFactory):
+    class Meta:
+        model = AgendaItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    title = factory.Sequence(lambda n: f"Agendapunt {n}")
+    order = factory.Sequence(lambda n: 10 * (n + 1))
+
+
+class DecisionFactory(ScopedFactory):
+    class Meta:
+        model = Decision
+
+    agenda_item = factory.SubFactory(AgendaItemFactory)
+    text = "Akkoord"
+
+
+class ActionItemFactory(ScopedFactory):
+    """An open action of a meeting (tenant copied from the meeting). Owner: external unless
+    ``owner_user`` is given."""
+
+    class Meta:
+        model = ActionItem
+
+    meeting = factory.SubFactory(MeetingFactory)
+    municipality = factory.SelfAttribute("meeting.municipality")
+    region = factory.SelfAttribute("meeting.region")
+    description = factory.Sequence(lambda n: f"Actiepunt {n}")
+    owner_user = None
+    owner_name = factory.LazyAttribute(lambda o: "" if o.owner_user else "Coördinator jeugdhulp")
+    owner_organisation = factory.LazyAttribute(lambda o: "" if o.owner_user else "Jeugdhulp Noord")
+    owner_email = factory.LazyAttributeSequence(lambda o, n: "" if o.owner_user else f"eigenaar{n}@jeugdhulp.example")
+    due_date = factory.LazyFunction(lambda: _tz.localdate() + datetime.timedelta(days=3))
+
+    class Params:
+        overdue = factory.Trait(due_date=factory.LazyFunction(lambda: _tz.localdate() - datetime.timedelta(days=10)))
+        done = factory.Trait(status="done")
+
+
+class ActionReviewFactory(ScopedFactory):
+    class Meta:
+        model = ActionReview
+
+    meeting = factory.SubFactory(MeetingFactory)
+    action = factory.SubFactory(ActionItemFactory)
+
+
 # --- Spending reports (funding/services/reports.py) ------------------------------------------
 
 from funding.models import Finding, PeriodLock, SpendingReport  # noqa: E402

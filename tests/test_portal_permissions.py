@@ -25,15 +25,72 @@ URL_KWARGS = {
     "municipality": lambda w: w.municipality.slug,
     "region": lambda w: w.region.slug,
     "membership_id": lambda w: Membership.objects.get(user=w.users[Role.LEA_CHAIR]).pk,
+    # meetings: a municipal LEA meeting the director takes part in, an action the director
+    # owns, and their regional twins (region_*) for the coordinator's region pages.
+    "meeting_id": lambda w: _meetings_world(w)["meeting"].pk,
+    "participant_id": lambda w: _meetings_world(w)["participant"].pk,
+    "attachment_id": lambda w: _meetings_world(w)["attachment"].pk,
+    "agenda_item_id": lambda w: _meetings_world(w)["agenda_item"].pk,
+    "series_id": lambda w: _meetings_world(w)["series"].pk,
+    "standing_item_id": lambda w: _meetings_world(w)["standing_item"].pk,
+    "action_id": lambda w: _meetings_world(w)["action"].pk,
+    "region_meeting_id": lambda w: _meetings_world(w)["region_meeting"].pk,
+    "region_participant_id": lambda w: _meetings_world(w)["region_participant"].pk,
+    "region_attachment_id": lambda w: _meetings_world(w)["region_attachment"].pk,
+    "region_agenda_item_id": lambda w: _meetings_world(w)["region_agenda_item"].pk,
+    "region_series_id": lambda w: _meetings_world(w)["region_series"].pk,
+    "region_standing_item_id": lambda w: _meetings_world(w)["region_standing_item"].pk,
+    "region_action_id": lambda w: _meetings_world(w)["region_action"].pk,
     # A finished spending report (with stored files) and a period lock of the municipality.
     "report_id": lambda w: w.objects.setdefault(
         "report", f.SpendingReportFactory(municipality=w.municipality, done=True)).pk,
     "lock_id": lambda w: w.objects.setdefault("lock", f.PeriodLockFactory(municipality=w.municipality)).pk,
 }
 
+
+def _meetings_world(w):
+    """The meetings objects of the URL walk, built once per world (the POSTs of the walk may
+    delete a participant or an agenda item; each URL gets a fresh world)."""
+    if "meetings" not in w.objects:
+        from django.core.files.base import ContentFile
+
+        from meetings.models import Attachment
+
+        from . import factories as f
+
+        built = {}
+        for prefix, tenant in (("", {"municipality": w.municipality}), ("region_", {"municipality": None, "region": w.region})):
+            series = f.MeetingSeriesFactory(**tenant)
+            meeting = f.MeetingFactory(**tenant, series=series)
+            f.ParticipantFactory(meeting=meeting, user=w.users[Role.SCHOOL_DIRECTOR], name="")
+            attachment = Attachment(meeting=meeting, name="Notitie")
+            attachment.file.save("notitie.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+            built.update({
+                f"{prefix}series": series,
+                f"{prefix}standing_item": f.StandingItemFactory(series=series),
+                f"{prefix}meeting": meeting,
+                f"{prefix}participant": f.ParticipantFactory(meeting=meeting),
+                f"{prefix}attachment": attachment,
+                f"{prefix}agenda_item": f.AgendaItemFactory(meeting=meeting),
+                f"{prefix}action": f.ActionItemFactory(meeting=meeting, owner_user=w.users[Role.SCHOOL_DIRECTOR]),
+            })
+        w.objects["meetings"] = built
+    return w.objects["meetings"]
+
 # (url name, role) -> expected status where object-level rules differ from the matrix.
 # Each entry says why.
 OVERRIDES: dict[tuple[str, str], int] = {}
+
+# Meetings: a regional coordinator reaches a municipality's pages through the region, but
+# roles.md gives them regional meetings only; municipal meeting pages do not exist for them.
+for _name in [
+    "meeting_list", "meeting_create", "meeting_detail", "meeting_update", "meeting_agenda_pdf", "meeting_minutes_pdf",
+    "meeting_ics", "meeting_send", "participant_add", "participant_remove", "attachment_upload", "attachment_download",
+    "agenda_item_create", "agenda_item_update", "agenda_item_delete", "decision_create", "action_create",
+    "reviews_record", "series_detail", "standing_item_delete", "action_list", "action_export", "action_bulk",
+    "action_detail", "action_update", "action_progress",
+]:
+    OVERRIDES[(f"meetings:{_name}", Role.REGIONAL_COORDINATOR)] = 404
 
 SKIP_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
 

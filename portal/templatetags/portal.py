@@ -23,11 +23,12 @@ def portal_navigation(context):
         kwargs = {"region": access.region.slug}
     else:
         kwargs = {"municipality": access.municipality.slug}
-    entries = []
-    for item in navigation.items_for(access):
-        url = reverse(item.url_name, kwargs=kwargs)
-        current = request.path == url or (url.count("/") > 2 and request.path.startswith(url))
-        entries.append((url, "page" if current else "false", item.label))
+    urls = [(reverse(item.url_name, kwargs=kwargs), item.label) for item in navigation.items_for(access)]
+    # The current entry is the one with the longest URL that the page's path starts with, so
+    # the home entry ("/regio/x/") is not current on every page below it.
+    matching = [url for url, _label in urls if request.path.startswith(url)]
+    current = max(matching, key=len, default=None)
+    entries = [(url, "page" if url == current else "false", label) for url, label in urls]
     return format_html_join("", '<li><a href="{}" aria-current="{}">{}</a></li>', entries)
 
 

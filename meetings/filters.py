@@ -1,0 +1,77 @@
+"""The chair's action list filters (django-filter)."""
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from portal.domain import Theme
+from schools.models import School
+
+from . import selectors
+from .models import ActionItem
+
+
+def _meetings(request):
+    if request is None:
+        return selectors.Meeting.objects.none()
+    return selectors.meetings(access=request.access, user=request.user).order_by("-starts_at")
+
+
+class ActionFilter(django_filters.FilterSet):
+    status = django_filters.MultipleChoiceFilter(
+        label=_("status"), choices=ActionItem.Status.choices
+    )
+    owner = django_filters.CharFilter(label=_("eigenaar"), method="filter_owner")
+    organisation = django_filters.CharFilter(
+        label=_("organisatie"), field_name="owner_organisation", lookup_expr="icontains"
+    )
+    overdue = django_filters.BooleanFilter(
+        label=_("alleen te laat"), method="filter_overdue", widget=forms.CheckboxInput()
+    )
+    due_before = django_filters.DateFilter(
+        label=_("uiterlijk vóór"),
+        field_name="due_date",
+        lookup_expr="lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    theme = django_filters.ChoiceFilter(label=_("thema"), choices=Theme.choices)
+    meeting = django_filters.ModelChoiceFilter(label=_("overleg"), queryset=_meetings)
+    school = django_filters.ModelChoiceFilter(
+        label=_("school"), field_name="schools", queryset=lambda r: School.objects.order_by("name")
+    )
+    ordering = django_filters.OrderingFilter(
+        label=_("sorteren op"),
+        fields=(
+            ("due_date", "due_date"),
+            ("status", "status"),
+            ("owner_organisation", "organisation"),
+            ("meeting__starts_at", "meeting"),
+            ("created_at", "created"),
+        ),
+        field_labels={
+            "due_date": _("uiterlijk"),
+            "status": _("status"),
+            "owner_organisation": _("organisatie"),
+            "meeting__starts_at": _("overleg"),
+            "created_at": _("aangemaakt"),
+        },
+    )
+
+    class Meta:
+        model = ActionItem
+        fields = []
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(
+            Q(owner_name__icontains=value)
+            | Q(owner_user__first_name__icontains=value)
+            | Q(owner_user__last_name__icontains=value)
+            | Q(owner_user__email__icontains=value)
+        )
+
+    def filter_overdue(self, queryset, name, value):
+        if value:
+            return queryset.overdue(timezone.localdate())
+        return queryset
