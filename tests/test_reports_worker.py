@@ -20,7 +20,6 @@ def _status(report_id):
 
 
 @pytest.mark.worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_killing_the_worker_mid_build_ends_done_after_restart_or_failed_with_reason(celery_worker, world):
     # Enough lines that the PDF takes several seconds, so the kill lands mid-build.
     d = make_report_world(world, extra_lines=2500)
