@@ -249,3 +249,22 @@ def test_parallel_rendering_gives_the_same_pages_as_one_process():
     if shutil.which("pdftotext"):
         assert pdf_text(one) == pdf_text(two)
         assert "pagina 9 van 9" in pdf_text(two) and pdf_text(two).index("deel 2") < pdf_text(two).index("deel 3")
+
+
+@needs_pdftotext
+def test_a_long_annex_rendered_in_parallel_parts_repeats_its_header_and_adds_up(world, settings):
+    settings.PORTAL_PDF_WORKERS = 2
+    d = make_report_world(world, extra_lines=450)
+    report, _ = request_report(world, d["stream"])
+    report.refresh_from_db()
+    payload = stored(report, "pdf")
+    pages = pdf_text(payload).split("\f")[:-1]
+    annex = [p for p in pages if "MG-" in p or "X-0" in p]
+    assert len(annex) > 3
+    assert all("Boeking" in p and "Leverancier" in p for p in annex)  # header on every annex page
+    text = "\n".join(pages)
+    assert text.count("Eindtotaal bijlage") == 1 and text.count("Subtotaal januari 2023") == 1
+    total = format_money(report.spending).replace("\u00a0", " ")
+    assert total in next(l for l in text.splitlines() if "Eindtotaal bijlage" in l)
+    assert total in next(l for l in text.splitlines() if "Besteding in 2023" in l)
+    assert f"pagina {len(pages)} van {len(pages)}" in pages[-1]
