@@ -19,7 +19,7 @@ from django_scopes import scope, scopes_disabled
 from funding.models import Expenditure, SpendingReport
 from funding.services import reports as services
 from portal.formatting import format_money
-from portal.models import AuditEvent, Role
+from portal.models import Role
 
 from . import factories as f
 from .reports_data import make_report_world
