@@ -162,6 +162,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
+# Spending reports whose worker died are re-queued or failed (funding.report_tasks).
+CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {"task": "funding.reap_stale_reports", "schedule": 300.0}
+# Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
+PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 
 # --- Authentication (django-allauth, invitation only, TOTP) ---------------------------------
 AUTH_USER_MODEL = "portal.User"
@@ -282,5 +286,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint logs every page it lays out at INFO: noise in workers' logs.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }

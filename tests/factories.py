@@ -11,7 +11,9 @@ import factory
 from django.utils import timezone as _tz
 from django_scopes import scopes_disabled
 
-from funding.models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
+from funding.models import (
+    Activity, Expenditure, Finding, FundingLine, FundingStream, Grant, PeriodLock, SpendingReport, normalise_key,
+)
 from meetings.models import (
     ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
 )
@@ -296,3 +298,65 @@ def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
         with scopes_disabled():
             activity.schools.set(schools)
     return activity
+
+# --- Spending reports (funding/services/reports.py) ------------------------------------------
+
+
+
+class FindingFactory(ScopedFactory):
+    class Meta:
+        model = Finding
+        skip_postgeneration_save = True
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    rule = Finding.Rule.F1
+    severity = Finding.Severity.ERROR
+    key = factory.Sequence(lambda n: f"{n:064x}")
+    fingerprint = factory.Sequence(lambda n: f"{n:064x}")
+    message = factory.Sequence(lambda n: f"Dubbele boeking {n}")
+
+    @factory.post_generation
+    def streams(obj, create, extracted, **kwargs):
+        if create and extracted:
+            with scopes_disabled():
+                obj.streams.set(extracted)
+
+
+class PeriodLockFactory(ScopedFactory):
+    class Meta:
+        model = PeriodLock
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    stream = factory.LazyFunction(lambda: FundingStream.objects.get(code="GOAB"))
+    year = 2023
+
+
+class SpendingReportFactory(ScopedFactory):
+    """A report row; with ``done=True`` it holds small stored files with their real SHA-256."""
+
+    class Meta:
+        model = SpendingReport
+
+    class Params:
+        done = factory.Trait(status=SpendingReport.Status.DONE, progress=100)
+
+    municipality = factory.SubFactory(MunicipalityFactory)
+    stream = factory.LazyFunction(lambda: FundingStream.objects.get(code="GOAB"))
+    year = 2023
+    version = factory.Sequence(lambda n: n + 1)
+    data_sha256 = factory.Sequence(lambda n: f"{n:064x}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        import hashlib
+
+        from django.core.files.base import ContentFile
+
+        report = super()._create(model_class, *args, **kwargs)
+        if report.status == SpendingReport.Status.DONE and not report.pdf:
+            with scopes_disabled():
+                for kind, payload in (("pdf", b"%PDF-1.7 test"), ("xlsx", b"PK test")):
+                    getattr(report, kind).save(f"test-{report.pk}.{kind}", ContentFile(payload), save=False)
+                    setattr(report, f"{kind}_sha256", hashlib.sha256(payload).hexdigest())
+                report.save()
+        return report

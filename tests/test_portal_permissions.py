@@ -86,6 +86,10 @@ URL_KWARGS = {
     "activity_id": lambda w: _funding_object(w, "activity").pk,
     "finding_id": lambda w: _funding_object(w, "finding").pk,
     "check_run_id": lambda w: _funding_object(w, "check_run").pk,
+    # A finished spending report (with stored files) and a period lock of the municipality.
+    "report_id": lambda w: w.objects.setdefault(
+        "report", f.SpendingReportFactory(municipality=w.municipality, done=True)).pk,
+    "lock_id": lambda w: w.objects.setdefault("lock", f.PeriodLockFactory(municipality=w.municipality)).pk,
 }
 
 
