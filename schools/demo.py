@@ -59,6 +59,14 @@ def seed(ctx):
             actor = director if code == "91KA00" else None
             created[code] = services.scan_create(actor=actor, school=schools[code], school_year=SCHOOL_YEAR)
     _run(NeedImporter(), "needs.csv")
+    # Two schools also report a need nothing funds yet (care in the school): a gap the checks
+    # find (G1) and the gap view groups as a candidate for one joint activity.
+    for code, severity, share in [("91KA00", "severe", "12"), ("92LB00", "moderate", "8")]:
+        if code in created:
+            needs = {n.theme: {"severity": n.severity, "share_of_pupils": n.share_of_pupils}
+                     for n in created[code].needs.all()}
+            needs["zorg"] = {"severity": severity, "share_of_pupils": Decimal(share)}
+            services.scan_needs_save(actor=None, scan=created[code], needs=needs)
 
     if "91KA00" in created:  # submitted, with its own sport intervention and the scan document
         scan = created["91KA00"]

@@ -160,7 +160,17 @@ def _celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory)
 
 
 @pytest.fixture
-def celery_worker(_celery_worker_session, transactional_db, settings):
+def shipped_data(transactional_db):
+    """Reference data that migrations ship (the funding streams). A transactional test ends by
+    flushing every table, migration data included, so each transactional test puts it back."""
+    from funding.models import FundingStream
+    from funding.streams import load_streams
+
+    load_streams(FundingStream)
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_session, shipped_data, settings):
     """A real worker for this test: tasks go through Redis to another process, which sees only
     committed data (hence ``transactional_db``) and writes files to its own media root, which
     this test shares."""

@@ -8,20 +8,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from funding.models import Expenditure, FundingStream, normalise_key
-from funding.streams import load_streams
 
 from . import factories as f
 
 
-def ensure_streams():
-    """The streams ship as migration data, which a transactional test before this one (a real
-    worker test) may have flushed: put them back when missing."""
-    if not FundingStream.objects.filter(code="NPO-GEM").exists():
-        load_streams(FundingStream)
-
-
 def make_report_world(world, *, extra_lines=0):
-    ensure_streams()
     m = world.municipality
     stream = FundingStream.objects.get(code="NPO-GEM")
     grant = f.GrantFactory(municipality=m, stream=stream, reference="SPUK-NPO-1952", amount=Decimal("100000.00"),

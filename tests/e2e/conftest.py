@@ -34,7 +34,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
+def page(browser, live_server, shipped_data):
     context = browser.new_context(base_url=live_server.url, locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15000)
