@@ -6,6 +6,8 @@ from django.utils.translation import gettext as _
 from portal.charts import Series, bar_chart, line_chart
 from portal.dashboard import Panel
 
+from schools.selectors import scan_round
+
 from . import selectors
 
 
@@ -53,7 +55,7 @@ def funding_panels(request):
         waiting = selectors.signoff_waiting(municipality=m)
         panels.append(Panel("funding/panels/signoff.html", {"count": waiting.count()}, order=24))
     if access.has("funding.change"):
-        year = selectors.current_school_year()
+        year = scan_round(municipality=m)
         missing = selectors.scans_missing(municipality=m, school_year=year)
         panels.append(Panel("funding/panels/scans_missing.html", {"school_year": year, "count": missing.count(),
                                                                   "schools": list(missing[:10])}, order=25))

@@ -131,15 +131,21 @@ def stream_figures(*, municipality):
 
 
 def spending_per_month(*, municipality, months=24, today=None):
+    """Spending per month over the last ``months`` months that end with the latest month with
+    spending (up to today), so a municipality whose lines stop in 2024 still sees its curve.
+    One grouped query; the number of rows is the number of months with spending."""
     today = today or timezone.localdate()
-    first = (today.replace(day=1) - datetime.timedelta(days=31 * (months - 1))).replace(day=1)
     rows = (
-        Expenditure.objects.filter(municipality=municipality, date__gte=first, date__lte=today)
+        Expenditure.objects.filter(municipality=municipality, date__lte=today)
         .annotate(month=TruncMonth("date")).values("month").annotate(s=Sum("amount")).order_by("month")
     )
-    by_month = {r["month"].strftime("%Y-%m") if r["month"] else None: r["s"] for r in rows}
+    by_month = {r["month"].strftime("%Y-%m"): r["s"] for r in rows if r["month"]}
+    last = datetime.date.fromisoformat(max(by_month) + "-01") if by_month else today.replace(day=1)
+    first = last
+    for _ in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
     labels, values, cursor = [], [], first
-    while cursor <= today:
+    while cursor <= last:
         key = cursor.strftime("%Y-%m")
         labels.append(cursor.strftime("%m-%Y"))
         values.append(by_month.get(key) or Decimal("0.00"))
@@ -165,12 +171,6 @@ def scans_missing(*, municipality, school_year):
     return School.objects.filter(municipality=municipality).exclude(
         Exists(visible.filter(school=OuterRef("pk")))
     ).order_by("name")
-
-
-def current_school_year(today=None):
-    today = today or timezone.localdate()
-    first = today.year if today.month >= 8 else today.year - 1
-    return f"{first}-{first + 1}"
 
 
 def signoff_waiting(*, municipality):

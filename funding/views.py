@@ -18,6 +18,8 @@ from portal.exceptions import ApplicationError
 from portal.imports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
+from schools.selectors import scan_round
+
 from . import filters, forms, selectors
 from .models import Finding
 from .services import activities as activity_services, checks, expenditures as expenditure_services, grants as grant_services
@@ -506,7 +508,7 @@ class GapView(PortalViewMixin, TemplateView):
         from schools.models import Need, Scan
 
         context = super().get_context_data(**kwargs)
-        school_year = self.request.GET.get("schooljaar") or selectors.current_school_year()
+        school_year = self.request.GET.get("schooljaar") or scan_round(municipality=self.municipality)
         scans = Scan.objects.filter(municipality=self.municipality, school_year=school_year).visible_to_municipality()
         needs = list(
             Need.objects.filter(scan__in=scans, severity__in=checks.NEED_SEVERITIES)
