@@ -32,6 +32,10 @@ def _portal_settings(settings, tmp_path):
         },
     }
     settings.PORTAL_REQUIRE_2FA = False
+    # Each test gets its own cache namespace: on Redis, state such as allauth's login rate
+    # limits would otherwise carry over from one test to the next (and flushing the Redis
+    # database would also drop the broker's queues a worker test relies on).
+    settings.CACHES = {"default": {**django_settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}}
     # Hashing with the production hasher costs ~0.2 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
