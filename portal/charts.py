@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from . import formatting
 
@@ -62,7 +63,7 @@ class Chart:
         """The figure: SVG plus the table with the same numbers (in a <details> on screen)."""
         return format_html(
             '<figure class="chart" id="{}"><figcaption>{}</figcaption>{}<details><summary>{}</summary>{}</details></figure>',
-            self.ident, self.title, mark_safe(self.svg), "Tabel bij de grafiek", self.table(),
+            self.ident, self.title, mark_safe(self.svg), gettext("Tabel bij de grafiek"), self.table(),
         )
 
     __html__ = html
