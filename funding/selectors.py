@@ -31,7 +31,7 @@ def activities(*, municipality, access=None):
     qs = Activity.objects.filter(municipality=municipality).select_related("owner_school").prefetch_related(
         "funding_lines__stream", "schools"
     )
-    if access is not None and access.is_director_only:
+    if access is not None and access.own_schools_only("activities.view"):
         from .models import ActivityReach
 
         sectors = School.objects.filter(pk__in=access.school_ids).values("sector")

@@ -15,6 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
+from portal.http import redirect_back
 from portal.imports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
@@ -232,7 +233,7 @@ class ActivityDetailView(FlagsMixin, PortalViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # a director sees municipal activities that reach the school but changes only its own
-        if self.access.is_director_only and self.object.owner_school_id not in self.access.school_ids:
+        if self.access.own_schools_only("activities.change") and self.object.owner_school_id not in self.access.school_ids:
             context["can_change"] = False
         return context
 
@@ -244,7 +245,7 @@ class ActivityCreateView(_FormView):
 
     def owner_school(self):
         """A director creates interventions of their own school only (roles.md)."""
-        if self.access.is_director_only:
+        if self.access.own_schools_only("activities.change"):
             from schools.models import School
 
             return School.objects.filter(pk__in=self.access.school_ids).order_by("pk").first()
@@ -266,7 +267,7 @@ class ActivityUpdateView(ActivityCreateView):
 
     def get_object(self):
         activity = get_object_or_404(selectors.activities(municipality=self.municipality, access=self.access), pk=self.kwargs["activity_id"])
-        if self.access.is_director_only and activity.owner_school_id not in self.access.school_ids:
+        if self.access.own_schools_only("activities.change") and activity.owner_school_id not in self.access.school_ids:
             # a director sees municipal activities reaching the school but may not change them
             from django.core.exceptions import PermissionDenied
 
@@ -346,8 +347,7 @@ def expenditure_sign_off(request, municipality, expenditure_id):
         messages.error(request, getattr(error, "message", str(error)))
     else:
         messages.success(request, _("Besteding %s afgetekend.") % expenditure.booking_id)
-    return redirect(request.POST.get("next") if str(request.POST.get("next", "")).startswith("/") else
-                    _url(request, "expenditure_detail", expenditure_id=expenditure.pk))
+    return redirect_back(request, _url(request, "expenditure_detail", expenditure_id=expenditure.pk))
 
 
 # --- imports -------------------------------------------------------------------------------------

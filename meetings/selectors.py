@@ -36,14 +36,14 @@ def _tenant_filter(access) -> Q:
 def sees_tenant_meetings(access) -> bool:
     """On a municipality's pages a coordinator (who reaches it only through the region) sees
     no meetings: roles.md gives coordinators regional meetings only."""
-    return access.region is not None or not access.is_coordinator_only
+    return access.region is not None or access.has("meetings.view")
 
 
 def meetings(*, access, user):
     qs = Meeting.objects.filter(_tenant_filter(access))
     if not sees_tenant_meetings(access):
         return qs.none()
-    if access.region is None and access.is_director_only:
+    if access.region is None and access.own_schools_only("meetings.view"):
         qs = qs.filter(Exists(Participant.objects.filter(meeting=OuterRef("pk"), user=user)))
     return qs.select_related("series", "chair", "municipality", "region")
 
@@ -92,7 +92,7 @@ def visible_actions(*, access, user):
     if not access.has("actions.view") or not sees_tenant_meetings(access):
         return ActionItem.objects.none()
     qs = ActionItem.objects.filter(_tenant_filter(access))
-    if access.region is None and access.is_director_only:
+    if access.region is None and access.own_schools_only("actions.view"):
         qs = qs.filter(owner_user=user)
     return qs
 

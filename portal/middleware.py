@@ -16,11 +16,11 @@ from django.urls import Resolver404, resolve, reverse
 from django_scopes import scope, scopes_disabled
 
 from .models import Membership, Municipality, Region, Role
-from .permissions import Access, permissions_for, require_2fa
+from .permissions import Access, grants_for, require_2fa
 
 # Paths a signed-in user without TOTP may still reach: setting it up, logging out, switching
 # language, health checks and static files.
-_2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/admin/", "/uitnodiging/")
+_2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/uitnodiging/")
 
 
 def _municipality_access(user, municipality) -> Access:
@@ -31,16 +31,14 @@ def _municipality_access(user, municipality) -> Access:
         raise Http404
     roles = frozenset(m.role for m in memberships)
     school_ids = frozenset(m.school_id for m in memberships if m.role == Role.SCHOOL_DIRECTOR)
-    return Access(
-        municipality=municipality, roles=roles, school_ids=school_ids, permissions=permissions_for(roles)
-    )
+    return Access(municipality=municipality, roles=roles, school_ids=school_ids, grants=grants_for(roles))
 
 
 def _region_access(user, region) -> Access:
     if not Membership.objects.filter(user=user, region=region, role=Role.REGIONAL_COORDINATOR).exists():
         raise Http404
     roles = frozenset({Role.REGIONAL_COORDINATOR})
-    return Access(region=region, roles=roles, permissions=permissions_for(roles))
+    return Access(region=region, roles=roles, grants=grants_for(roles, region=True))
 
 
 class TenantMiddleware:

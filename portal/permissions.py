@@ -82,6 +82,25 @@ def permissions_for(roles) -> frozenset[str]:
     return frozenset(perm for perm, holders in MATRIX.items() if holders & roles)
 
 
+def grants_for(roles, *, region: bool = False) -> dict[str, frozenset]:
+    """``{permission: the user's roles that grant it}``.
+
+    Rights do not add up across roles beyond what each role grants on its own: on a
+    municipality's pages a regional coordinator (who reaches it through the region) keeps only
+    the aggregate figures, and on region pages only the coordinator role counts."""
+    roles = set(roles)
+    if region:
+        roles &= {C}
+    grants = {}
+    for perm, holders in MATRIX.items():
+        granting = holders & roles
+        if not region and C in granting and not (perm.endswith(".aggregate") or perm == "dashboard.view"):
+            granting = granting - {C}
+        if granting:
+            grants[perm] = frozenset(granting)
+    return grants
+
+
 @dataclass
 class Access:
     """What the current user may do in the current tenant; set on ``request.access`` by
@@ -92,10 +111,21 @@ class Access:
     roles: frozenset = frozenset()
     # Ids of the schools a director holds (only meaningful with the director role).
     school_ids: frozenset = frozenset()
-    permissions: frozenset = field(default_factory=frozenset)
+    # permission -> the roles of this user that grant it (grants_for).
+    grants: dict = field(default_factory=dict)
+
+    @property
+    def permissions(self) -> frozenset:
+        return frozenset(self.grants)
 
     def has(self, permission: str) -> bool:
-        return permission in self.permissions
+        return permission in self.grants
+
+    def own_schools_only(self, permission: str) -> bool:
+        """Whether ``permission`` reaches this user only through the director role, and so
+        covers only their own school(s). A director who is also LEA chair reads what the chair
+        reads, but changes only what a director may change."""
+        return self.grants.get(permission) == frozenset({D})
 
     def sees_area(self, permission: str) -> bool:
         area = permission.split(".", 1)[0] + "."
@@ -111,21 +141,14 @@ class Access:
             raise PermissionDenied
         raise Http404
 
-    @property
-    def is_director_only(self) -> bool:
-        """A director without a municipal role sees only their own school(s)."""
-        return Role.SCHOOL_DIRECTOR in self.roles and len(self.roles) == 1
-
-    @property
-    def is_coordinator_only(self) -> bool:
-        return self.roles == {Role.REGIONAL_COORDINATOR}
 
 
 def require_2fa(user) -> bool:
     """Whether ``user`` must have TOTP before seeing data (roles.md), given the deployment."""
     if not settings.PORTAL_REQUIRE_2FA or not user.is_authenticated:
         return False
-    return user.memberships.filter(role__in=[P, A, C]).exists()
+    # Staff see every tenant through the admin: the strongest reason of all for a second factor.
+    return user.is_staff or user.memberships.filter(role__in=[P, A, C]).exists()
 
 
 class PortalViewMixin:

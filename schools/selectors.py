@@ -19,7 +19,7 @@ SEVERITY_RANK = {Severity.NONE: 0, Severity.LIMITED: 1, Severity.MODERATE: 2, Se
 def schools(*, access):
     """The schools ``access`` may see: all of the municipality, or a director's own."""
     queryset = School.objects.all()
-    if access.is_director_only:
+    if access.own_schools_only("schools.view"):
         queryset = queryset.filter(id__in=access.school_ids)
     return queryset
 

@@ -14,7 +14,7 @@ from meetings.models import ActionItem, Attachment, Meeting, Participant
 from meetings.panels import dashboard_panels, school_panels
 from portal import dashboard
 from portal.models import AuditEvent, Role
-from portal.permissions import Access, permissions_for
+from portal.permissions import Access, grants_for
 
 from . import factories as f
 
@@ -27,7 +27,7 @@ def _request(world, role, region=False):
     request.user = world.users[role]
     if region:
         request.access = Access(
-            region=world.region, roles=frozenset({role}), permissions=permissions_for({role})
+            region=world.region, roles=frozenset({role}), grants=grants_for({role}, region=True)
         )
     else:
         school_ids = frozenset({world.school.pk}) if role == Role.SCHOOL_DIRECTOR else frozenset()
@@ -35,7 +35,7 @@ def _request(world, role, region=False):
             municipality=world.municipality,
             roles=frozenset({role}),
             school_ids=school_ids,
-            permissions=permissions_for({role}),
+            grants=grants_for({role}),
         )
     return request
 

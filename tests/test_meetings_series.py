@@ -112,12 +112,12 @@ def test_carry_over_is_idempotent_and_counts_meetings_an_action_was_open(world, 
         )
         assert ActionReview.objects.filter(meeting=third).count() == 2
         from meetings.selectors import actions
-        from portal.permissions import Access, permissions_for
+        from portal.permissions import Access, grants_for
 
         access = Access(
             municipality=world.municipality,
             roles=frozenset({Role.LEA_CHAIR}),
-            permissions=permissions_for({Role.LEA_CHAIR}),
+            grants=grants_for({Role.LEA_CHAIR}),
         )
         counts = {
             a.pk: a.meeting_count for a in actions(access=access, user=world.users[Role.LEA_CHAIR])

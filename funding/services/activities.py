@@ -18,7 +18,17 @@ from .common import save_versioned
 ACTIVITY_FIELDS = ["code", "name", "description", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner"]
 
 
-def _validate(*, municipality, data, owner_school=None, instance=None):
+def _validate(*, municipality, data, owner_school=None, instance=None, schools=()):
+    if owner_school is not None and schools and list(schools) != [owner_school]:
+        raise ApplicationError(_("Een eigen interventie van een school bereikt alleen die school."))
+    if instance is not None and instance.owner_school_id:
+        from schools.models import Scan
+
+        if instance.scans.exclude(status=Scan.Status.DRAFT).exists():
+            raise ApplicationError(_(
+                "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
+                "Laat de scan eerst terugsturen."
+            ))
     if data["end"] < data["start"]:
         raise ApplicationError(_("Het einde van de activiteit ligt voor het begin."))
     if not data.get("themes"):
@@ -38,7 +48,7 @@ def _set_funding(activity, funding):
 
 def activity_create(*, municipality, actor, data: dict, schools=(), funding=(), owner_school=None) -> Activity:
     """Create an activity (``owner_school`` set: a school's own intervention)."""
-    _validate(municipality=municipality, data=data, owner_school=owner_school)
+    _validate(municipality=municipality, data=data, owner_school=owner_school, schools=schools)
     with transaction.atomic():
         activity = Activity.objects.create(
             municipality=municipality, owner_school=owner_school, **{k: v for k, v in data.items() if k in ACTIVITY_FIELDS}
@@ -59,7 +69,10 @@ def _refresh_reach(municipality):
 
 def activity_update(*, activity, actor, data: dict, version: int, schools=None, funding=None) -> Activity:
     """Change an activity; refused when someone else saved it since ``version`` was read."""
-    _validate(municipality=activity.municipality, data=data, owner_school=activity.owner_school, instance=activity)
+    _validate(
+        municipality=activity.municipality, data=data, owner_school=activity.owner_school, instance=activity,
+        schools=schools or (),
+    )
     changes = diff(activity, data)
     with transaction.atomic():
         for name, value in data.items():
