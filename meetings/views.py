@@ -10,10 +10,9 @@ from functools import wraps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -21,6 +20,7 @@ from django.views.generic import ListView, TemplateView
 from django_scopes import scopes_disabled
 
 from portal.exceptions import ApplicationError
+from portal.http import redirect_back
 from portal.imports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
@@ -116,12 +116,7 @@ def _action(request, kwargs):
 
 
 def _back(request, fallback):
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect_back(request, resolve_url(fallback))
 
 
 # --- meetings ------------------------------------------------------------------------------

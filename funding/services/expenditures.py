@@ -63,6 +63,10 @@ def expenditure_create(*, municipality, actor, data: dict) -> Expenditure:
     return expenditure
 
 
+# What an accountant's sign-off (F6) is about; changing any of these voids it.
+SIGNED_OFF_FIELDS = ("amount", "date", "grant", "depreciation_months")
+
+
 def expenditure_update(*, expenditure, actor, data: dict, version: int) -> Expenditure:
     """Change a line: refused in a locked year (old or new date) and when someone else saved
     it since ``version`` was read."""
@@ -72,11 +76,19 @@ def expenditure_update(*, expenditure, actor, data: dict, version: int) -> Expen
     new = (data.get("grant", expenditure.grant).stream_id, data.get("date", expenditure.date))
     assert_lines_unlocked(municipality=municipality, lines=[old, new])
     changes = diff(expenditure, data)
+    # A sign-off approves what the accountant saw: it lapses when what it is about changes.
+    lapses = expenditure.signed_off_at and any(name in changes for name in SIGNED_OFF_FIELDS)
+    if lapses:
+        changes["signed_off_by"] = [str(expenditure.signed_off_by), None]
+        changes["signed_off_at"] = [expenditure.signed_off_at.isoformat(), None]
     with transaction.atomic():
         for name, value in data.items():
             setattr(expenditure, name, value)
         _keys(expenditure)
         fields = [k for k in data if k in EXPENDITURE_FIELDS] + ["supplier_key", "invoice_key"]
+        if lapses:
+            expenditure.signed_off_by = expenditure.signed_off_at = None
+            fields += ["signed_off_by", "signed_off_at"]
         save_versioned(expenditure, version=version, fields=fields)
         audit_log(actor=actor, action="expenditure.update", obj=expenditure, changes=changes)
     return expenditure
@@ -375,10 +387,18 @@ class ExpenditureImporter(im.Importer):
         columns = ", ".join(WRITE_COLUMNS)
         selected = ", ".join(f"s.{c}" for c in WRITE_COLUMNS)
         updates = ", ".join(f"{c} = excluded.{c}" for c in COMPARE_COLUMNS)
+        # A sign-off lapses when the line's amount, date, grant or depreciation changes.
+        same = " AND ".join(
+            f"({e}.{c} = excluded.{c} OR ({e}.{c} IS NULL AND excluded.{c} IS NULL))"
+            for c in ("amount", "date", "grant_id", "depreciation_months")
+        )
+        keep = {c: f"CASE WHEN {same} THEN {e}.{c} ELSE NULL END" for c in ("signed_off_by_id", "signed_off_at")}
         cursor.execute(
             f"INSERT INTO {e} ({columns}, version) SELECT {selected}, 1 FROM {self._join()} "
             f"WHERE e.id IS NULL OR {self._changed_condition()} "
-            f"ON CONFLICT (municipality_id, booking_id) DO UPDATE SET {updates}, version = {e}.version + 1"
+            f"ON CONFLICT (municipality_id, booking_id) DO UPDATE SET "
+            f"signed_off_by_id = {keep['signed_off_by_id']}, signed_off_at = {keep['signed_off_at']}, "
+            f"{updates}, version = {e}.version + 1"
         )
 
 
