@@ -101,12 +101,22 @@ def _to_decimal(value: Cell, *, grouping: bool) -> Decimal | None:
 
 
 def amount(value: Cell) -> Decimal:
-    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... to 2 places."""
+    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents.
+
+    More than two decimals is refused rather than rounded: rounding each line would let the
+    portal's totals drift from the finance system's by cents without anyone noticing. Only
+    binary float noise of a spreadsheet cell (``0.30000000000000004``) is rounded away."""
     bare = _CURRENCY.sub("", value) if isinstance(value, str) else value
     number = _to_decimal(bare, grouping=True)
     if number is None:
         raise _invalid(_("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)"), value)
-    return number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(cents - number) > _FLOAT_NOISE:
+        raise _invalid(_("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen"), value)
+    return cents
+
+
+_FLOAT_NOISE = Decimal("0.000000001")
 
 
 def optional_amount(value: Cell) -> Decimal | None:

@@ -127,8 +127,6 @@ def test_empty_rows_are_skipped_but_line_numbers_stay_physical():
     ("1.234", "1234.00"),
     ("1,234,567", "1234567.00"),
     ("12,5", "12.50"),
-    ("0,125", "0.13"),
-    ("0,005", "0.01"),
     ("7", "7.00"),
     (Decimal("0.30000000000000004"), "0.30"),
     (12, "12.00"),
@@ -144,6 +142,12 @@ def test_amount_formats(raw, expected):
 )
 def test_amount_rejects_garbage(raw):
     with pytest.raises(ImportValueError, match="geen geldig bedrag"):
+        amount(raw)
+
+
+@pytest.mark.parametrize("raw", ["0,125", "0,005", "1.2345", Decimal("12.345")])
+def test_amount_with_fractions_of_a_cent_is_refused_not_rounded(raw):
+    with pytest.raises(ImportValueError, match="meer dan twee decimalen"):
         amount(raw)
 
 
