@@ -37,10 +37,26 @@ def invitation_from_token(token: str) -> Invitation:
     return invitation
 
 
+def _refuse_conflicting_role(*, email, role, municipality):
+    """Segregation of duties: who keeps the books does not sign them off, and the other way
+    round, so one person is never policy officer and accountant of the same municipality."""
+    conflicting = {Role.ACCOUNTANT: Role.POLICY_OFFICER, Role.POLICY_OFFICER: Role.ACCOUNTANT}.get(role)
+    if conflicting and Membership.objects.filter(
+        user__email__iexact=email, role=conflicting, municipality=municipality
+    ).exists():
+        raise ApplicationError(
+            _("Deze persoon is hier al %(other)s; die rol gaat niet samen met %(role)s.")
+            % {"other": Role(conflicting).label, "role": Role(role).label}
+        )
+
+
 @transaction.atomic
 def invitation_create(*, invited_by, municipality, email: str, role: str, school=None, request=None) -> Invitation:
     """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link."""
     email = email.strip().lower()
+    if invited_by is not None and email == invited_by.email.lower():
+        raise ApplicationError(_("U kunt uzelf niet uitnodigen; vraag een collega of de beheerder."))
+    _refuse_conflicting_role(email=email, role=role, municipality=municipality)
     if role == Role.REGIONAL_COORDINATOR:
         raise ApplicationError(_("Regiocoördinatoren worden door de beheerder toegevoegd."))
     if role == Role.SCHOOL_DIRECTOR:
@@ -85,6 +101,7 @@ def invitation_send(*, invitation: Invitation, link: str) -> None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, password: str | None = None):
     """Create the account (or reuse the existing one) and its membership; the link is spent."""
+    _refuse_conflicting_role(email=invitation.email, role=invitation.role, municipality=invitation.municipality)
     User = get_user_model()
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:

@@ -2,6 +2,7 @@
 :class:`portal.middleware.TenantMiddleware` resolves and authorises the tenant. Everything
 else (login, health, invitations) is tenant-free."""
 
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,6 +25,10 @@ portal_patterns = [
     path("regio/<slug:region>/", include(region_patterns)),
     path("<slug:municipality>/", include(tenant_patterns)),
 ]
+
+# Staff sign in through allauth (password, two-factor, rate limits) like everyone else; the
+# admin's own login form would bypass all three.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

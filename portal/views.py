@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.views import redirect_to_login
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
@@ -116,23 +117,33 @@ class AuditListView(PortalViewMixin, ListView):
 
 @never_cache
 def invitation_accept(request, token):
-    """The one-time link from the invitation e-mail: set a password and sign in."""
+    """The one-time link from the invitation e-mail. A new person sets a password and is signed
+    in; someone who already has an account signs in the normal way first (password and
+    two-factor), so the link alone never opens an existing account."""
     try:
         invitation = services.invitation_from_token(token)
     except ApplicationError as error:
         return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=410)
-    from django.contrib.auth import get_user_model
-
-    existing = get_user_model().objects.filter(email__iexact=invitation.email).exists()
-    form = AcceptInvitationForm(request.POST or None) if not existing else None
-    if request.method == "POST" and (existing or form.is_valid()):
-        user = services.invitation_accept(
-            invitation=invitation, password=None if existing else form.cleaned_data["password1"]
-        )
+    existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    if existing is not None:
+        if request.user != existing:
+            messages.info(request, _("U heeft al een account. Log in om de uitnodiging te accepteren."))
+            return redirect_to_login(request.get_full_path())
+        if request.method == "POST":
+            try:
+                services.invitation_accept(invitation=invitation)
+            except ApplicationError as error:
+                return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=409)
+            messages.success(request, _("De nieuwe rol is aan uw account toegevoegd."))
+            return redirect("home")
+        return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": None, "existing": True})
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welkom! Uw account is klaar."))
         return redirect("home")
-    return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": existing})
+    return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": False})
 
 
 def health(request):

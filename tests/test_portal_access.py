@@ -248,3 +248,46 @@ def test_navigation_marks_only_the_deepest_matching_entry_as_current(client, wor
     html = client.get("/midden-groningen/leden/").content.decode()
     assert html.count('aria-current="page"') == 1
     assert 'href="/midden-groningen/leden/" aria-current="page"' in html
+
+
+def test_admin_login_goes_through_allauth_with_its_rate_limit_and_2fa(client, world, settings):
+    staff = f.UserFactory(email="support@portal.example", is_staff=True, is_superuser=True)
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    settings.PORTAL_REQUIRE_2FA = True
+    client.force_login(staff)
+    response = client.get("/admin/schools/school/")
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
+
+
+def test_invitation_link_never_logs_into_an_existing_account(client, world, django_capture_on_commit_callbacks):
+    from portal.services import invitation_create, invitation_token
+
+    victim = world.foreign_user  # policy officer of another municipality
+    invitation = invitation_create(
+        invited_by=world.users[Role.POLICY_OFFICER], municipality=world.municipality,
+        email=victim.email, role=Role.LEA_CHAIR,
+    )
+    link = f"/uitnodiging/{invitation_token(invitation)}/"
+    response = client.post(link)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    assert not Membership.objects.filter(user=victim, role=Role.LEA_CHAIR).exists()
+    # once signed in normally, the same person accepts it
+    client.force_login(victim)
+    assert client.post(link).status_code == 302
+    assert Membership.objects.filter(user=victim, role=Role.LEA_CHAIR, municipality=world.municipality).exists()
+
+
+def test_policy_officer_cannot_make_themselves_accountant(client, world):
+    from portal.exceptions import ApplicationError
+    from portal.services import invitation_create
+
+    officer = world.users[Role.POLICY_OFFICER]
+    with pytest.raises(ApplicationError):
+        invitation_create(invited_by=officer, municipality=world.municipality, email=officer.email, role=Role.ACCOUNTANT)
+    # nor through a colleague: one person is never policy officer and accountant of one municipality
+    colleague = f.UserFactory(email="collega@a.example")
+    f.MembershipFactory(user=colleague, role=Role.POLICY_OFFICER, municipality=world.municipality)
+    with pytest.raises(ApplicationError):
+        invitation_create(invited_by=colleague, municipality=world.municipality, email=officer.email, role=Role.ACCOUNTANT)
