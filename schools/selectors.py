@@ -5,7 +5,7 @@ only submitted scans. Pages build on these with a fixed number of queries."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 
 from portal.domain import Severity, Theme
 
@@ -148,12 +148,12 @@ def theme_counts(*, school_year: str, municipality=None) -> list:
     # Need has no scoped manager: filter on the scan's municipality explicitly.
     visible_scans = Scan.objects.filter(municipality=municipality) if municipality else Scan.objects.all()
     needs = needs.filter(scan__in=visible_scans.values("id"))
-    counts = defaultdict(lambda: [0, 0])
-    for theme, severity in needs.values_list("theme", "severity"):
-        counts[theme][0] += 1
-        counts[theme][1] += severity in SERIOUS
+    # Grouped in the database: one row per theme, however many scans a region holds.
+    rows = needs.order_by().values("theme").annotate(
+        n=Count("id"), serious=Count("id", filter=Q(severity__in=SERIOUS))
+    )
     labels = dict(Theme.choices)
-    return sorted(((labels[t], n, s) for t, (n, s) in counts.items()), key=lambda t: (-t[2], -t[1], t[0]))
+    return sorted(((labels[r["theme"]], r["n"], r["serious"]) for r in rows), key=lambda t: (-t[2], -t[1], t[0]))
 
 
 # --- one page per school ----------------------------------------------------------
