@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Sector, Theme
+from portal.fields import IdModelChoiceField, IdModelMultipleChoiceField
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
@@ -32,11 +33,12 @@ def _none(model):
 
 
 class GrantForm(VersionedForm):
-    carried_from = forms.ModelChoiceField(label=_("Overgeheveld uit"), queryset=_none(Grant), required=False)
+    carried_from = IdModelChoiceField(label=_("Overgeheveld uit"), queryset=_none(Grant), required=False)
 
     class Meta:
         model = Grant
         fields = ["stream", "reference", "window_start", "window_end", "amount", "carry_over", "carried_from", "notes"]
+        field_classes = {"stream": IdModelChoiceField}
         widgets = {"window_start": DATE, "window_end": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
@@ -51,7 +53,7 @@ class ActivityForm(VersionedForm):
         label=_("Sectoren"), choices=Sector.choices, widget=forms.CheckboxSelectMultiple, required=False,
         help_text=_("Leeg: alle sectoren. Alleen van belang als u geen scholen kiest."),
     )
-    schools = forms.ModelMultipleChoiceField(
+    schools = IdModelMultipleChoiceField(
         label=_("Scholen"), queryset=_none(School), required=False, widget=forms.CheckboxSelectMultiple,
         help_text=_("Leeg: alle scholen van de gemeente in de gekozen sectoren."),
     )
@@ -91,9 +93,9 @@ class ActivityForm(VersionedForm):
 
 
 class ExpenditureForm(VersionedForm):
-    grant = forms.ModelChoiceField(label=_("Beschikking"), queryset=_none(Grant))
-    activity = forms.ModelChoiceField(label=_("Activiteit"), queryset=_none(Activity), required=False)
-    school = forms.ModelChoiceField(label=_("School"), queryset=_none(School), required=False)
+    grant = IdModelChoiceField(label=_("Beschikking"), queryset=_none(Grant))
+    activity = IdModelChoiceField(label=_("Activiteit"), queryset=_none(Activity), required=False)
+    school = IdModelChoiceField(label=_("School"), queryset=_none(School), required=False)
 
     class Meta:
         model = Expenditure

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Activity, Grant
+from portal.fields import IdModelChoiceField, IdModelMultipleChoiceField
 from portal.models import Membership
 from schools.models import School
 
@@ -22,17 +23,22 @@ from .models import (
 )
 
 
-def tenant_users(access):
-    """Portal users who work in the page's tenant (chairs, participants, owners)."""
+def tenant_users(access, meeting=None, current=None):
+    """Portal users who may be picked as chair, participant or owner on the page's tenant.
+
+    On a region page (roles.md) a coordinator sees the municipalities only in aggregate, never
+    their people: the region's own members (its coordinators) and whoever already takes part
+    in ``meeting``, plus the user ``current`` the object already points at (so an edit keeps
+    its chair or owner) -- never the members of the region's municipalities."""
     User = get_user_model()
     if access.region is not None:
-        memberships = Membership.objects.filter(
-            Q(region=access.region)
-            | Q(municipality__in=access.region.municipalities.all())
-            | Q(school__municipality__in=access.region.municipalities.all())
-        )
-    else:
-        memberships = Membership.objects.for_municipality(access.municipality)
+        who = Q(pk__in=Membership.objects.filter(region=access.region).values("user_id"))
+        if meeting is not None and meeting.pk:
+            who |= Q(pk__in=meeting.participants.filter(user__isnull=False).values("user_id"))
+        if current is not None:
+            who |= Q(pk=current)
+        return User.objects.filter(who).order_by("first_name", "email")
+    memberships = Membership.objects.for_municipality(access.municipality)
     return User.objects.filter(pk__in=memberships.values("user_id")).order_by("first_name", "email")
 
 
@@ -57,8 +63,13 @@ class TenantFormMixin:
 
     def limit_pickers(self):
         """Offer lists only to those who may read them (roles.md): activities to holders of
-        activities.view, grants to holders of funding.view; on region pages neither (a
-        coordinator sees the municipalities' funding only in aggregate)."""
+        activities.view, grants to holders of funding.view; on region pages none of these and
+        no schools either (a coordinator sees the municipalities' funding and schools only in
+        aggregate). The field is removed, not hidden, so a POST cannot set it either."""
+        if self.access.region is not None:
+            for name in ("schools", "activities", "activity", "grants", "grant"):
+                self.fields.pop(name, None)
+            return
         rules = {
             "activities": "activities.view",
             "activity": "activities.view",
@@ -66,20 +77,18 @@ class TenantFormMixin:
             "grant": "funding.view",
         }
         for name, permission in rules.items():
-            if name in self.fields and (
-                self.access.region is not None or not self.access.has(permission)
-            ):
+            if name in self.fields and not self.access.has(permission):
                 del self.fields[name]
 
 
 # Scoped models cannot be queried at import time (no tenant scope yet): the form fields that
 # point at them are declared with an empty queryset and filled per request in __init__.
 def _none_choice(model, label, required=False):
-    return forms.ModelChoiceField(queryset=model.objects.none(), required=required, label=label)
+    return IdModelChoiceField(queryset=model.objects.none(), required=required, label=label)
 
 
 def _none_multi(model, label):
-    return forms.ModelMultipleChoiceField(
+    return IdModelMultipleChoiceField(
         queryset=model.objects.none(),
         required=False,
         label=label,
@@ -112,6 +121,7 @@ class MeetingForm(TenantFormMixin, forms.ModelForm):
             "chair",
         ]
         widgets = {"starts_at": DateTimeInput(), "ends_at": DateTimeInput()}
+        field_classes = {"chair": IdModelChoiceField}
         help_texts = {
             "series": _(
                 "Een overleg in een reeks krijgt de vaste agendapunten, de deelnemers van het vorige overleg en de open actiepunten."
@@ -150,6 +160,7 @@ class MeetingUpdateForm(TenantFormMixin, forms.ModelForm):
             "status",
             "minutes",
         ]
+        field_classes = {"chair": IdModelChoiceField}
         widgets = {
             "starts_at": DateTimeInput(),
             "ends_at": DateTimeInput(),
@@ -158,7 +169,9 @@ class MeetingUpdateForm(TenantFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = tenant_users(self.access)
+        self.fields["chair"].queryset = tenant_users(
+            self.access, meeting=self.instance, current=self.instance.chair_id
+        )
         for name in ("starts_at", "ends_at"):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"]
 
@@ -220,6 +233,7 @@ class ParticipantForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["user", "name", "organisation", "organisation_type", "email"]
+        field_classes = {"user": IdModelChoiceField}
         help_texts = {
             "user": _(
                 "Of vul hieronder naam (of functie), organisatie en e-mailadres van een externe deelnemer in."
@@ -263,6 +277,7 @@ class ActionForm(TenantFormMixin, forms.ModelForm):
             "schools",
             "activities",
         ]
+        field_classes = {"owner_user": IdModelChoiceField}
         widgets = {"due_date": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
         help_texts = {
             "owner_user": _(
@@ -277,7 +292,9 @@ class ActionForm(TenantFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         meeting = meeting or self.instance.meeting
         self.fields["agenda_item"].queryset = meeting.agenda_items.all()
-        self.fields["owner_user"].queryset = tenant_users(self.access)
+        self.fields["owner_user"].queryset = tenant_users(
+            self.access, meeting=meeting, current=self.instance.owner_user_id
+        )
         self.fields["schools"].queryset = School.objects.order_by("name")
         self.fields["activities"].queryset = Activity.objects.filter(
             owner_school__isnull=True
@@ -312,7 +329,7 @@ class AttachmentForm(forms.Form):
 
 class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("nieuwe status"), choices=ActionItem.Status.choices)
-    actions = forms.ModelMultipleChoiceField(
+    actions = IdModelMultipleChoiceField(
         queryset=ActionItem.objects.none(), label=_("actiepunten")
     )
 

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
+from .fields import IdModelChoiceField
 from .models import Role
 
 
@@ -11,7 +12,7 @@ class InvitationForm(forms.Form):
         label=_("Rol"),
         choices=[(r.value, r.label) for r in Role if r != Role.REGIONAL_COORDINATOR],
     )
-    school = forms.ModelChoiceField(
+    school = IdModelChoiceField(
         label=_("School (alleen voor schooldirecteuren)"), queryset=None, required=False
     )
 

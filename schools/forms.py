@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Severity, Theme
+from portal.fields import IdModelChoiceField
 
 from .models import School, current_school_year
 from .services import SCHOOL_FIELDS
@@ -22,7 +23,7 @@ def school_year_choices(extra_years=()):
 
 
 class ScanCreateForm(forms.Form):
-    school = forms.ModelChoiceField(label=_("School"), queryset=School.objects.none())
+    school = IdModelChoiceField(label=_("School"), queryset=School.objects.none())
     school_year = forms.ChoiceField(label=_("Schooljaar"))
 
     def __init__(self, *args, schools, **kwargs):
@@ -67,7 +68,7 @@ class InterventionForm(forms.Form):
     name = forms.CharField(label=_("Naam van de interventie"), max_length=200)
     menukaart = forms.ChoiceField(label=_("Menukaart"), choices=Menukaart.choices)
     themes = forms.MultipleChoiceField(label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple)
-    stream = forms.ModelChoiceField(label=_("Financieringsstroom"), queryset=None)
+    stream = IdModelChoiceField(label=_("Financieringsstroom"), queryset=None)
     start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
     planned_cost = forms.DecimalField(label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14,
