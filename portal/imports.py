@@ -251,7 +251,9 @@ class Column:
                 raise ImportValueError(_("waarde ontbreekt"))
             return self.default
         if isinstance(value, str) and value.startswith("="):
-            raise ImportValueError(_("formules worden niet geaccepteerd"))
+            raise ImportValueError(
+                _("formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)")
+            )
         return self.parse(value)
 
 
@@ -383,15 +385,13 @@ def _cell(value) -> Cell:
 
 
 def _read_xlsx(data: bytes) -> Table:
-    """Stream the first sheet; formulas yield their cached value (data_only).
-
-    A formula without a cached value (written by scripts, never by Excel)
-    reads as empty.
-    """
+    """Stream the first sheet. Formulas are read as formulas (not data_only), so a cell that
+    computes its value is refused with a message instead of importing whatever Excel last
+    cached for it (issue: "a spreadsheet with formulas ... is refused")."""
     unreadable = _("het Excel-bestand kan niet worden gelezen")
     try:
         # openpyxl raises a zoo of exceptions on broken or non-xlsx zips.
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         sheet = workbook.worksheets[0]
     except Exception as exc:
         raise ImportFileError(unreadable) from exc

@@ -250,7 +250,17 @@ def test_xlsx_formula_text_is_rejected():
     data = xlsx_bytes([["code", "amount", "date"], [363, None, "2022-03-01"]],
                       tweak=add_formula_text)
     assert [str(e) for e in dry_run(data).errors] == [
-        "line 2: amount: formules worden niet geaccepteerd"
+        "line 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
+    ]
+
+
+def test_xlsx_with_a_real_formula_is_refused_not_read_as_its_cached_value():
+    def add_formula(sheet):
+        sheet["B2"] = "=10*100"
+
+    data = xlsx_bytes([["code", "amount", "date"], [363, None, "2022-03-01"]], tweak=add_formula)
+    assert [str(e) for e in dry_run(data).errors] == [
+        "line 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
     ]
 
 
@@ -332,7 +342,7 @@ def test_every_invalid_row_is_reported_and_nothing_is_saved():
         'line 7: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)',
         'line 7: date: "31-02-2022" is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)',
         'line 7: active: "misschien" is geen ja/nee-waarde',
-        "line 8: code: formules worden niet geaccepteerd",
+        "line 8: code: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)",
         "line 8: amount: waarde ontbreekt",
     ]
     assert result.created == result.updated == 0

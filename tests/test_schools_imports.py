@@ -121,7 +121,9 @@ def test_xlsx_with_thousands_of_empty_rows_and_a_formula_row():
 
     formula = b"INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM;GEMEENTENUMMER;SOORT_PO\n97RG;00;=HYPERLINK(\"x\");1952;Sbo\n"
     result = run(SchoolImporter(), formula)
-    assert [str(e) for e in result.errors] == ["line 2: name: formules worden niet geaccepteerd"]
+    assert [str(e) for e in result.errors] == [
+        "line 2: name: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
+    ]
 
 
 def test_browser_import_refuses_schools_of_another_municipality(world):
