@@ -221,7 +221,9 @@ USE_I18N = True
 USE_TZ = True
 # Dates as 26-04-2023 and amounts as 1.034.000,00 in both languages (product.md).
 FORMAT_MODULE_PATH = ["portal.formats"]
-USE_THOUSAND_SEPARATOR = True
+# Amounts get their thousands separators from the `money`/`number` filters; a blanket setting
+# would also print years, booking numbers and ids as 2.023.
+USE_THOUSAND_SEPARATOR = False
 
 # --- Files ----------------------------------------------------------------------------------
 STATIC_URL = "/static/"

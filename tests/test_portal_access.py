@@ -291,3 +291,9 @@ def test_policy_officer_cannot_make_themselves_accountant(client, world):
     f.MembershipFactory(user=colleague, role=Role.POLICY_OFFICER, municipality=world.municipality)
     with pytest.raises(ApplicationError):
         invitation_create(invited_by=colleague, municipality=world.municipality, email=officer.email, role=Role.ACCOUNTANT)
+
+
+def test_years_and_ids_are_not_printed_with_thousands_separators():
+    from django.template import Context, Template
+
+    assert Template("{{ year }} {{ n }}").render(Context({"year": 2023, "n": 1034000})) == "2023 1034000"
