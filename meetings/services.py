@@ -507,6 +507,17 @@ def _apply_status(action: ActionItem, status: str):
         action.closed_at = timezone.now()
 
 
+def _change_status(action: ActionItem, status: str, *, actor, audit_action: str, reason: str = ""):
+    """Set and save a new status, with its audit event (bulk update and meeting review)."""
+    changes = diff(action, {"status": status})
+    _apply_status(action, status)
+    action.save(update_fields=["status", "closed_at", "updated_at"])
+    audit_log(
+        actor=actor, action=audit_action, obj=action, municipality=action.municipality,
+        changes=changes, reason=reason,
+    )
+
+
 def action_update(
     *, actor, action: ActionItem, data: dict, schools=None, activities=None
 ) -> ActionItem:
@@ -572,15 +583,8 @@ def actions_bulk_status(*, actor, actions, status: str) -> int:
         for action in actions:
             if action.status == status:
                 continue
-            changes = diff(action, {"status": status})
-            _apply_status(action, status)
-            action.save(update_fields=["status", "closed_at", "updated_at"])
-            audit_log(
-                actor=actor,
-                action="action.update",
-                obj=action,
-                municipality=action.municipality,
-                changes=changes,
+            _change_status(
+                action, status, actor=actor, audit_action="action.update",
                 reason=_("bulkwijziging vanuit de actielijst"),
             )
             count += 1
@@ -610,17 +614,7 @@ def reviews_record(*, actor, meeting: Meeting, entries: list[tuple[ActionReview,
         review.save()
         action = review.action
         if status and status != action.status:
-            changes = diff(action, {"status": status})
-            _apply_status(action, status)
-            action.save(update_fields=["status", "closed_at", "updated_at"])
-            audit_log(
-                actor=actor,
-                action="action.review",
-                obj=action,
-                municipality=action.municipality,
-                changes=changes,
-                reason=note,
-            )
+            _change_status(action, status, actor=actor, audit_action="action.review", reason=note)
         ProgressNote.objects.create(
             action=action,
             author=actor,
