@@ -55,13 +55,21 @@ def check_municipalities(ids):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reseed", action="store_true")
-    parser.add_argument("--lines", type=int, default=1_000_000, help="expenditure lines in the import benchmark")
+    parser.add_argument(
+        "--lines", type=int, default=1_000_000, help="expenditure lines in the import benchmark"
+    )
     parser.add_argument("--jobs", type=int, default=2, help="processes for the national check run")
     parser.add_argument("--skip-import", action="store_true")
-    parser.add_argument("--only-import", action="store_true", help="skip the check runs (e.g. to compare import memory for several --lines)")
+    parser.add_argument(
+        "--only-import",
+        action="store_true",
+        help="skip the check runs (e.g. to compare import memory for several --lines)",
+    )
     args = parser.parse_args()
 
     setup()
@@ -73,7 +81,9 @@ def main():
     from funding.scale import scale_codes, seed_national
     from portal.models import Municipality
 
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; cpus: {os.cpu_count()}")
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; cpus: {os.cpu_count()}"
+    )
     with scopes_disabled():
         if args.reseed or not Municipality.objects.filter(code__in=scale_codes()).exists():
             start = time.perf_counter()
@@ -94,41 +104,53 @@ def main():
         for i in range(5_000_000):
             total += i % 7
         loop = time.perf_counter() - start
-        print(f"baseline: full scan of the expenditure table {scan:.2f} s; python loop (5M) {loop:.2f} s")
+        print(
+            f"baseline: full scan of the expenditure table {scan:.2f} s; python loop (5M) {loop:.2f} s"
+        )
 
         if not args.only_import:
             # --- one large municipality ----------------------------------------------------------
             largest = scale.annotate(n=Count("expenditures")).order_by("-n").first()
             first = check_municipalities([largest.pk])[0]
             second = check_municipalities([largest.pk])[0]
-            print(f"checks, largest municipality {largest.code} ({largest.n:,} lines): first run {first[1]:.2f} s, "
-                  f"re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]")
+            print(
+                f"checks, largest municipality {largest.code} ({largest.n:,} lines): first run {first[1]:.2f} s, "
+                f"re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]"
+            )
 
             # --- the national set ----------------------------------------------------------------
             ids = list(scale.order_by("code").values_list("pk", flat=True))
-            chunks = [ids[i::args.jobs] for i in range(args.jobs)]
+            chunks = [ids[i :: args.jobs] for i in range(args.jobs)]
             connection.close()
             start = time.perf_counter()
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = [r for part in pool.map(check_municipalities, chunks) for r in part]
             national = time.perf_counter() - start
             slowest = max(results, key=lambda r: r[1])
-            print(f"checks, national set ({len(results)} municipalities, {args.jobs} processes): {national:.1f} s, "
-                  f"{sum(r[2] for r in results):,} findings; slowest municipality {slowest[1]:.2f} s  "
-                  f"[= {national / scan:.1f}x the full-scan baseline]")
+            print(
+                f"checks, national set ({len(results)} municipalities, {args.jobs} processes): {national:.1f} s, "
+                f"{sum(r[2] for r in results):,} findings; slowest municipality {slowest[1]:.2f} s  "
+                f"[= {national / scan:.1f}x the full-scan baseline]"
+            )
             start = time.perf_counter()
             with ProcessPoolExecutor(max_workers=args.jobs) as pool:
                 results = [r for part in pool.map(check_municipalities, chunks) for r in part]
             rerun = time.perf_counter() - start
-            print(f"checks, national set again (the nightly steady state, findings unchanged): {rerun:.1f} s  "
-                  f"[= {rerun / scan:.1f}x the full-scan baseline]")
+            print(
+                f"checks, national set again (the nightly steady state, findings unchanged): {rerun:.1f} s  "
+                f"[= {rerun / scan:.1f}x the full-scan baseline]"
+            )
             setup()
 
         if args.skip_import:
             return
         # --- import ---------------------------------------------------------------------------
         target = scale.order_by("code").first()
-        refs = list(Grant.objects.filter(municipality=target).values_list("reference", "window_start", "window_end"))
+        refs = list(
+            Grant.objects.filter(municipality=target).values_list(
+                "reference", "window_start", "window_end"
+            )
+        )
     import datetime as dt
 
     rng = random.Random(args.seed)
@@ -136,14 +158,44 @@ def main():
         path = Path(folder) / "expenditures.csv"
         with open(path, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(["municipality", "booking_id", "grant", "date", "amount", "supplier", "invoice_number", "description",
-                             "activity", "school", "cost_category", "depreciation_months", "new_construction"])
+            writer.writerow(
+                [
+                    "municipality",
+                    "booking_id",
+                    "grant",
+                    "date",
+                    "amount",
+                    "supplier",
+                    "invoice_number",
+                    "description",
+                    "activity",
+                    "school",
+                    "cost_category",
+                    "depreciation_months",
+                    "new_construction",
+                ]
+            )
             for i in range(args.lines):
                 ref, lo, hi = rng.choice(refs)
                 lo, hi = lo or dt.date(2021, 1, 1), hi or dt.date(2025, 12, 31)
                 day = lo + dt.timedelta(days=rng.randint(0, (hi - lo).days))
-                writer.writerow([target.code, f"BENCH-{i:08d}", ref, day.strftime("%d-%m-%Y"), f"{rng.randint(100, 900000) / 100:.2f}".replace(".", ","),
-                                 f"Leverancier {rng.randint(1, 500)}", f"INV/{i}", "benchmarkregel", "", "", "overig", "", "false"])
+                writer.writerow(
+                    [
+                        target.code,
+                        f"BENCH-{i:08d}",
+                        ref,
+                        day.strftime("%d-%m-%Y"),
+                        f"{rng.randint(100, 900000) / 100:.2f}".replace(".", ","),
+                        f"Leverancier {rng.randint(1, 500)}",
+                        f"INV/{i}",
+                        "benchmarkregel",
+                        "",
+                        "",
+                        "overig",
+                        "",
+                        "false",
+                    ]
+                )
         size = path.stat().st_size / 1e6
         # The import runs in its own process, which reports its own peak memory (the check runs
         # above were child processes too, so RUSAGE_CHILDREN would mix them in).
@@ -158,18 +210,28 @@ def main():
         )
         for label in ("import", "re-import (unchanged)"):
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", runner, str(path)], capture_output=True, text=True, cwd=ROOT, env=os.environ)
+            done = subprocess.run(
+                [sys.executable, "-c", runner, str(path)],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=os.environ,
+            )
             elapsed = time.perf_counter() - start
             if done.returncode:
                 print(done.stderr[-2000:])
                 raise SystemExit(f"{label} failed")
             summary, peak = done.stdout.strip().splitlines()[-2:]
-            print(f"{label} of {args.lines:,} lines ({size:.0f} MB CSV): {elapsed:.1f} s "
-                  f"({args.lines / elapsed:,.0f} lines/s), peak memory of the import process {int(peak.split()[1]) / 1024:.0f} MB; "
-                  f"{summary}")
+            print(
+                f"{label} of {args.lines:,} lines ({size:.0f} MB CSV): {elapsed:.1f} s "
+                f"({args.lines / elapsed:,.0f} lines/s), peak memory of the import process {int(peak.split()[1]) / 1024:.0f} MB; "
+                f"{summary}"
+            )
     setup()
     with scopes_disabled():
-        Expenditure.objects.filter(municipality=target, booking_id__startswith="BENCH-")._raw_delete(connection.alias)
+        Expenditure.objects.filter(
+            municipality=target, booking_id__startswith="BENCH-"
+        )._raw_delete(connection.alias)
     print("benchmark lines removed")
 
 

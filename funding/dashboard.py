@@ -14,7 +14,9 @@ from . import selectors
 def _stream_chart(rows):
     return bar_chart(
         title=_("Budget per stroom"),
-        description=_("Per financieringsstroom: toegekend (inclusief overheveling), besteed, verplicht en resterend."),
+        description=_(
+            "Per financieringsstroom: toegekend (inclusief overheveling), besteed, verplicht en resterend."
+        ),
         categories=[r["stream"].code for r in rows],
         series=[
             Series(_("Toegekend"), [r["granted"] for r in rows]),
@@ -34,31 +36,75 @@ def funding_panels(request):
     panels = []
     if access.has("funding.view"):
         rows = selectors.stream_figures(municipality=m)
-        panels.append(Panel("funding/panels/streams.html", {"rows": rows, "chart": _stream_chart(rows) if rows else None,
-                                                             "detail": True}, order=20, wide=True))
+        panels.append(
+            Panel(
+                "funding/panels/streams.html",
+                {"rows": rows, "chart": _stream_chart(rows) if rows else None, "detail": True},
+                order=20,
+                wide=True,
+            )
+        )
         labels, values = selectors.spending_per_month(municipality=m)
-        panels.append(Panel("funding/panels/spending.html", {"chart": line_chart(
-            title=_("Bestedingen per maand"), description=_("Som van de geboekte bedragen per maand over de laatste twee jaar."),
-            categories=labels, series=[Series(_("Besteed"), values)], money=True)}, order=21, wide=True))
-        panels.append(Panel("funding/panels/deadlines.html", {"rows": selectors.windows_ending(municipality=m)}, order=22))
+        panels.append(
+            Panel(
+                "funding/panels/spending.html",
+                {
+                    "chart": line_chart(
+                        title=_("Bestedingen per maand"),
+                        description=_(
+                            "Som van de geboekte bedragen per maand over de laatste twee jaar."
+                        ),
+                        categories=labels,
+                        series=[Series(_("Besteed"), values)],
+                        money=True,
+                    )
+                },
+                order=21,
+                wide=True,
+            )
+        )
+        panels.append(
+            Panel(
+                "funding/panels/deadlines.html",
+                {"rows": selectors.windows_ending(municipality=m)},
+                order=22,
+            )
+        )
     elif access.has("funding.aggregate"):
         rows = selectors.stream_figures(municipality=m)
-        panels.append(Panel("funding/panels/streams.html", {"rows": rows, "chart": _stream_chart(rows) if rows else None,
-                                                             "detail": False}, order=20, wide=True))
+        panels.append(
+            Panel(
+                "funding/panels/streams.html",
+                {"rows": rows, "chart": _stream_chart(rows) if rows else None, "detail": False},
+                order=20,
+                wide=True,
+            )
+        )
     if access.has("findings.view"):
         counts = selectors.finding_counts(municipality=m)
-        panels.append(Panel("funding/panels/findings.html", {
-            "counts": [(rule, c) for rule, c in sorted(counts.items()) if c["open"]],
-            "open": sum(c["open"] for c in counts.values()),
-        }, order=23))
+        panels.append(
+            Panel(
+                "funding/panels/findings.html",
+                {
+                    "counts": [(rule, c) for rule, c in sorted(counts.items()) if c["open"]],
+                    "open": sum(c["open"] for c in counts.values()),
+                },
+                order=23,
+            )
+        )
     if access.has("signoff.change"):
         waiting = selectors.signoff_waiting(municipality=m)
         panels.append(Panel("funding/panels/signoff.html", {"count": waiting.count()}, order=24))
     if access.has("funding.change"):
         year = scan_round(municipality=m)
         missing = selectors.scans_missing(municipality=m, school_year=year)
-        panels.append(Panel("funding/panels/scans_missing.html", {"school_year": year, "count": missing.count(),
-                                                                  "schools": list(missing[:10])}, order=25))
+        panels.append(
+            Panel(
+                "funding/panels/scans_missing.html",
+                {"school_year": year, "count": missing.count(), "schools": list(missing[:10])},
+                order=25,
+            )
+        )
     return panels
 
 
@@ -70,11 +116,17 @@ def region_panels(request):
     rows = selectors.region_per_pupil(municipalities=municipalities)
     chart = bar_chart(
         title=_("NPO-GEM en GOAB per leerling per jaar"),
-        description=_("Toegekend bedrag per jaar van de bestedingstermijn, gedeeld door het aantal leerlingen op de scholen "
-                      "in de gemeente, per gemeente van de regio."),
+        description=_(
+            "Toegekend bedrag per jaar van de bestedingstermijn, gedeeld door het aantal leerlingen op de scholen "
+            "in de gemeente, per gemeente van de regio."
+        ),
         categories=[r["municipality"].name for r in rows],
-        series=[Series(_("NPO-GEM per leerling"), [r["npo_per_pupil"] for r in rows]),
-                Series(_("GOAB per leerling"), [r["goab_per_pupil"] for r in rows])],
+        series=[
+            Series(_("NPO-GEM per leerling"), [r["npo_per_pupil"] for r in rows]),
+            Series(_("GOAB per leerling"), [r["goab_per_pupil"] for r in rows]),
+        ],
         money=True,
     )
-    return [Panel("funding/panels/region.html", {"rows": rows, "chart": chart}, order=20, wide=True)]
+    return [
+        Panel("funding/panels/region.html", {"rows": rows, "chart": chart}, order=20, wide=True)
+    ]

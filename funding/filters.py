@@ -17,7 +17,13 @@ class GrantFilter(df.FilterSet):
     stream = df.ModelChoiceFilter(queryset=_streams, label=_("Stroom"), empty_label=_("alle"))
     q = df.CharFilter(method="search", label=_("Zoek kenmerk"))
     sort = df.OrderingFilter(
-        fields=(("reference", "reference"), ("stream__code", "stream"), ("window_end", "window_end"), ("amount", "amount"), ("spent", "spent")),
+        fields=(
+            ("reference", "reference"),
+            ("stream__code", "stream"),
+            ("window_end", "window_end"),
+            ("amount", "amount"),
+            ("spent", "spent"),
+        ),
         label=_("Sorteren"),
     )
 
@@ -30,14 +36,30 @@ class GrantFilter(df.FilterSet):
 
 
 class ActivityFilter(df.FilterSet):
-    stream = df.ModelChoiceFilter(queryset=_streams, field_name="funding_lines__stream", label=_("Stroom"), empty_label=_("alle"))
-    theme = df.ChoiceFilter(choices=Theme.choices, method="by_theme", label=_("Thema"), empty_label=_("alle"))
+    stream = df.ModelChoiceFilter(
+        queryset=_streams,
+        field_name="funding_lines__stream",
+        label=_("Stroom"),
+        empty_label=_("alle"),
+    )
+    theme = df.ChoiceFilter(
+        choices=Theme.choices, method="by_theme", label=_("Thema"), empty_label=_("alle")
+    )
     owner = df.ChoiceFilter(
-        choices=[("municipality", _("gemeente")), ("school", _("school"))], method="by_owner", label=_("Eigenaar"), empty_label=_("alle")
+        choices=[("municipality", _("gemeente")), ("school", _("school"))],
+        method="by_owner",
+        label=_("Eigenaar"),
+        empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek code of naam"))
     sort = df.OrderingFilter(
-        fields=(("code", "code"), ("name", "name"), ("start", "start"), ("end", "end"), ("planned_cost", "planned_cost")),
+        fields=(
+            ("code", "code"),
+            ("name", "name"),
+            ("start", "start"),
+            ("end", "end"),
+            ("planned_cost", "planned_cost"),
+        ),
         label=_("Sorteren"),
     )
 
@@ -57,17 +79,26 @@ class ActivityFilter(df.FilterSet):
 
 
 class ExpenditureFilter(df.FilterSet):
-    stream = df.ModelChoiceFilter(queryset=_streams, field_name="grant__stream", label=_("Stroom"), empty_label=_("alle"))
+    stream = df.ModelChoiceFilter(
+        queryset=_streams, field_name="grant__stream", label=_("Stroom"), empty_label=_("alle")
+    )
     grant = df.CharFilter(field_name="grant__reference", label=_("Beschikking (kenmerk)"))
     date_from = df.DateFilter(field_name="date", lookup_expr="gte", label=_("Vanaf datum"))
     date_to = df.DateFilter(field_name="date", lookup_expr="lte", label=_("Tot en met datum"))
     signoff = df.ChoiceFilter(
-        choices=[("waiting", _("wacht op aftekening")), ("done", _("afgetekend"))], method="by_signoff",
-        label=_("Aftekening"), empty_label=_("alle"),
+        choices=[("waiting", _("wacht op aftekening")), ("done", _("afgetekend"))],
+        method="by_signoff",
+        label=_("Aftekening"),
+        empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek boeking, leverancier of factuur"))
     sort = df.OrderingFilter(
-        fields=(("date", "date"), ("booking_id", "booking_id"), ("amount", "amount"), ("supplier", "supplier")),
+        fields=(
+            ("date", "date"),
+            ("booking_id", "booking_id"),
+            ("amount", "amount"),
+            ("supplier", "supplier"),
+        ),
         label=_("Sorteren"),
     )
 
@@ -81,15 +112,27 @@ class ExpenditureFilter(df.FilterSet):
         return queryset.filter(signed_off_at__isnull=True, depreciation_months__gt=0)
 
     def search(self, queryset, name, value):
-        return queryset.filter(Q(booking_id__icontains=value) | Q(supplier__icontains=value) | Q(invoice_number__icontains=value))
+        return queryset.filter(
+            Q(booking_id__icontains=value)
+            | Q(supplier__icontains=value)
+            | Q(invoice_number__icontains=value)
+        )
 
 
 class FindingFilter(df.FilterSet):
     rule = df.ChoiceFilter(choices=Finding.Rule.choices, label=_("Regel"), empty_label=_("alle"))
-    severity = df.ChoiceFilter(choices=Finding.Severity.choices, label=_("Ernst"), empty_label=_("alle"))
-    status = df.ChoiceFilter(choices=Finding.Status.choices, label=_("Status"), empty_label=_("alle"))
-    stream = df.ModelChoiceFilter(queryset=_streams, field_name="streams", label=_("Stroom"), empty_label=_("alle"))
-    school = df.CharFilter(field_name="school__code", lookup_expr="iexact", label=_("School (vestigingscode)"))
+    severity = df.ChoiceFilter(
+        choices=Finding.Severity.choices, label=_("Ernst"), empty_label=_("alle")
+    )
+    status = df.ChoiceFilter(
+        choices=Finding.Status.choices, label=_("Status"), empty_label=_("alle")
+    )
+    stream = df.ModelChoiceFilter(
+        queryset=_streams, field_name="streams", label=_("Stroom"), empty_label=_("alle")
+    )
+    school = df.CharFilter(
+        field_name="school__code", lookup_expr="iexact", label=_("School (vestigingscode)")
+    )
     theme = df.ChoiceFilter(choices=Theme.choices, label=_("Thema"), empty_label=_("alle"))
 
     class Meta:

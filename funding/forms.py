@@ -33,42 +33,79 @@ def _none(model):
 
 
 class GrantForm(VersionedForm):
-    carried_from = IdModelChoiceField(label=_("Overgeheveld uit"), queryset=_none(Grant), required=False)
+    carried_from = IdModelChoiceField(
+        label=_("Overgeheveld uit"), queryset=_none(Grant), required=False
+    )
 
     class Meta:
         model = Grant
-        fields = ["stream", "reference", "window_start", "window_end", "amount", "carry_over", "carried_from", "notes"]
+        fields = [
+            "stream",
+            "reference",
+            "window_start",
+            "window_end",
+            "amount",
+            "carry_over",
+            "carried_from",
+            "notes",
+        ]
         field_classes = {"stream": IdModelChoiceField}
         widgets = {"window_start": DATE, "window_end": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["carried_from"].queryset = Grant.objects.filter(municipality=municipality).exclude(pk=self.instance.pk)
+        self.fields["carried_from"].queryset = Grant.objects.filter(
+            municipality=municipality
+        ).exclude(pk=self.instance.pk)
         self.fields["stream"].queryset = FundingStream.objects.all()
 
 
 class ActivityForm(VersionedForm):
-    themes = forms.MultipleChoiceField(label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple)
+    themes = forms.MultipleChoiceField(
+        label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+    )
     sectors = forms.MultipleChoiceField(
-        label=_("Sectoren"), choices=Sector.choices, widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Sectoren"),
+        choices=Sector.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
         help_text=_("Leeg: alle sectoren. Alleen van belang als u geen scholen kiest."),
     )
     schools = IdModelMultipleChoiceField(
-        label=_("Scholen"), queryset=_none(School), required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("Scholen"),
+        queryset=_none(School),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("Leeg: alle scholen van de gemeente in de gekozen sectoren."),
     )
     funding = forms.CharField(
-        label=_("Financiering"), help_text=_("Per stroom: STROOM of STROOM:bedrag, gescheiden door |, bijvoorbeeld NPO-GEM:200000|GOAB:150000"),
+        label=_("Financiering"),
+        help_text=_(
+            "Per stroom: STROOM of STROOM:bedrag, gescheiden door |, bijvoorbeeld NPO-GEM:200000|GOAB:150000"
+        ),
     )
 
     class Meta:
         model = Activity
-        fields = ["code", "name", "description", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner"]
+        fields = [
+            "code",
+            "name",
+            "description",
+            "themes",
+            "sectors",
+            "start",
+            "end",
+            "planned_cost",
+            "menukaart",
+            "partner",
+        ]
         widgets = {"start": DATE, "end": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.filter(municipality=municipality).order_by("name")
+        self.fields["schools"].queryset = School.objects.filter(municipality=municipality).order_by(
+            "name"
+        )
         if self.instance.pk:
             self.fields["schools"].initial = list(self.instance.schools.all())
             self.fields["funding"].initial = "|".join(
@@ -100,23 +137,44 @@ class ExpenditureForm(VersionedForm):
     class Meta:
         model = Expenditure
         fields = [
-            "booking_id", "grant", "date", "amount", "supplier", "invoice_number", "description", "activity", "school",
-            "cost_category", "depreciation_months", "new_construction",
+            "booking_id",
+            "grant",
+            "date",
+            "amount",
+            "supplier",
+            "invoice_number",
+            "description",
+            "activity",
+            "school",
+            "cost_category",
+            "depreciation_months",
+            "new_construction",
         ]
         widgets = {"date": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grant"].queryset = Grant.objects.filter(municipality=municipality).select_related("stream")
-        self.fields["activity"].queryset = Activity.objects.filter(municipality=municipality, owner_school__isnull=True)
+        self.fields["grant"].queryset = Grant.objects.filter(
+            municipality=municipality
+        ).select_related("stream")
+        self.fields["activity"].queryset = Activity.objects.filter(
+            municipality=municipality, owner_school__isnull=True
+        )
         self.fields["school"].queryset = School.objects.filter(municipality=municipality)
 
 
 class ReviewForm(forms.Form):
     status = forms.ChoiceField(
-        label=_("Beoordeling"), choices=[("justified", _("verantwoord")), ("resolved", _("opgelost")), ("open", _("heropenen"))]
+        label=_("Beoordeling"),
+        choices=[
+            ("justified", _("verantwoord")),
+            ("resolved", _("opgelost")),
+            ("open", _("heropenen")),
+        ],
     )
-    reason = forms.CharField(label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reason = forms.CharField(
+        label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
 
 
 class ImportForm(forms.Form):

@@ -11,7 +11,9 @@ from .models import PeriodLock
 def locked_periods(*, municipality) -> set[tuple[int, int]]:
     """``{(stream_id, year)}`` of the active locks of ``municipality``."""
     return set(
-        PeriodLock.objects.filter(municipality=municipality, reopened_at__isnull=True).values_list("stream_id", "year")
+        PeriodLock.objects.filter(municipality=municipality, reopened_at__isnull=True).values_list(
+            "stream_id", "year"
+        )
     )
 
 
@@ -21,10 +23,15 @@ def assert_lines_unlocked(*, municipality, lines) -> None:
     locked = locked_periods(municipality=municipality)
     if not locked:
         return
-    hits = sorted({(stream_id, day.year) for stream_id, day in lines if (stream_id, day.year) in locked})
+    hits = sorted(
+        {(stream_id, day.year) for stream_id, day in lines if (stream_id, day.year) in locked}
+    )
     if hits:
         years = ", ".join(str(year) for _stream, year in hits)
         raise ApplicationError(
-            _("Het jaar %(years)s is afgesloten met een definitieve bestedingsrapportage. "
-              "Een beleidsmedewerker kan de periode heropenen (met reden).") % {"years": years}
+            _(
+                "Het jaar %(years)s is afgesloten met een definitieve bestedingsrapportage. "
+                "Een beleidsmedewerker kan de periode heropenen (met reden)."
+            )
+            % {"years": years}
         )

@@ -39,7 +39,9 @@ class FundingStream(models.Model):
     window_end = models.DateField(_("einde bestedingstermijn"), null=True, blank=True)
     # Sector codes (portal.domain.Sector); empty means every sector.
     eligible_sectors = models.JSONField(_("toegestane sectoren"), default=list, blank=True)
-    new_construction_allowed = models.BooleanField(_("nieuwbouw of tijdelijke huisvesting toegestaan"), default=True)
+    new_construction_allowed = models.BooleanField(
+        _("nieuwbouw of tijdelijke huisvesting toegestaan"), default=True
+    )
     sisa_code = models.CharField(_("SiSa-code"), max_length=20, blank=True)
     notes = models.TextField(_("toelichting"), blank=True)
 
@@ -58,7 +60,9 @@ class FundingStream(models.Model):
 class Grant(models.Model):
     """A grant decision (beschikking): an amount for one municipality and spending window."""
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="grants")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="grants"
+    )
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="grants")
     reference = models.CharField(_("kenmerk"), max_length=100)
     window_start = models.DateField(_("begin bestedingstermijn"), null=True, blank=True)
@@ -66,7 +70,11 @@ class Grant(models.Model):
     amount = models.DecimalField(_("toegekend bedrag"), **MONEY)
     carry_over = models.DecimalField(_("overgeheveld bedrag"), default=0, **MONEY)
     carried_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_into",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="carried_into",
         verbose_name=_("overgeheveld uit"),
     )
     notes = models.TextField(_("toelichting"), blank=True)
@@ -80,7 +88,9 @@ class Grant(models.Model):
         verbose_name = _("beschikking")
         verbose_name_plural = _("beschikkingen")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "reference"], name="uniq_grant_reference"),
+            models.UniqueConstraint(
+                fields=["municipality", "reference"], name="uniq_grant_reference"
+            ),
         ]
 
     def __str__(self):
@@ -97,9 +107,15 @@ class Activity(models.Model):
     (``owner_school`` set; it then reaches that school only). One model for both, so the
     overlap and gap checks see every activity."""
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="activities")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="activities"
+    )
     owner_school = models.ForeignKey(
-        "schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="own_activities",
+        "schools.School",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="own_activities",
         verbose_name=_("school (eigen interventie)"),
     )
     code = models.CharField(_("code"), max_length=50)
@@ -109,11 +125,15 @@ class Activity(models.Model):
     themes = models.JSONField(_("thema's"), default=list)
     sectors = models.JSONField(_("sectoren"), default=list, blank=True)
     # Schools reached when listed; empty = every school of the municipality in `sectors`.
-    schools = models.ManyToManyField("schools.School", blank=True, related_name="reached_by", verbose_name=_("scholen"))
+    schools = models.ManyToManyField(
+        "schools.School", blank=True, related_name="reached_by", verbose_name=_("scholen")
+    )
     start = models.DateField(_("begin"))
     end = models.DateField(_("einde"))
     planned_cost = models.DecimalField(_("geplande kosten"), null=True, blank=True, **MONEY)
-    menukaart = models.CharField(_("menukaart"), max_length=1, choices=Menukaart.choices, blank=True)
+    menukaart = models.CharField(
+        _("menukaart"), max_length=1, choices=Menukaart.choices, blank=True
+    )
     partner = models.CharField(_("uitvoerende partner"), max_length=200, blank=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -125,12 +145,18 @@ class Activity(models.Model):
         verbose_name_plural = _("activiteiten")
         constraints = [
             models.UniqueConstraint(
-                fields=["municipality", "code"], condition=Q(owner_school__isnull=True), name="uniq_municipal_activity_code"
+                fields=["municipality", "code"],
+                condition=Q(owner_school__isnull=True),
+                name="uniq_municipal_activity_code",
             ),
             models.UniqueConstraint(
-                fields=["owner_school", "code"], condition=Q(owner_school__isnull=False), name="uniq_school_activity_code"
+                fields=["owner_school", "code"],
+                condition=Q(owner_school__isnull=False),
+                name="uniq_school_activity_code",
             ),
-            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="activity_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(end__gte=models.F("start")), name="activity_end_after_start"
+            ),
         ]
 
     def __str__(self):
@@ -146,13 +172,17 @@ class FundingLine(models.Model):
     """Planned funding of an activity by one stream (``STREAM:amount`` in the import)."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="funding_lines")
-    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="funding_lines")
+    stream = models.ForeignKey(
+        FundingStream, on_delete=models.PROTECT, related_name="funding_lines"
+    )
     amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
 
     class Meta:
         verbose_name = _("financieringsregel")
         verbose_name_plural = _("financieringsregels")
-        constraints = [models.UniqueConstraint(fields=["activity", "stream"], name="uniq_funding_line")]
+        constraints = [
+            models.UniqueConstraint(fields=["activity", "stream"], name="uniq_funding_line")
+        ]
 
     def __str__(self):
         return f"{self.stream.code}: {self.amount}"
@@ -169,9 +199,13 @@ class Expenditure(models.Model):
         INHUUR = "inhuur", _("inhuur")
         OVERIG = "overig", _("overig")
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="expenditures")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="expenditures"
+    )
     booking_id = models.CharField(_("boekingsnummer"), max_length=50)
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="expenditures", verbose_name=_("beschikking"))
+    grant = models.ForeignKey(
+        Grant, on_delete=models.PROTECT, related_name="expenditures", verbose_name=_("beschikking")
+    )
     date = models.DateField(_("boekdatum"))
     amount = models.DecimalField(_("bedrag"), **MONEY)
     supplier = models.CharField(_("leverancier"), max_length=200)
@@ -181,16 +215,35 @@ class Expenditure(models.Model):
     invoice_key = models.CharField(max_length=100, editable=False, blank=True)
     description = models.CharField(_("omschrijving"), max_length=500, blank=True)
     activity = models.ForeignKey(
-        Activity, null=True, blank=True, on_delete=models.SET_NULL, related_name="expenditures", verbose_name=_("activiteit")
+        Activity,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="expenditures",
+        verbose_name=_("activiteit"),
     )
     school = models.ForeignKey(
-        "schools.School", null=True, blank=True, on_delete=models.PROTECT, related_name="expenditures", verbose_name=_("school")
+        "schools.School",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="expenditures",
+        verbose_name=_("school"),
     )
-    cost_category = models.CharField(_("kostensoort"), max_length=20, choices=CostCategory.choices, default=CostCategory.OVERIG)
-    depreciation_months = models.PositiveIntegerField(_("afschrijvingstermijn (maanden)"), null=True, blank=True)
+    cost_category = models.CharField(
+        _("kostensoort"), max_length=20, choices=CostCategory.choices, default=CostCategory.OVERIG
+    )
+    depreciation_months = models.PositiveIntegerField(
+        _("afschrijvingstermijn (maanden)"), null=True, blank=True
+    )
     new_construction = models.BooleanField(_("nieuwbouw of tijdelijke huisvesting"), default=False)
     signed_off_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("afgetekend door")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("afgetekend door"),
     )
     signed_off_at = models.DateTimeField(_("afgetekend op"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -202,7 +255,9 @@ class Expenditure(models.Model):
         verbose_name = _("besteding")
         verbose_name_plural = _("bestedingen")
         constraints = [
-            models.UniqueConstraint(fields=["municipality", "booking_id"], name="uniq_expenditure_booking"),
+            models.UniqueConstraint(
+                fields=["municipality", "booking_id"], name="uniq_expenditure_booking"
+            ),
         ]
         indexes = [
             models.Index(fields=["grant", "date"]),
@@ -241,23 +296,31 @@ class Finding(models.Model):
         JUSTIFIED = "justified", _("verantwoord")
         RESOLVED = "resolved", _("opgelost")
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="findings")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="findings"
+    )
     rule = models.CharField(_("regel"), max_length=2, choices=Rule.choices)
     severity = models.CharField(_("ernst"), max_length=10, choices=Severity.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
     key = models.CharField(max_length=64, help_text="sha256 of rule + sorted subjects")
     fingerprint = models.CharField(max_length=64, help_text="sha256 of the subjects' data")
     # Subject strings of interchange.md: booking:<id>, grant:<ref>, activity:<owner>/<code>,
     # need:<school>/<year>/<theme>; sorted.
     subjects = models.JSONField(default=list)
-    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    school = models.ForeignKey(
+        "schools.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     theme = models.CharField(_("thema"), max_length=30, blank=True)
     amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
     message = models.TextField(_("melding"))
     # Streams the finding involves, so a stream's spending report lists it (spending-report.md).
     streams = models.ManyToManyField(FundingStream, blank=True, related_name="findings")
     reason = models.TextField(_("toelichting"), blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     first_seen = models.DateTimeField(auto_now_add=True)
     last_seen = models.DateTimeField(auto_now=True)
@@ -271,7 +334,9 @@ class Finding(models.Model):
         ordering = ["rule", "id"]
         verbose_name = _("bevinding")
         verbose_name_plural = _("bevindingen")
-        constraints = [models.UniqueConstraint(fields=["municipality", "key"], name="uniq_finding_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "key"], name="uniq_finding_key")
+        ]
         indexes = [models.Index(fields=["municipality", "status", "rule"])]
 
     def __str__(self):
@@ -282,12 +347,18 @@ class PeriodLock(models.Model):
     """A year of one stream whose spending report is final (product.md, capability 12):
     that year's lines may not change until a policy officer reopens it (``reopened_at``)."""
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="period_locks")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="period_locks"
+    )
     stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("jaar"))
-    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     locked_at = models.DateTimeField(auto_now_add=True)
-    reopened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reopened_at = models.DateTimeField(null=True, blank=True)
     reopen_reason = models.TextField(_("reden heropenen"), blank=True)
 
@@ -300,7 +371,9 @@ class PeriodLock(models.Model):
         constraints = [
             # At most one active lock per municipality, stream and year.
             models.UniqueConstraint(
-                fields=["municipality", "stream", "year"], condition=Q(reopened_at__isnull=True), name="uniq_active_period_lock"
+                fields=["municipality", "stream", "year"],
+                condition=Q(reopened_at__isnull=True),
+                name="uniq_active_period_lock",
             )
         ]
 
@@ -317,9 +390,13 @@ class ActivityReach(models.Model):
     keeps the table small for municipality-wide activities. Rebuilt per municipality by the
     check run and after activity writes: implicit reach depends on the schools of the moment."""
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reach")
-    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    school = models.ForeignKey(
+        "schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     # The school's sector for listed schools; the sector reached for implicit reach.
     sector = models.CharField(max_length=3)
     theme = models.CharField(max_length=30)
@@ -351,12 +428,20 @@ class CheckRun(models.Model):
         NIGHTLY = "nightly", _("nachtelijk")
         COMMAND = "command", _("opdrachtregel")
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="check_runs")
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
-    trigger = models.CharField(_("aanleiding"), max_length=10, choices=Trigger.choices, default=Trigger.BUTTON)
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="check_runs"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    trigger = models.CharField(
+        _("aanleiding"), max_length=10, choices=Trigger.choices, default=Trigger.BUTTON
+    )
     progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
     step = models.CharField(_("stap"), max_length=100, blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -400,18 +485,26 @@ class SpendingReport(models.Model):
         DONE = "done", _("klaar")
         FAILED = "failed", _("mislukt")
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="spending_reports")
-    stream = models.ForeignKey(FundingStream, on_delete=models.PROTECT, related_name="+", verbose_name=_("stroom"))
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="spending_reports"
+    )
+    stream = models.ForeignKey(
+        FundingStream, on_delete=models.PROTECT, related_name="+", verbose_name=_("stroom")
+    )
     # None: the whole window of the municipality's grants of the stream.
     year = models.PositiveSmallIntegerField(_("jaar"), null=True, blank=True)
     version = models.PositiveIntegerField(_("versie"))
     data_sha256 = models.CharField(_("SHA-256 van de gegevens"), max_length=64)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
     progress = models.PositiveSmallIntegerField(_("voortgang (%)"), default=0)
     stage = models.CharField(_("stap"), max_length=200, blank=True)
     error = models.TextField(_("foutmelding"), blank=True)
     attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     requested_at = models.DateTimeField(_("aangevraagd op"), auto_now_add=True)
     started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
     finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
@@ -421,7 +514,9 @@ class SpendingReport(models.Model):
     xlsx_sha256 = models.CharField(_("SHA-256 van de XLSX"), max_length=64, blank=True)
     line_count = models.PositiveIntegerField(_("aantal regels"), default=0)
     spending = models.DecimalField(_("besteding in de periode"), null=True, blank=True, **MONEY)
-    finalised_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    finalised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     finalised_at = models.DateTimeField(_("definitief op"), null=True, blank=True)
 
     objects = ScopedManager(municipality="municipality")
@@ -432,12 +527,18 @@ class SpendingReport(models.Model):
         verbose_name_plural = _("bestedingsrapportages")
         constraints = [
             models.UniqueConstraint(
-                models.F("municipality"), models.F("stream"), models.functions.Coalesce("year", models.Value(0)),
-                models.F("version"), name="uniq_spending_report_version",
+                models.F("municipality"),
+                models.F("stream"),
+                models.functions.Coalesce("year", models.Value(0)),
+                models.F("version"),
+                name="uniq_spending_report_version",
             ),
             models.UniqueConstraint(
-                models.F("municipality"), models.F("stream"), models.functions.Coalesce("year", models.Value(0)),
-                models.F("data_sha256"), name="uniq_spending_report_data",
+                models.F("municipality"),
+                models.F("stream"),
+                models.functions.Coalesce("year", models.Value(0)),
+                models.F("data_sha256"),
+                name="uniq_spending_report_data",
             ),
         ]
         indexes = [models.Index(fields=["status", "started_at"])]

@@ -9,12 +9,20 @@ from funding.services.reports import report_generate
 def seed(ctx):
     municipality = ctx.municipalities.get("GM1952")
     stream = FundingStream.objects.filter(code="NPO-GEM").first()
-    if municipality is None or stream is None or not Grant.objects.filter(municipality=municipality, stream=stream).exists():
+    if (
+        municipality is None
+        or stream is None
+        or not Grant.objects.filter(municipality=municipality, stream=stream).exists()
+    ):
         ctx.log("Geen NPO-GEM-beschikking voor Midden-Groningen: geen demo-rapportage.")
         return
     user = ctx.users.get("accountant@midden-groningen.example")
-    report = report_generate(municipality=municipality, stream=stream, year=None, user=user, workers=1)
+    report = report_generate(
+        municipality=municipality, stream=stream, year=None, user=user, workers=1
+    )
     if report.status == SpendingReport.Status.DONE:
-        ctx.log(f"Bestedingsrapportage NPO-GEM Midden-Groningen: versie {report.version}, {report.line_count} regels.")
+        ctx.log(
+            f"Bestedingsrapportage NPO-GEM Midden-Groningen: versie {report.version}, {report.line_count} regels."
+        )
     else:
         ctx.log(f"Bestedingsrapportage NPO-GEM mislukt: {report.error}")

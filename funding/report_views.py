@@ -26,9 +26,14 @@ CONTENT_TYPES = {
 
 
 class ReportRequestForm(forms.Form):
-    stream = forms.ModelChoiceField(label=gettext_lazy("Stroom"), queryset=FundingStream.objects.none(), to_field_name="code")
+    stream = forms.ModelChoiceField(
+        label=gettext_lazy("Stroom"), queryset=FundingStream.objects.none(), to_field_name="code"
+    )
     year = forms.IntegerField(
-        label=gettext_lazy("Jaar"), required=False, min_value=2000, max_value=2100,
+        label=gettext_lazy("Jaar"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
         help_text=gettext_lazy("Leeg laten voor de hele bestedingstermijn van de beschikkingen."),
     )
 
@@ -39,11 +44,15 @@ class ReportRequestForm(forms.Form):
 
 
 class ReopenForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("Reden voor heropenen"), widget=forms.Textarea, max_length=2000)
+    reason = forms.CharField(
+        label=gettext_lazy("Reden voor heropenen"), widget=forms.Textarea, max_length=2000
+    )
 
 
 def _report_url(request, report, name="funding:report_detail"):
-    return reverse(name, kwargs={"municipality": request.access.municipality.slug, "report_id": report.pk})
+    return reverse(
+        name, kwargs={"municipality": request.access.municipality.slug, "report_id": report.pk}
+    )
 
 
 class SpendingReportListView(PortalViewMixin, TemplateView):
@@ -57,13 +66,13 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["form"] = kwargs.get("form") or ReportRequestForm(municipality=self.municipality)
-        context["reports"] = (
-            SpendingReport.objects.filter(municipality=self.municipality)
-            .select_related("stream", "requested_by", "finalised_by")[:200]
-        )
+        context["reports"] = SpendingReport.objects.filter(
+            municipality=self.municipality
+        ).select_related("stream", "requested_by", "finalised_by")[:200]
         context["locks"] = (
             PeriodLock.objects.filter(municipality=self.municipality)
-            .select_related("stream", "locked_by", "reopened_by").order_by("-locked_at")[:100]
+            .select_related("stream", "locked_by", "reopened_by")
+            .order_by("-locked_at")[:100]
         )
         context["can_request"] = self.access.has("reports.request")
         context["can_reopen"] = self.access.has("reports.reopen")
@@ -76,23 +85,34 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
             return self.render_to_response(self.get_context_data(form=form), status=400)
         try:
             report, created = services.report_request(
-                municipality=self.municipality, stream=form.cleaned_data["stream"],
-                year=form.cleaned_data["year"], user=request.user,
+                municipality=self.municipality,
+                stream=form.cleaned_data["stream"],
+                year=form.cleaned_data["year"],
+                user=request.user,
             )
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.render_to_response(self.get_context_data(form=form), status=400)
         if created:
-            messages.success(request, _("Versie %(v)s is aangevraagd en wordt op de achtergrond gemaakt.") % {"v": report.version})
+            messages.success(
+                request,
+                _("Versie %(v)s is aangevraagd en wordt op de achtergrond gemaakt.")
+                % {"v": report.version},
+            )
         else:
-            messages.info(request, _("De gegevens zijn niet gewijzigd sinds versie %(v)s: die versie wordt getoond.") % {"v": report.version})
+            messages.info(
+                request,
+                _("De gegevens zijn niet gewijzigd sinds versie %(v)s: die versie wordt getoond.")
+                % {"v": report.version},
+            )
         return redirect(_report_url(request, report))
 
 
 def _get_report(request, report_id):
     return get_object_or_404(
         SpendingReport.objects.filter(municipality=request.access.municipality).select_related(
-            "stream", "municipality", "requested_by", "finalised_by"),
+            "stream", "municipality", "requested_by", "finalised_by"
+        ),
         pk=report_id,
     )
 
@@ -116,11 +136,19 @@ class SpendingReportDetailView(PortalViewMixin, TemplateView):
         context.update(_detail_context(self.request, report))
         context["versions"] = (
             SpendingReport.objects.filter(municipality=self.municipality, stream=report.stream)
-            .filter(services._year_q(report.year)).select_related("requested_by").order_by("-version")
+            .filter(services._year_q(report.year))
+            .select_related("requested_by")
+            .order_by("-version")
         )
         context["active_lock"] = (
-            PeriodLock.objects.filter(municipality=self.municipality, stream=report.stream, year=report.year,
-                                      reopened_at__isnull=True).first() if report.year else None
+            PeriodLock.objects.filter(
+                municipality=self.municipality,
+                stream=report.stream,
+                year=report.year,
+                reopened_at__isnull=True,
+            ).first()
+            if report.year
+            else None
         )
         return context
 
@@ -130,7 +158,9 @@ def report_status(request, municipality, report_id):
     """The polled fragment: status, progress, then the downloads or the reason and retry."""
     services.reports_reap_stale()
     report = _get_report(request, report_id)
-    return render(request, "funding/reports/partials/report_status.html", _detail_context(request, report))
+    return render(
+        request, "funding/reports/partials/report_status.html", _detail_context(request, report)
+    )
 
 
 def _download(request, report_id, kind):
@@ -138,8 +168,11 @@ def _download(request, report_id, kind):
     try:
         payload, filename = services.report_file(report, kind)
     except ApplicationError as error:
-        return HttpResponse(error.message, status=404 if report.status != SpendingReport.Status.DONE else 500,
-                            content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            error.message,
+            status=404 if report.status != SpendingReport.Status.DONE else 500,
+            content_type="text/plain; charset=utf-8",
+        )
     response = HttpResponse(payload, content_type=CONTENT_TYPES[kind])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
@@ -176,7 +209,11 @@ def report_finalise(request, municipality, report_id):
     report = _get_report(request, report_id)
     try:
         services.report_finalise(report=report, user=request.user)
-        messages.success(request, _("Versie %(v)s is definitief; de regels van %(y)s zijn afgesloten.") % {"v": report.version, "y": report.year})
+        messages.success(
+            request,
+            _("Versie %(v)s is definitief; de regels van %(y)s zijn afgesloten.")
+            % {"v": report.version, "y": report.year},
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     return redirect(_report_url(request, report))
@@ -185,16 +222,31 @@ def report_finalise(request, municipality, report_id):
 @portal_permission("reports.reopen")
 def period_reopen(request, municipality, lock_id):
     lock = get_object_or_404(
-        PeriodLock.objects.filter(municipality=request.access.municipality).select_related("stream", "locked_by"), pk=lock_id
+        PeriodLock.objects.filter(municipality=request.access.municipality).select_related(
+            "stream", "locked_by"
+        ),
+        pk=lock_id,
     )
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.period_reopen(lock=lock, user=request.user, reason=form.cleaned_data["reason"])
-            messages.success(request, _("%(stream)s %(year)s is heropend.") % {"stream": lock.stream.code, "year": lock.year})
-            return redirect(reverse("funding:report_list", kwargs={"municipality": request.access.municipality.slug}))
+            messages.success(
+                request,
+                _("%(stream)s %(year)s is heropend.")
+                % {"stream": lock.stream.code, "year": lock.year},
+            )
+            return redirect(
+                reverse(
+                    "funding:report_list", kwargs={"municipality": request.access.municipality.slug}
+                )
+            )
         except ApplicationError as error:
             form.add_error(None, error.message)
     status = 400 if request.method == "POST" else 200
-    return render(request, "funding/reports/period_reopen.html",
-                  {"lock": lock, "form": form, "municipality": request.access.municipality}, status=status)
+    return render(
+        request,
+        "funding/reports/period_reopen.html",
+        {"lock": lock, "form": form, "municipality": request.access.municipality},
+        status=status,
+    )

@@ -19,7 +19,17 @@ from portal.domain import Theme
 from portal.models import Municipality
 from schools.models import Need, Scan, School
 
-from .models import Activity, ActivityReach, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant, normalise_key
+from .models import (
+    Activity,
+    ActivityReach,
+    CheckRun,
+    Expenditure,
+    Finding,
+    FundingLine,
+    FundingStream,
+    Grant,
+    normalise_key,
+)
 
 MUNICIPALITIES = 342
 SCHOOLS = 7500
@@ -28,8 +38,18 @@ LINES = 1_000_000
 FIRST_CODE = 3000
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 SUPPLIERS = [
-    "Bibliotheek", "Sportbedrijf", "Welzijnsorganisatie", "Huiswerkinstituut", "Onderwijsadviesbureau", "Kinderopvang",
-    "ICT Groep", "Bouwbedrijf", "Logopediepraktijk", "Muziekschool", "Jeugdzorg", "Taalschool",
+    "Bibliotheek",
+    "Sportbedrijf",
+    "Welzijnsorganisatie",
+    "Huiswerkinstituut",
+    "Onderwijsadviesbureau",
+    "Kinderopvang",
+    "ICT Groep",
+    "Bouwbedrijf",
+    "Logopediepraktijk",
+    "Muziekschool",
+    "Jeugdzorg",
+    "Taalschool",
 ]
 THEMES = list(Theme.values)
 SECTOR_WEIGHTS = [("BO", 70), ("VE", 10), ("SBO", 4), ("SO", 4), ("VSO", 2), ("VO", 10)]
@@ -48,7 +68,10 @@ def _copy(model, columns, rows):
     """COPY on PostgreSQL (fast, streaming), bulk INSERT elsewhere."""
     table = model._meta.db_table
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
             for row in rows:
                 copy.write_row(row)
     else:
@@ -58,10 +81,14 @@ def _copy(model, columns, rows):
             for row in rows:
                 batch.append([str(v) if isinstance(v, Decimal) else v for v in row])
                 if len(batch) >= 5000:
-                    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+                    cursor.executemany(
+                        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch
+                    )
                     batch = []
             if batch:
-                cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch)
+                cursor.executemany(
+                    f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", batch
+                )
 
 
 def clear():
@@ -69,7 +96,9 @@ def clear():
     ids = list(Municipality.objects.filter(code__in=scale_codes()).values_list("pk", flat=True))
     if not ids:
         return
-    Finding.streams.through.objects.filter(finding__municipality_id__in=ids)._raw_delete(connection.alias)
+    Finding.streams.through.objects.filter(finding__municipality_id__in=ids)._raw_delete(
+        connection.alias
+    )
     for model in (Finding, CheckRun, ActivityReach, Expenditure):
         model.objects.filter(municipality_id__in=ids)._raw_delete(connection.alias)
     Need.objects.filter(scan__municipality_id__in=ids).delete()
@@ -83,7 +112,15 @@ def clear():
     Municipality.objects.filter(pk__in=ids).delete()
 
 
-def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, activities_total=ACTIVITIES, municipalities_total=MUNICIPALITIES):
+def seed_national(
+    *,
+    seed=1,
+    log=print,
+    lines=LINES,
+    schools_total=SCHOOLS,
+    activities_total=ACTIVITIES,
+    municipalities_total=MUNICIPALITIES,
+):
     """Generate the national data set; returns counts. Runs with scopes disabled."""
     started = time.monotonic()
     rng = random.Random(seed)
@@ -91,8 +128,12 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
     with transaction.atomic():
         clear()
         Municipality.objects.bulk_create(
-            [Municipality(code=code, name=f"Schaalgemeente {i + 1:03d}", slug=f"schaal-{code.lower()}")
-             for i, code in enumerate(scale_codes()[:municipalities_total])]
+            [
+                Municipality(
+                    code=code, name=f"Schaalgemeente {i + 1:03d}", slug=f"schaal-{code.lower()}"
+                )
+                for i, code in enumerate(scale_codes()[:municipalities_total])
+            ]
         )
         municipalities = list(Municipality.objects.filter(code__in=scale_codes()).order_by("code"))
         # Sizes vary like real municipalities: a few large ones, many small.
@@ -104,13 +145,24 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
         counter = 0
         for m, share in zip(municipalities, shares):
             for _ in range(max(3, round(share * schools_total))):
-                sector = rng.choices([s for s, _w in SECTOR_WEIGHTS], [w for _s, w in SECTOR_WEIGHTS])[0]
-                schools.append(School(municipality=m, code=_school_code(counter), name=f"School {counter}", sector=sector,
-                                      pupil_count=rng.randint(40, 600)))
+                sector = rng.choices(
+                    [s for s, _w in SECTOR_WEIGHTS], [w for _s, w in SECTOR_WEIGHTS]
+                )[0]
+                schools.append(
+                    School(
+                        municipality=m,
+                        code=_school_code(counter),
+                        name=f"School {counter}",
+                        sector=sector,
+                        pupil_count=rng.randint(40, 600),
+                    )
+                )
                 counter += 1
         School.objects.bulk_create(schools, batch_size=5000)
         by_m = {}
-        for pk, mid, sector in School.objects.filter(municipality__in=municipalities).values_list("pk", "municipality_id", "sector"):
+        for pk, mid, sector in School.objects.filter(municipality__in=municipalities).values_list(
+            "pk", "municipality_id", "sector"
+        ):
             by_m.setdefault(mid, []).append((pk, sector))
         log(f"schaal: {len(municipalities)} gemeenten, {len(schools)} scholen")
 
@@ -118,22 +170,49 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
         for m, share in zip(municipalities, shares):
             # lines average EUR 10.000 and spread over four grants: a quarter each, plus headroom,
             # so that overspending (F5) stays the exception
-            budget = Decimal(max(200_000, int(share * lines * 10_000 / 4 * 1.6))).quantize(Decimal("1"))
+            budget = Decimal(max(200_000, int(share * lines * 10_000 / 4 * 1.6))).quantize(
+                Decimal("1")
+            )
             grants += [
-                Grant(municipality=m, stream=streams["GOAB"], reference="GOAB-2019-2022", window_start=dt.date(2019, 1, 1),
-                      window_end=dt.date(2022, 12, 31), amount=budget),
-                Grant(municipality=m, stream=streams["GOAB"], reference="GOAB-2023-2026", window_start=dt.date(2023, 1, 1),
-                      window_end=dt.date(2026, 12, 31), amount=budget, carry_over=(budget * Decimal("0.1")).quantize(Decimal("0.01"))),
-                Grant(municipality=m, stream=streams["NPO-GEM"], reference="SPUK-NPO-2021", window_start=dt.date(2021, 7, 1),
-                      window_end=dt.date(2025, 7, 31), amount=budget),
-                Grant(municipality=m, stream=streams["EIGEN"], reference="EIGEN-2023", window_start=None, window_end=None,
-                      amount=budget if share * lines > 2000 else Decimal("150000.00")),
+                Grant(
+                    municipality=m,
+                    stream=streams["GOAB"],
+                    reference="GOAB-2019-2022",
+                    window_start=dt.date(2019, 1, 1),
+                    window_end=dt.date(2022, 12, 31),
+                    amount=budget,
+                ),
+                Grant(
+                    municipality=m,
+                    stream=streams["GOAB"],
+                    reference="GOAB-2023-2026",
+                    window_start=dt.date(2023, 1, 1),
+                    window_end=dt.date(2026, 12, 31),
+                    amount=budget,
+                    carry_over=(budget * Decimal("0.1")).quantize(Decimal("0.01")),
+                ),
+                Grant(
+                    municipality=m,
+                    stream=streams["NPO-GEM"],
+                    reference="SPUK-NPO-2021",
+                    window_start=dt.date(2021, 7, 1),
+                    window_end=dt.date(2025, 7, 31),
+                    amount=budget,
+                ),
+                Grant(
+                    municipality=m,
+                    stream=streams["EIGEN"],
+                    reference="EIGEN-2023",
+                    window_start=None,
+                    window_end=None,
+                    amount=budget if share * lines > 2000 else Decimal("150000.00"),
+                ),
             ]
         Grant.objects.bulk_create(grants, batch_size=5000)
         grant_rows = {}
-        for pk, mid, stream_id, start, end in Grant.objects.filter(municipality__in=municipalities).values_list(
-            "pk", "municipality_id", "stream_id", "window_start", "window_end"
-        ):
+        for pk, mid, stream_id, start, end in Grant.objects.filter(
+            municipality__in=municipalities
+        ).values_list("pk", "municipality_id", "stream_id", "window_start", "window_end"):
             grant_rows.setdefault(mid, []).append((pk, stream_id, start, end))
 
         activities, listed, own_count = [], [], 0
@@ -145,24 +224,41 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
                 if rng.random() < 0.4:
                     owner = rng.choice(by_m[m.pk])[0]
                     own_count += 1
-                activities.append(Activity(
-                    municipality=m, owner_school_id=owner, code=f"A{j:04d}", name=f"Activiteit {j}",
-                    themes=rng.sample(THEMES, rng.randint(1, 2)),
-                    # implicit reach: 15% every school, 30% one sector (when no schools are listed below)
-                    sectors=[] if rng.random() < 0.33 else [rng.choice(["BO", "VO", "VE"])],
-                    start=start, end=end, planned_cost=Decimal(rng.randint(5, 400) * 1000),
-                ))
+                activities.append(
+                    Activity(
+                        municipality=m,
+                        owner_school_id=owner,
+                        code=f"A{j:04d}",
+                        name=f"Activiteit {j}",
+                        themes=rng.sample(THEMES, rng.randint(1, 2)),
+                        # implicit reach: 15% every school, 30% one sector (when no schools are listed below)
+                        sectors=[] if rng.random() < 0.33 else [rng.choice(["BO", "VO", "VE"])],
+                        start=start,
+                        end=end,
+                        planned_cost=Decimal(rng.randint(5, 400) * 1000),
+                    )
+                )
         Activity.objects.bulk_create(activities, batch_size=5000)
-        activity_rows = list(Activity.objects.filter(municipality__in=municipalities).values_list("pk", "municipality_id", "owner_school_id"))
+        activity_rows = list(
+            Activity.objects.filter(municipality__in=municipalities).values_list(
+                "pk", "municipality_id", "owner_school_id"
+            )
+        )
         funding, through = [], Activity.schools.through
         school_ids = {mid: [pk for pk, _s in rows] for mid, rows in by_m.items()}
         by_activity_m = {}
         for pk, mid, owner in activity_rows:
             by_activity_m.setdefault(mid, []).append(pk)
             code = "NPO-SCHOOL" if owner else rng.choice(["GOAB", "NPO-GEM", "EIGEN"])
-            funding.append(FundingLine(activity_id=pk, stream=streams[code], amount=Decimal(rng.randint(5, 100) * 1000)))
+            funding.append(
+                FundingLine(
+                    activity_id=pk, stream=streams[code], amount=Decimal(rng.randint(5, 100) * 1000)
+                )
+            )
             if not owner and rng.random() < 0.55:
-                for school in rng.sample(school_ids[mid], min(len(school_ids[mid]), rng.randint(1, 4))):
+                for school in rng.sample(
+                    school_ids[mid], min(len(school_ids[mid]), rng.randint(1, 4))
+                ):
                     listed.append(through(activity_id=pk, school_id=school))
         FundingLine.objects.bulk_create(funding, batch_size=5000)
         through.objects.bulk_create(listed, batch_size=5000)
@@ -171,25 +267,68 @@ def seed_national(*, seed=1, log=print, lines=LINES, schools_total=SCHOOLS, acti
         scans, needs = [], []
         for mid, rows in by_m.items():
             for pk, _sector in rows:
-                scans.append(Scan(municipality_id=mid, school_id=pk, school_year="2023-2024", status=Scan.Status.SUBMITTED,
-                                  source=Scan.Source.IMPORT))
+                scans.append(
+                    Scan(
+                        municipality_id=mid,
+                        school_id=pk,
+                        school_year="2023-2024",
+                        status=Scan.Status.SUBMITTED,
+                        source=Scan.Source.IMPORT,
+                    )
+                )
         Scan.objects.bulk_create(scans, batch_size=5000)
-        for scan_id in Scan.objects.filter(municipality__in=municipalities).values_list("pk", flat=True):
+        for scan_id in Scan.objects.filter(municipality__in=municipalities).values_list(
+            "pk", flat=True
+        ):
             for theme in rng.sample(THEMES, 3):
-                needs.append(Need(scan_id=scan_id, theme=theme, severity=rng.choice(["limited", "moderate", "severe"])))
+                needs.append(
+                    Need(
+                        scan_id=scan_id,
+                        theme=theme,
+                        severity=rng.choice(["limited", "moderate", "severe"]),
+                    )
+                )
         Need.objects.bulk_create(needs, batch_size=5000)
         log(f"schaal: {len(scans)} scans, {len(needs)} behoeften")
 
-        columns = ["municipality_id", "booking_id", "grant_id", "date", "amount", "supplier", "invoice_number", "supplier_key",
-                   "invoice_key", "description", "activity_id", "school_id", "cost_category", "depreciation_months",
-                   "new_construction", "version"]
+        columns = [
+            "municipality_id",
+            "booking_id",
+            "grant_id",
+            "date",
+            "amount",
+            "supplier",
+            "invoice_number",
+            "supplier_key",
+            "invoice_key",
+            "description",
+            "activity_id",
+            "school_id",
+            "cost_category",
+            "depreciation_months",
+            "new_construction",
+            "version",
+        ]
         eligible = {s.pk: set(s.eligible_sectors) for s in streams.values()}
-        _copy(Expenditure, columns, expenditure_rows(rng, municipalities, shares, grant_rows, by_m, by_activity_m, lines, eligible))
+        _copy(
+            Expenditure,
+            columns,
+            expenditure_rows(
+                rng, municipalities, shares, grant_rows, by_m, by_activity_m, lines, eligible
+            ),
+        )
     log(f"schaal: {lines} bestedingsregels; klaar in {time.monotonic() - started:.1f} s")
-    return {"municipalities": len(municipalities), "schools": len(schools), "activities": len(activity_rows), "lines": lines}
+    return {
+        "municipalities": len(municipalities),
+        "schools": len(schools),
+        "activities": len(activity_rows),
+        "lines": lines,
+    }
 
 
-def expenditure_rows(rng, municipalities, shares, grant_rows, schools_by_m, activities_by_m, lines, eligible):
+def expenditure_rows(
+    rng, municipalities, shares, grant_rows, schools_by_m, activities_by_m, lines, eligible
+):
     """Yield expenditure rows (streamed into COPY); about 1% are anomalies the checks catch:
     duplicates, split invoices, late lines, new construction, long depreciation."""
     counts = [max(1, round(share * lines)) for share in shares]
@@ -222,7 +361,20 @@ def expenditure_rows(rng, municipalities, shares, grant_rows, schools_by_m, acti
                 if not eligible[stream_id] or sector in eligible[stream_id] or roll < 0.01:
                     school = pk
             yield (
-                m.pk, f"{day.year}-{i:07d}", grant_id, day, amount, supplier, invoice, normalise_key(supplier),
-                normalise_key(invoice), "", rng.choice(activities) if activities and rng.random() < 0.3 else None, school,
-                "overig", 60 if roll < 0.004 else None, 0.004 <= roll < 0.005, 1,
+                m.pk,
+                f"{day.year}-{i:07d}",
+                grant_id,
+                day,
+                amount,
+                supplier,
+                invoice,
+                normalise_key(supplier),
+                normalise_key(invoice),
+                "",
+                rng.choice(activities) if activities and rng.random() < 0.3 else None,
+                school,
+                "overig",
+                60 if roll < 0.004 else None,
+                0.004 <= roll < 0.005,
+                1,
             )

@@ -28,15 +28,18 @@ def grants(*, municipality):
 def activities(*, municipality, access=None):
     """Activities of the municipality; a director sees those reaching their school(s) and
     their own interventions (roles.md)."""
-    qs = Activity.objects.filter(municipality=municipality).select_related("owner_school").prefetch_related(
-        "funding_lines__stream", "schools"
+    qs = (
+        Activity.objects.filter(municipality=municipality)
+        .select_related("owner_school")
+        .prefetch_related("funding_lines__stream", "schools")
     )
     if access is not None and access.own_schools_only("activities.view"):
         from .models import ActivityReach
 
         sectors = School.objects.filter(pk__in=access.school_ids).values("sector")
         reaches = ActivityReach.objects.filter(
-            Q(school_id__in=access.school_ids) | Q(school__isnull=True, sector__in=sectors), activity=OuterRef("pk")
+            Q(school_id__in=access.school_ids) | Q(school__isnull=True, sector__in=sectors),
+            activity=OuterRef("pk"),
         )
         qs = qs.filter(Q(owner_school_id__in=access.school_ids) | Exists(reaches))
     return qs
@@ -61,7 +64,8 @@ def finding_counts(*, municipality):
     counts = defaultdict(lambda: {"open": 0, "total": 0})
     rows = (
         Finding.objects.filter(municipality=municipality, active=True)
-        .values("rule").annotate(total=Count("id"), open=Count("id", filter=Q(status=Finding.Status.OPEN)))
+        .values("rule")
+        .annotate(total=Count("id"), open=Count("id", filter=Q(status=Finding.Status.OPEN)))
         .order_by("rule")
     )
     for row in rows:
@@ -80,44 +84,60 @@ def subject_links(findings_, municipality):
     for f in findings_:
         for s in f.subjects:
             kind, _sep, value = s.partition(":")
-            {"booking": bookings, "grant": refs, "activity": activities_, "need": needs}.get(kind, set()).add(value)
+            {"booking": bookings, "grant": refs, "activity": activities_, "need": needs}.get(
+                kind, set()
+            ).add(value)
     links = {}
     if bookings:
-        for pk, booking in Expenditure.objects.filter(municipality=municipality, booking_id__in=bookings).values_list("pk", "booking_id"):
+        for pk, booking in Expenditure.objects.filter(
+            municipality=municipality, booking_id__in=bookings
+        ).values_list("pk", "booking_id"):
             links[f"booking:{booking}"] = ("expenditure", pk)
     if refs:
-        for pk, ref in Grant.objects.filter(municipality=municipality, reference__in=refs).values_list("pk", "reference"):
+        for pk, ref in Grant.objects.filter(
+            municipality=municipality, reference__in=refs
+        ).values_list("pk", "reference"):
             links[f"grant:{ref}"] = ("grant", pk)
     if activities_:
         codes = {a.split("/", 1)[1] for a in activities_}
-        for pk, code, owner in Activity.objects.filter(municipality=municipality, code__in=codes).values_list(
-            "pk", "code", "owner_school__code"
-        ):
+        for pk, code, owner in Activity.objects.filter(
+            municipality=municipality, code__in=codes
+        ).values_list("pk", "code", "owner_school__code"):
             links[f"activity:{owner or municipality.code}/{code}"] = ("activity", pk)
     return links
 
 
 # --- dashboards ----------------------------------------------------------------------------------
 
+
 def stream_figures(*, municipality):
     """Per stream with grants: granted (incl. carry-over), spent, committed (planned funding of
     activities not yet spent on them), remaining. Three grouped queries."""
     granted = {
-        row["stream_id"]: row for row in
-        Grant.objects.filter(municipality=municipality).values("stream_id").annotate(
-            amount=Coalesce(Sum("amount"), ZERO), carry=Coalesce(Sum("carry_over"), ZERO)
-        ).order_by()
+        row["stream_id"]: row
+        for row in Grant.objects.filter(municipality=municipality)
+        .values("stream_id")
+        .annotate(amount=Coalesce(Sum("amount"), ZERO), carry=Coalesce(Sum("carry_over"), ZERO))
+        .order_by()
     }
     spent = dict(
-        Expenditure.objects.filter(municipality=municipality).values("grant__stream_id").annotate(s=Sum("amount"))
-        .order_by().values_list("grant__stream_id", "s")
+        Expenditure.objects.filter(municipality=municipality)
+        .values("grant__stream_id")
+        .annotate(s=Sum("amount"))
+        .order_by()
+        .values_list("grant__stream_id", "s")
     )
-    spent_on = Expenditure.objects.filter(activity=OuterRef("activity"), grant__stream=OuterRef("stream")).values("activity").annotate(
-        s=Sum("amount")).values("s")
+    spent_on = (
+        Expenditure.objects.filter(activity=OuterRef("activity"), grant__stream=OuterRef("stream"))
+        .values("activity")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     committed = defaultdict(Decimal)
     for stream_id, planned, used in (
         FundingLine.objects.filter(activity__municipality=municipality, amount__isnull=False)
-        .annotate(used=Coalesce(Subquery(spent_on), ZERO)).values_list("stream_id", "amount", "used")
+        .annotate(used=Coalesce(Subquery(spent_on), ZERO))
+        .values_list("stream_id", "amount", "used")
     ):
         committed[stream_id] += max(Decimal("0.00"), planned - used)
     streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
@@ -126,7 +146,15 @@ def stream_figures(*, municipality):
         total = g["amount"] + g["carry"]
         s = spent.get(stream_id) or Decimal("0.00")
         c = committed.get(stream_id, Decimal("0.00"))
-        rows.append({"stream": streams[stream_id], "granted": total, "spent": s, "committed": c, "remaining": total - s - c})
+        rows.append(
+            {
+                "stream": streams[stream_id],
+                "granted": total,
+                "spent": s,
+                "committed": c,
+                "remaining": total - s - c,
+            }
+        )
     return rows
 
 
@@ -137,7 +165,10 @@ def spending_per_month(*, municipality, months=24, today=None):
     today = today or timezone.localdate()
     rows = (
         Expenditure.objects.filter(municipality=municipality, date__lte=today)
-        .annotate(month=TruncMonth("date")).values("month").annotate(s=Sum("amount")).order_by("month")
+        .annotate(month=TruncMonth("date"))
+        .values("month")
+        .annotate(s=Sum("amount"))
+        .order_by("month")
     )
     by_month = {r["month"].strftime("%Y-%m"): r["s"] for r in rows if r["month"]}
     last = datetime.date.fromisoformat(max(by_month) + "-01") if by_month else today.replace(day=1)
@@ -158,7 +189,11 @@ def windows_ending(*, municipality, months=6, today=None):
     today = today or timezone.localdate()
     until = today + datetime.timedelta(days=int(months * 30.5))
     rows = []
-    for g in grants(municipality=municipality).filter(window_end__gte=today, window_end__lte=until).order_by("window_end"):
+    for g in (
+        grants(municipality=municipality)
+        .filter(window_end__gte=today, window_end__lte=until)
+        .order_by("window_end")
+    ):
         unspent = g.total - g.spent
         if unspent > 0:
             rows.append({"grant": g, "unspent": unspent})
@@ -167,15 +202,21 @@ def windows_ending(*, municipality, months=6, today=None):
 
 def scans_missing(*, municipality, school_year):
     """Schools without a scan the municipality can see for ``school_year``."""
-    visible = Scan.objects.filter(municipality=municipality, school_year=school_year).visible_to_municipality()
-    return School.objects.filter(municipality=municipality).exclude(
-        Exists(visible.filter(school=OuterRef("pk")))
-    ).order_by("name")
+    visible = Scan.objects.filter(
+        municipality=municipality, school_year=school_year
+    ).visible_to_municipality()
+    return (
+        School.objects.filter(municipality=municipality)
+        .exclude(Exists(visible.filter(school=OuterRef("pk"))))
+        .order_by("name")
+    )
 
 
 def signoff_waiting(*, municipality):
     """Open F6 findings: lines waiting for the accountant's sign-off."""
-    return Finding.objects.filter(municipality=municipality, active=True, rule="F6", status=Finding.Status.OPEN)
+    return Finding.objects.filter(
+        municipality=municipality, active=True, rule="F6", status=Finding.Status.OPEN
+    )
 
 
 def region_per_pupil(*, municipalities):
@@ -186,16 +227,31 @@ def region_per_pupil(*, municipalities):
     earlier grant). Two queries whatever the number of municipalities."""
     ids = [m.pk for m in municipalities]
     pupils = dict(
-        School.objects.filter(municipality_id__in=ids).values("municipality_id").annotate(n=Sum("pupil_count"))
-        .order_by().values_list("municipality_id", "n")
+        School.objects.filter(municipality_id__in=ids)
+        .values("municipality_id")
+        .annotate(n=Sum("pupil_count"))
+        .order_by()
+        .values_list("municipality_id", "n")
     )
     per_year = defaultdict(Decimal)
     for mid, code, amount, start, end, s_start, s_end in Grant.objects.filter(
         municipality_id__in=ids, stream__code__in=["NPO-GEM", "GOAB"]
-    ).values_list("municipality_id", "stream__code", "amount", "window_start", "window_end", "stream__window_start", "stream__window_end"):
+    ).values_list(
+        "municipality_id",
+        "stream__code",
+        "amount",
+        "window_start",
+        "window_end",
+        "stream__window_start",
+        "stream__window_end",
+    ):
         start, end = start or s_start, end or s_end
         # windows run from a month's first to a month's last day: count whole months
-        years = Decimal((end.year - start.year) * 12 + end.month - start.month + 1) / 12 if start and end else Decimal(1)
+        years = (
+            Decimal((end.year - start.year) * 12 + end.month - start.month + 1) / 12
+            if start and end
+            else Decimal(1)
+        )
         per_year[(mid, code)] += amount / max(years, Decimal("0.25"))
     rows = []
     for m in municipalities:

@@ -87,4 +87,6 @@ STREAMS = [
 def load_streams(FundingStream):
     """Create missing streams; never overwrite what staff changed since."""
     for data in STREAMS:
-        FundingStream.objects.get_or_create(code=data["code"], defaults={k: v for k, v in data.items() if k != "code"})
+        FundingStream.objects.get_or_create(
+            code=data["code"], defaults={k: v for k, v in data.items() if k != "code"}
+        )

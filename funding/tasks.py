@@ -23,5 +23,7 @@ def run_checks_nightly():
 
     with scopes_disabled():
         for municipality in Municipality.objects.all():
-            run = CheckRun.objects.create(municipality=municipality, trigger=CheckRun.Trigger.NIGHTLY)
+            run = CheckRun.objects.create(
+                municipality=municipality, trigger=CheckRun.Trigger.NIGHTLY
+            )
             run_checks.delay(run.pk)

@@ -23,11 +23,18 @@ from schools.selectors import scan_round
 
 from . import filters, forms, selectors
 from .models import Finding
-from .services import activities as activity_services, checks, expenditures as expenditure_services, grants as grant_services
+from .services import (
+    activities as activity_services,
+    checks,
+    expenditures as expenditure_services,
+    grants as grant_services,
+)
 
 
 def _url(request, name, **kwargs):
-    return reverse(f"funding:{name}", kwargs={"municipality": request.access.municipality.slug, **kwargs})
+    return reverse(
+        f"funding:{name}", kwargs={"municipality": request.access.municipality.slug, **kwargs}
+    )
 
 
 class FlagsMixin:
@@ -40,9 +47,12 @@ class FlagsMixin:
         context = super().get_context_data(**kwargs)
         has = self.access.has
         context.update(
-            perms_change=has(self.change_permission), can_change=has(self.change_permission),
-            perms_import=has(self.import_permission), can_sign_off=has("signoff.change"),
-            can_run=has("findings.run"), can_review=has("findings.review"),
+            perms_change=has(self.change_permission),
+            can_change=has(self.change_permission),
+            perms_import=has(self.import_permission),
+            can_sign_off=has("signoff.change"),
+            can_run=has("findings.run"),
+            can_review=has("findings.review"),
         )
         return context
 
@@ -59,7 +69,9 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
         raise NotImplementedError
 
     def get_queryset(self):
-        self.filterset = self.filterset_class(self.request.GET or None, queryset=self.base_queryset(), request=self.request)
+        self.filterset = self.filterset_class(
+            self.request.GET or None, queryset=self.base_queryset(), request=self.request
+        )
         qs = self.filterset.qs if self.filterset.is_bound else self.filterset.queryset
         return qs.distinct() if self.filterset.is_bound and self.request.GET.get("stream") else qs
 
@@ -69,9 +81,15 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
-            rows = self.export_rows(self.get_queryset().iterator(chunk_size=2000) if not self.export_needs_prefetch else self.get_queryset())
+            rows = self.export_rows(
+                self.get_queryset().iterator(chunk_size=2000)
+                if not self.export_needs_prefetch
+                else self.get_queryset()
+            )
             if export == "csv":
-                response = HttpResponse(write_csv(rows, self.export_header), content_type="text/csv; charset=utf-8")
+                response = HttpResponse(
+                    write_csv(rows, self.export_header), content_type="text/csv; charset=utf-8"
+                )
             else:
                 response = HttpResponse(
                     write_xlsx(rows, self.export_header, sheet_title=self.export_name),
@@ -95,21 +113,43 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
 
 # --- grants --------------------------------------------------------------------------------------
 
+
 class GrantListView(FilteredListView):
     permission = "funding.view"
     template_name = "funding/grant_list.html"
     filterset_class = filters.GrantFilter
     context_object_name = "grants"
     export_name = "beschikkingen"
-    export_header = ["kenmerk", "stroom", "begin", "einde", "bedrag", "overgeheveld", "overgeheveld uit", "besteed", "resterend"]
+    export_header = [
+        "kenmerk",
+        "stroom",
+        "begin",
+        "einde",
+        "bedrag",
+        "overgeheveld",
+        "overgeheveld uit",
+        "besteed",
+        "resterend",
+    ]
 
     def base_queryset(self):
-        return selectors.grants(municipality=self.municipality).order_by("stream__code", "window_start", "reference")
+        return selectors.grants(municipality=self.municipality).order_by(
+            "stream__code", "window_start", "reference"
+        )
 
     def export_rows(self, qs):
         for g in qs:
-            yield [g.reference, g.stream.code, g.window_start, g.window_end, g.amount, g.carry_over,
-                   g.carried_from.reference if g.carried_from_id else "", g.spent, g.total - g.spent]
+            yield [
+                g.reference,
+                g.stream.code,
+                g.window_start,
+                g.window_end,
+                g.amount,
+                g.carry_over,
+                g.carried_from.reference if g.carried_from_id else "",
+                g.spent,
+                g.total - g.spent,
+            ]
 
 
 class GrantDetailView(FlagsMixin, PortalViewMixin, DetailView):
@@ -123,7 +163,11 @@ class GrantDetailView(FlagsMixin, PortalViewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["lines"] = selectors.expenditures(municipality=self.municipality).filter(grant=self.object).order_by("-date")[:50]
+        context["lines"] = (
+            selectors.expenditures(municipality=self.municipality)
+            .filter(grant=self.object)
+            .order_by("-date")[:50]
+        )
         return context
 
 
@@ -143,7 +187,9 @@ class _FormView(PortalViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         obj = self.get_object()
-        return self.render_to_response(self.get_context_data(form=self.get_form(instance=obj), object=obj))
+        return self.render_to_response(
+            self.get_context_data(form=self.get_form(instance=obj), object=obj)
+        )
 
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
@@ -178,7 +224,9 @@ class GrantCreateView(_FormView):
     title = gettext_lazy("Nieuwe beschikking")
 
     def save(self, form, obj):
-        return grant_services.grant_create(municipality=self.municipality, actor=self.request.user, data=form.data_for_service())
+        return grant_services.grant_create(
+            municipality=self.municipality, actor=self.request.user, data=form.data_for_service()
+        )
 
     def success_url(self, grant):
         return _url(self.request, "grant_detail", grant_id=grant.pk)
@@ -188,14 +236,21 @@ class GrantUpdateView(GrantCreateView):
     title = gettext_lazy("Beschikking bewerken")
 
     def get_object(self):
-        return get_object_or_404(selectors.grants(municipality=self.municipality), pk=self.kwargs["grant_id"])
+        return get_object_or_404(
+            selectors.grants(municipality=self.municipality), pk=self.kwargs["grant_id"]
+        )
 
     def save(self, form, obj):
-        return grant_services.grant_update(grant=self._fresh(obj), actor=self.request.user, data=form.data_for_service(),
-                                           version=self.version(form))
+        return grant_services.grant_update(
+            grant=self._fresh(obj),
+            actor=self.request.user,
+            data=form.data_for_service(),
+            version=self.version(form),
+        )
 
 
 # --- activities ----------------------------------------------------------------------------------
+
 
 class ActivityListView(FilteredListView):
     permission = "activities.view"
@@ -206,18 +261,45 @@ class ActivityListView(FilteredListView):
     context_object_name = "activities"
     export_name = "activiteiten"
     export_needs_prefetch = True
-    export_header = ["eigenaar", "code", "naam", "thema's", "scholen", "sectoren", "begin", "einde", "geplande kosten",
-                     "financiering", "menukaart", "partner"]
+    export_header = [
+        "eigenaar",
+        "code",
+        "naam",
+        "thema's",
+        "scholen",
+        "sectoren",
+        "begin",
+        "einde",
+        "geplande kosten",
+        "financiering",
+        "menukaart",
+        "partner",
+    ]
 
     def base_queryset(self):
-        return selectors.activities(municipality=self.municipality, access=self.access).order_by("start", "code")
+        return selectors.activities(municipality=self.municipality, access=self.access).order_by(
+            "start", "code"
+        )
 
     def export_rows(self, qs):
         for a in qs:
-            yield [a.owner_school.code if a.owner_school_id else self.municipality.code, a.code, a.name, "|".join(a.themes),
-                   "|".join(s.code for s in a.schools.all()), "|".join(a.sectors), a.start, a.end, a.planned_cost,
-                   "|".join(f"{fl.stream.code}:{fl.amount}" if fl.amount is not None else fl.stream.code for fl in a.funding_lines.all()),
-                   a.menukaart, a.partner]
+            yield [
+                a.owner_school.code if a.owner_school_id else self.municipality.code,
+                a.code,
+                a.name,
+                "|".join(a.themes),
+                "|".join(s.code for s in a.schools.all()),
+                "|".join(a.sectors),
+                a.start,
+                a.end,
+                a.planned_cost,
+                "|".join(
+                    f"{fl.stream.code}:{fl.amount}" if fl.amount is not None else fl.stream.code
+                    for fl in a.funding_lines.all()
+                ),
+                a.menukaart,
+                a.partner,
+            ]
 
 
 class ActivityDetailView(FlagsMixin, PortalViewMixin, DetailView):
@@ -233,7 +315,10 @@ class ActivityDetailView(FlagsMixin, PortalViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         # a director sees municipal activities that reach the school but changes only its own
-        if self.access.own_schools_only("activities.change") and self.object.owner_school_id not in self.access.school_ids:
+        if (
+            self.access.own_schools_only("activities.change")
+            and self.object.owner_school_id not in self.access.school_ids
+        ):
             context["can_change"] = False
         return context
 
@@ -254,8 +339,12 @@ class ActivityCreateView(_FormView):
     def save(self, form, obj):
         data = form.data_for_service()
         return activity_services.activity_create(
-            municipality=self.municipality, actor=self.request.user, data=data, schools=form.cleaned_data["schools"],
-            funding=form.cleaned_data["funding"], owner_school=self.owner_school(),
+            municipality=self.municipality,
+            actor=self.request.user,
+            data=data,
+            schools=form.cleaned_data["schools"],
+            funding=form.cleaned_data["funding"],
+            owner_school=self.owner_school(),
         )
 
     def success_url(self, activity):
@@ -266,8 +355,14 @@ class ActivityUpdateView(ActivityCreateView):
     title = gettext_lazy("Activiteit bewerken")
 
     def get_object(self):
-        activity = get_object_or_404(selectors.activities(municipality=self.municipality, access=self.access), pk=self.kwargs["activity_id"])
-        if self.access.own_schools_only("activities.change") and activity.owner_school_id not in self.access.school_ids:
+        activity = get_object_or_404(
+            selectors.activities(municipality=self.municipality, access=self.access),
+            pk=self.kwargs["activity_id"],
+        )
+        if (
+            self.access.own_schools_only("activities.change")
+            and activity.owner_school_id not in self.access.school_ids
+        ):
             # a director sees municipal activities reaching the school but may not change them
             from django.core.exceptions import PermissionDenied
 
@@ -276,12 +371,17 @@ class ActivityUpdateView(ActivityCreateView):
 
     def save(self, form, obj):
         return activity_services.activity_update(
-            activity=self._fresh(obj), actor=self.request.user, data=form.data_for_service(), version=self.version(form),
-            schools=list(form.cleaned_data["schools"]), funding=form.cleaned_data["funding"],
+            activity=self._fresh(obj),
+            actor=self.request.user,
+            data=form.data_for_service(),
+            version=self.version(form),
+            schools=list(form.cleaned_data["schools"]),
+            funding=form.cleaned_data["funding"],
         )
 
 
 # --- expenditures --------------------------------------------------------------------------------
+
 
 class ExpenditureListView(FilteredListView):
     permission = "funding.view"
@@ -289,17 +389,48 @@ class ExpenditureListView(FilteredListView):
     filterset_class = filters.ExpenditureFilter
     context_object_name = "expenditures"
     export_name = "bestedingen"
-    export_header = ["boekingsnummer", "beschikking", "stroom", "datum", "bedrag", "leverancier", "factuurnummer", "omschrijving",
-                     "activiteit", "school", "kostensoort", "afschrijving (maanden)", "nieuwbouw", "afgetekend door", "afgetekend op"]
+    export_header = [
+        "boekingsnummer",
+        "beschikking",
+        "stroom",
+        "datum",
+        "bedrag",
+        "leverancier",
+        "factuurnummer",
+        "omschrijving",
+        "activiteit",
+        "school",
+        "kostensoort",
+        "afschrijving (maanden)",
+        "nieuwbouw",
+        "afgetekend door",
+        "afgetekend op",
+    ]
 
     def base_queryset(self):
-        return selectors.expenditures(municipality=self.municipality).order_by("-date", "booking_id")
+        return selectors.expenditures(municipality=self.municipality).order_by(
+            "-date", "booking_id"
+        )
 
     def export_rows(self, qs):
         for e in qs:
-            yield [e.booking_id, e.grant.reference, e.grant.stream.code, e.date, e.amount, e.supplier, e.invoice_number, e.description,
-                   e.activity.code if e.activity_id else "", e.school.code if e.school_id else "", e.cost_category,
-                   e.depreciation_months, e.new_construction, str(e.signed_off_by or ""), e.signed_off_at]
+            yield [
+                e.booking_id,
+                e.grant.reference,
+                e.grant.stream.code,
+                e.date,
+                e.amount,
+                e.supplier,
+                e.invoice_number,
+                e.description,
+                e.activity.code if e.activity_id else "",
+                e.school.code if e.school_id else "",
+                e.cost_category,
+                e.depreciation_months,
+                e.new_construction,
+                str(e.signed_off_by or ""),
+                e.signed_off_at,
+            ]
 
 
 class ExpenditureDetailView(FlagsMixin, PortalViewMixin, DetailView):
@@ -318,7 +449,9 @@ class ExpenditureCreateView(_FormView):
     title = gettext_lazy("Nieuwe besteding")
 
     def save(self, form, obj):
-        return expenditure_services.expenditure_create(municipality=self.municipality, actor=self.request.user, data=form.data_for_service())
+        return expenditure_services.expenditure_create(
+            municipality=self.municipality, actor=self.request.user, data=form.data_for_service()
+        )
 
     def success_url(self, expenditure):
         return _url(self.request, "expenditure_detail", expenditure_id=expenditure.pk)
@@ -328,34 +461,57 @@ class ExpenditureUpdateView(ExpenditureCreateView):
     title = gettext_lazy("Besteding bewerken")
 
     def get_object(self):
-        return get_object_or_404(selectors.expenditures(municipality=self.municipality), pk=self.kwargs["expenditure_id"])
+        return get_object_or_404(
+            selectors.expenditures(municipality=self.municipality), pk=self.kwargs["expenditure_id"]
+        )
 
     def save(self, form, obj):
         return expenditure_services.expenditure_update(
-            expenditure=self._fresh(obj), actor=self.request.user, data=form.data_for_service(), version=self.version(form)
+            expenditure=self._fresh(obj),
+            actor=self.request.user,
+            data=form.data_for_service(),
+            version=self.version(form),
         )
 
 
 @portal_permission("signoff.change")
 @require_POST
 def expenditure_sign_off(request, municipality, expenditure_id):
-    expenditure = get_object_or_404(selectors.expenditures(municipality=request.access.municipality), pk=expenditure_id)
+    expenditure = get_object_or_404(
+        selectors.expenditures(municipality=request.access.municipality), pk=expenditure_id
+    )
     try:
         version = int(request.POST.get("version") or expenditure.version)
-        expenditure_services.expenditure_sign_off(expenditure=expenditure, actor=request.user, version=version)
+        expenditure_services.expenditure_sign_off(
+            expenditure=expenditure, actor=request.user, version=version
+        )
     except (ApplicationError, ValueError) as error:
         messages.error(request, getattr(error, "message", str(error)))
     else:
         messages.success(request, _("Besteding %s afgetekend.") % expenditure.booking_id)
-    return redirect_back(request, _url(request, "expenditure_detail", expenditure_id=expenditure.pk))
+    return redirect_back(
+        request, _url(request, "expenditure_detail", expenditure_id=expenditure.pk)
+    )
 
 
 # --- imports -------------------------------------------------------------------------------------
 
 IMPORTS = {
-    "grants": (grant_services.GrantImporter, gettext_lazy("Beschikkingen importeren"), "grant_list"),
-    "activities": (activity_services.ActivityImporter, gettext_lazy("Activiteiten importeren"), "activity_list"),
-    "expenditures": (expenditure_services.ExpenditureImporter, gettext_lazy("Bestedingen importeren"), "expenditure_list"),
+    "grants": (
+        grant_services.GrantImporter,
+        gettext_lazy("Beschikkingen importeren"),
+        "grant_list",
+    ),
+    "activities": (
+        activity_services.ActivityImporter,
+        gettext_lazy("Activiteiten importeren"),
+        "activity_list",
+    ),
+    "expenditures": (
+        expenditure_services.ExpenditureImporter,
+        gettext_lazy("Bestedingen importeren"),
+        "expenditure_list",
+    ),
 }
 
 
@@ -406,7 +562,9 @@ class ImportView(PortalViewMixin, TemplateView):
             pending[token] = path
             request.session.modified = True
             context["token"] = token
-        return self.render_to_response(self.get_context_data(**context), status=200 if result.ok else 400)
+        return self.render_to_response(
+            self.get_context_data(**context), status=200 if result.ok else 400
+        )
 
 
 class GrantImportView(ImportView):
@@ -426,6 +584,7 @@ class ExpenditureImportView(ImportView):
 
 # --- findings and checks -------------------------------------------------------------------------
 
+
 class FindingListView(FilteredListView):
     permission = "findings.view"
     template_name = "funding/finding_list.html"
@@ -433,30 +592,63 @@ class FindingListView(FilteredListView):
     context_object_name = "findings"
     export_name = "bevindingen"
     export_needs_prefetch = True
-    export_header = ["regel", "ernst", "status", "onderwerpen", "school", "thema", "bedrag", "melding", "toelichting"]
+    export_header = [
+        "regel",
+        "ernst",
+        "status",
+        "onderwerpen",
+        "school",
+        "thema",
+        "bedrag",
+        "melding",
+        "toelichting",
+    ]
 
     def base_queryset(self):
         return selectors.findings(municipality=self.municipality).order_by("rule", "-amount", "id")
 
     def export_rows(self, qs):
         for f in qs:
-            yield [f.rule, f.get_severity_display(), f.get_status_display(), " ".join(f.subjects), f.school.code if f.school_id else "",
-                   f.theme, f.amount, f.message, f.reason]
+            yield [
+                f.rule,
+                f.get_severity_display(),
+                f.get_status_display(),
+                " ".join(f.subjects),
+                f.school.code if f.school_id else "",
+                f.theme,
+                f.amount,
+                f.message,
+                f.reason,
+            ]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         links = selectors.subject_links(context["findings"], self.municipality)
-        names = {"expenditure": "expenditure_detail", "grant": "grant_detail", "activity": "activity_detail"}
-        kwargs_name = {"expenditure": "expenditure_id", "grant": "grant_id", "activity": "activity_id"}
+        names = {
+            "expenditure": "expenditure_detail",
+            "grant": "grant_detail",
+            "activity": "activity_detail",
+        }
+        kwargs_name = {
+            "expenditure": "expenditure_id",
+            "grant": "grant_id",
+            "activity": "activity_id",
+        }
         for finding in context["findings"]:
             finding.subject_links = []
             for subject in sorted(finding.subjects):
                 target = links.get(subject)
-                url = _url(self.request, names[target[0]], **{kwargs_name[target[0]]: target[1]}) if target else (
-                    _url(self.request, "gap_view") if subject.startswith("need:") else None)
+                url = (
+                    _url(self.request, names[target[0]], **{kwargs_name[target[0]]: target[1]})
+                    if target
+                    else (_url(self.request, "gap_view") if subject.startswith("need:") else None)
+                )
                 finding.subject_links.append((subject, url))
         counts = selectors.finding_counts(municipality=self.municipality)
-        context["counts"] = [(value, label, counts.get(value, {"open": 0, "total": 0})) for value, label in Finding.Rule.choices]
+        context["counts"] = [
+            (value, label, counts.get(value, {"open": 0, "total": 0}))
+            for value, label in Finding.Rule.choices
+        ]
         context["run"] = selectors.latest_check_run(municipality=self.municipality)
         context["review_form"] = forms.ReviewForm()
         return context
@@ -465,7 +657,9 @@ class FindingListView(FilteredListView):
 @portal_permission("findings.review")
 @require_POST
 def finding_review(request, municipality, finding_id):
-    finding = get_object_or_404(selectors.findings(municipality=request.access.municipality), pk=finding_id)
+    finding = get_object_or_404(
+        selectors.findings(municipality=request.access.municipality), pk=finding_id
+    )
     form = forms.ReviewForm(request.POST)
     if form.is_valid():
         try:
@@ -473,7 +667,11 @@ def finding_review(request, municipality, finding_id):
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Bevinding %(rule)s: %(status)s.") % {"rule": finding.rule, "status": finding.get_status_display()})
+            messages.success(
+                request,
+                _("Bevinding %(rule)s: %(status)s.")
+                % {"rule": finding.rule, "status": finding.get_status_display()},
+            )
     else:
         messages.error(request, _("Kies een beoordeling."))
     return redirect(_url(request, "finding_list"))
@@ -492,7 +690,9 @@ def check_run_status(request, municipality, check_run_id):
     """The fragment the findings page polls (static/js/portal.js) until the run is finished."""
     from .models import CheckRun
 
-    run = get_object_or_404(CheckRun.objects.filter(municipality=request.access.municipality), pk=check_run_id)
+    run = get_object_or_404(
+        CheckRun.objects.filter(municipality=request.access.municipality), pk=check_run_id
+    )
     # poll: the page around it still shows the old findings, so offer the fresh list
     return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
 
@@ -508,14 +708,22 @@ class GapView(PortalViewMixin, TemplateView):
         from schools.models import Need, Scan
 
         context = super().get_context_data(**kwargs)
-        school_year = self.request.GET.get("schooljaar") or scan_round(municipality=self.municipality)
-        scans = Scan.objects.filter(municipality=self.municipality, school_year=school_year).visible_to_municipality()
+        school_year = self.request.GET.get("schooljaar") or scan_round(
+            municipality=self.municipality
+        )
+        scans = Scan.objects.filter(
+            municipality=self.municipality, school_year=school_year
+        ).visible_to_municipality()
         needs = list(
             Need.objects.filter(scan__in=scans, severity__in=checks.NEED_SEVERITIES)
-            .select_related("scan__school").order_by("scan__school__name", "theme")
+            .select_related("scan__school")
+            .order_by("scan__school__name", "theme")
         )
         uncovered = set(
-            tuple(s) for s in Finding.objects.filter(municipality=self.municipality, rule="G1", active=True).values_list("subjects", flat=True)
+            tuple(s)
+            for s in Finding.objects.filter(
+                municipality=self.municipality, rule="G1", active=True
+            ).values_list("subjects", flat=True)
         )
         schools, themes, cells, groups = {}, [], {}, {}
         labels = dict(Theme.choices)
@@ -526,13 +734,22 @@ class GapView(PortalViewMixin, TemplateView):
                 themes.append(need.theme)
             subject = f"need:{school.code}/{school_year}/{need.theme}"
             covered = (subject,) not in uncovered
-            cells[(school.pk, need.theme)] = {"severity": need.severity, "covered": covered, "label": need.get_severity_display()}
+            cells[(school.pk, need.theme)] = {
+                "severity": need.severity,
+                "covered": covered,
+                "label": need.get_severity_display(),
+            }
             if not covered:
                 groups.setdefault(need.theme, []).append(school)
         themes.sort()
         context["school_year"] = school_year
         context["themes"] = [(t, labels.get(t, t)) for t in themes]
-        context["rows"] = [(school, [cells.get((school.pk, t)) for t in themes]) for school in schools.values()]
-        context["groups"] = sorted(((labels.get(t, t), members) for t, members in groups.items()), key=lambda g: (-len(g[1]), g[0]))
+        context["rows"] = [
+            (school, [cells.get((school.pk, t)) for t in themes]) for school in schools.values()
+        ]
+        context["groups"] = sorted(
+            ((labels.get(t, t), members) for t, members in groups.items()),
+            key=lambda g: (-len(g[1]), g[0]),
+        )
         context["run"] = selectors.latest_check_run(municipality=self.municipality)
         return context

@@ -329,9 +329,7 @@ class AttachmentForm(forms.Form):
 
 class BulkStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("nieuwe status"), choices=ActionItem.Status.choices)
-    actions = IdModelMultipleChoiceField(
-        queryset=ActionItem.objects.none(), label=_("actiepunten")
-    )
+    actions = IdModelMultipleChoiceField(queryset=ActionItem.objects.none(), label=_("actiepunten"))
 
     def __init__(self, *args, queryset=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -513,8 +513,12 @@ def _change_status(action: ActionItem, status: str, *, actor, audit_action: str,
     _apply_status(action, status)
     action.save(update_fields=["status", "closed_at", "updated_at"])
     audit_log(
-        actor=actor, action=audit_action, obj=action, municipality=action.municipality,
-        changes=changes, reason=reason,
+        actor=actor,
+        action=audit_action,
+        obj=action,
+        municipality=action.municipality,
+        changes=changes,
+        reason=reason,
     )
 
 
@@ -584,7 +588,10 @@ def actions_bulk_status(*, actor, actions, status: str) -> int:
             if action.status == status:
                 continue
             _change_status(
-                action, status, actor=actor, audit_action="action.update",
+                action,
+                status,
+                actor=actor,
+                audit_action="action.update",
                 reason=_("bulkwijziging vanuit de actielijst"),
             )
             count += 1

@@ -12,7 +12,13 @@ class PortalConfig(AppConfig):
 
         navigation.register(
             NavItem(_("Overzicht"), "portal:dashboard", "dashboard.view", order=0),
-            NavItem(_("Overzicht"), "portal:region_dashboard", "dashboard.view", order=0, tenant="region"),
+            NavItem(
+                _("Overzicht"),
+                "portal:region_dashboard",
+                "dashboard.view",
+                order=0,
+                tenant="region",
+            ),
             NavItem(_("Leden"), "portal:members", "members.view", order=900),
             NavItem(_("Audittrail"), "portal:audit", "audit.view", order=910),
         )

@@ -28,7 +28,9 @@ def diff(instance, data: dict) -> dict:
     return changes
 
 
-def audit_log(*, actor, action: str, obj, municipality=None, changes: dict | None = None, reason: str = "") -> AuditEvent:
+def audit_log(
+    *, actor, action: str, obj, municipality=None, changes: dict | None = None, reason: str = ""
+) -> AuditEvent:
     """Record that ``actor`` did ``action`` to ``obj``. ``changes`` maps field names to
     ``[old, new]`` (see :func:`diff`). ``municipality`` defaults to ``obj.municipality``."""
     if municipality is None:

@@ -45,25 +45,43 @@ class Chart:
     def format(self, value):
         if value is None:
             return ""
-        return formatting.format_money(value) if self.money else formatting.format_number(value, 0 if isinstance(value, int) else 2)
+        return (
+            formatting.format_money(value)
+            if self.money
+            else formatting.format_number(value, 0 if isinstance(value, int) else 2)
+        )
 
     def table(self) -> str:
         head = "".join(format_html('<th scope="col">{}</th>', s.name) for s in self.series)
         rows = "".join(
-            format_html('<tr><th scope="row">{}</th>{}</tr>', category,
-                        mark_safe("".join(format_html('<td class="num">{}</td>', self.format(s.values[i])) for s in self.series)))
+            format_html(
+                '<tr><th scope="row">{}</th>{}</tr>',
+                category,
+                mark_safe(
+                    "".join(
+                        format_html('<td class="num">{}</td>', self.format(s.values[i]))
+                        for s in self.series
+                    )
+                ),
+            )
             for i, category in enumerate(self.categories)
         )
         return format_html(
             '<table class="table chart-data"><caption>{}</caption><thead><tr><td></td>{}</tr></thead><tbody>{}</tbody></table>',
-            self.title, mark_safe(head), mark_safe(rows),
+            self.title,
+            mark_safe(head),
+            mark_safe(rows),
         )
 
     def html(self) -> str:
         """The figure: SVG plus the table with the same numbers (in a <details> on screen)."""
         return format_html(
             '<figure class="chart" id="{}"><figcaption>{}</figcaption>{}<details><summary>{}</summary>{}</details></figure>',
-            self.ident, self.title, mark_safe(self.svg), gettext("Tabel bij de grafiek"), self.table(),
+            self.ident,
+            self.title,
+            mark_safe(self.svg),
+            gettext("Tabel bij de grafiek"),
+            self.table(),
         )
 
     __html__ = html
@@ -96,12 +114,16 @@ def _legend(series, x, y):
     parts = []
     for i, s in enumerate(series):
         colour = PALETTE[i % len(PALETTE)]
-        parts.append(f'<rect x="{x}" y="{y + i * 16}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{x + 14}" y="{y + i * 16 + 9}">{escape(s.name)}</text>')
+        parts.append(
+            f'<rect x="{x}" y="{y + i * 16}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{x + 14}" y="{y + i * 16 + 9}">{escape(s.name)}</text>'
+        )
     return "".join(parts)
 
 
-def bar_chart(*, title, description, categories, series, money=False, width=640, bar_height=14) -> Chart:
+def bar_chart(
+    *, title, description, categories, series, money=False, width=640, bar_height=14
+) -> Chart:
     """Horizontal grouped bars: one group per category, one bar per series."""
     ident = f"chart{next(_ids)}"
     chart = Chart(title, description, list(categories), list(series), "", money, ident)
@@ -113,24 +135,30 @@ def bar_chart(*, title, description, categories, series, money=False, width=640,
     body = []
     for ci, category in enumerate(categories):
         y0 = 10 + ci * group_h
-        body.append(f'<text x="{label_w - 6}" y="{y0 + group_h / 2}" text-anchor="end">{escape(str(category))}</text>')
+        body.append(
+            f'<text x="{label_w - 6}" y="{y0 + group_h / 2}" text-anchor="end">{escape(str(category))}</text>'
+        )
         for si, s in enumerate(series):
             value = s.values[ci] or 0
             w = max(0, float(Decimal(value) / top) * plot_w)
             y = y0 + si * bar_height
             body.append(
                 f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar_height - 2}" fill="{PALETTE[si % len(PALETTE)]}">'
-                f'<title>{escape(s.name)}, {escape(str(category))}: {escape(chart.format(s.values[ci]))}</title></rect>'
+                f"<title>{escape(s.name)}, {escape(str(category))}: {escape(chart.format(s.values[ci]))}</title></rect>"
             )
     axis_y = 10 + group_h * len(categories)
     body.append(f'<line x1="{label_w}" y1="5" x2="{label_w}" y2="{axis_y}" stroke="#333"/>')
-    body.append(f'<text x="{label_w + plot_w}" y="{axis_y + 14}" text-anchor="end">{escape(chart.format(top))}</text>')
+    body.append(
+        f'<text x="{label_w + plot_w}" y="{axis_y + 14}" text-anchor="end">{escape(chart.format(top))}</text>'
+    )
     body.append(_legend(series, width - right + 10, 10))
     chart.svg = _frame(ident, title, description, width, height, "".join(body))
     return chart
 
 
-def line_chart(*, title, description, categories, series, money=False, width=640, height=220) -> Chart:
+def line_chart(
+    *, title, description, categories, series, money=False, width=640, height=220
+) -> Chart:
     """Lines over ordered categories (months)."""
     ident = f"chart{next(_ids)}"
     chart = Chart(title, description, list(categories), list(series), "", money, ident)
@@ -145,18 +173,28 @@ def line_chart(*, title, description, categories, series, money=False, width=640
     ]
     for i, category in enumerate(categories):
         if len(categories) <= 12 or i % max(1, len(categories) // 8) == 0:
-            body.append(f'<text x="{left + i * plot_w / n:.1f}" y="{height - 10}" text-anchor="middle">{escape(str(category))}</text>')
+            body.append(
+                f'<text x="{left + i * plot_w / n:.1f}" y="{height - 10}" text-anchor="middle">{escape(str(category))}</text>'
+            )
     for si, s in enumerate(series):
         colour = PALETTE[si % len(PALETTE)]
         points = [
             # negative months (net credit notes) sit on the axis; the table has the exact value
-            (left + i * plot_w / n, top_pad + plot_h - max(0.0, float(Decimal(v or 0) / top)) * plot_h) for i, v in enumerate(s.values)
+            (
+                left + i * plot_w / n,
+                top_pad + plot_h - max(0.0, float(Decimal(v or 0) / top)) * plot_h,
+            )
+            for i, v in enumerate(s.values)
         ]
         if points:
-            body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>')
+            body.append(
+                f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>'
+            )
         for (x, y), category, v in zip(points, categories, s.values):
-            body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(s.name)}, {escape(str(category))}: '
-                        f'{escape(chart.format(v))}</title></circle>')
+            body.append(
+                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(s.name)}, {escape(str(category))}: '
+                f"{escape(chart.format(v))}</title></circle>"
+            )
     body.append(_legend(series, width - right + 10, 10))
     chart.svg = _frame(ident, title, description, width, height, "".join(body))
     return chart

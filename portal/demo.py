@@ -16,11 +16,21 @@ DEMO_PASSWORD = "Portal-demo-2026"
 
 ACCOUNTS = [
     # (e-mail, role, where, display name: a role, not a real person)
-    ("beleid@midden-groningen.example", Role.POLICY_OFFICER, "GM1952", "Beleidsmedewerker onderwijs"),
+    (
+        "beleid@midden-groningen.example",
+        Role.POLICY_OFFICER,
+        "GM1952",
+        "Beleidsmedewerker onderwijs",
+    ),
     ("directeur@devlonder.example", Role.SCHOOL_DIRECTOR, "91KA00", "Directeur OBS De Vlonder"),
     ("voorzitter@lea-midden-groningen.example", Role.LEA_CHAIR, "GM1952", "Voorzitter LEA"),
     ("accountant@midden-groningen.example", Role.ACCOUNTANT, "GM1952", "Controller"),
-    ("coordinator@kenniskring-noord.example", Role.REGIONAL_COORDINATOR, "kenniskring-noord", "Coördinator kenniskring"),
+    (
+        "coordinator@kenniskring-noord.example",
+        Role.REGIONAL_COORDINATOR,
+        "kenniskring-noord",
+        "Coördinator kenniskring",
+    ),
     ("beleid@eemsdelta.example", Role.POLICY_OFFICER, "GM1979", "Beleidsmedewerker onderwijs"),
 ]
 
@@ -41,9 +51,16 @@ class DemoContext:
 
 def seed_foundation(stdout=None) -> DemoContext:
     ctx = DemoContext(stdout=stdout)
-    for code, name, slug in [("GM1952", "Midden-Groningen", "midden-groningen"), ("GM1979", "Eemsdelta", "eemsdelta")]:
-        ctx.municipalities[code], _ = Municipality.objects.update_or_create(code=code, defaults={"name": name, "slug": slug})
-    ctx.region, _ = Region.objects.update_or_create(slug="kenniskring-noord", defaults={"name": "Kenniskring Noord"})
+    for code, name, slug in [
+        ("GM1952", "Midden-Groningen", "midden-groningen"),
+        ("GM1979", "Eemsdelta", "eemsdelta"),
+    ]:
+        ctx.municipalities[code], _ = Municipality.objects.update_or_create(
+            code=code, defaults={"name": name, "slug": slug}
+        )
+    ctx.region, _ = Region.objects.update_or_create(
+        slug="kenniskring-noord", defaults={"name": "Kenniskring Noord"}
+    )
     ctx.region.municipalities.add(*ctx.municipalities.values())
 
     # The school locations of the DUO sample (classic layout); the schools app imports the full
@@ -74,5 +91,7 @@ def seed_foundation(stdout=None) -> DemoContext:
         else:
             scope = {"municipality": ctx.municipalities[where]}
         Membership.objects.get_or_create(user=user, role=role, **scope)
-    ctx.log(f"Basis: {len(ctx.municipalities)} gemeenten, regio {ctx.region}, {len(ctx.users)} accounts.")
+    ctx.log(
+        f"Basis: {len(ctx.municipalities)} gemeenten, regio {ctx.region}, {len(ctx.users)} accounts."
+    )
     return ctx

@@ -13,7 +13,9 @@ def redirect_back(request, fallback: str) -> HttpResponseRedirect:
     if (
         target.startswith("/")
         and not target.startswith("//")
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure())
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return HttpResponseRedirect(target)
     return HttpResponseRedirect(fallback)

@@ -56,6 +56,7 @@ def _invalid(message, value: Cell, **params) -> ImportValueError:
 # A parser turns a non-empty raw cell into a Python value or raises
 # ImportValueError with a Dutch message. Blank cells never reach a parser.
 
+
 def text(value: Cell) -> str:
     return str(value)
 
@@ -112,7 +113,9 @@ def amount(value: Cell) -> Decimal:
         raise _invalid(_("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)"), value)
     cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
     if abs(cents - number) > _FLOAT_NOISE:
-        raise _invalid(_("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen"), value)
+        raise _invalid(
+            _("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen"), value
+        )
     return cents
 
 
@@ -259,6 +262,7 @@ class Column:
 
 # --- reading files -----------------------------------------------------------
 
+
 class Table:
     """The normalised header of a file and a one-pass stream of its data rows.
 
@@ -325,7 +329,7 @@ def _is_utf8(data: bytes) -> bool:
     view = memoryview(data)
     try:
         for start in range(0, len(view), 1 << 20):
-            decoder.decode(view[start:start + (1 << 20)])
+            decoder.decode(view[start : start + (1 << 20)])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -418,6 +422,7 @@ def _read_xlsx(data: bytes) -> Table:
 
 # --- validating and saving ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class RowError:
     line: int
@@ -447,10 +452,15 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        message = _("%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, "
-                    "%(unchanged)d ongewijzigd")
-        return message % {"total": len(self.rows), "created": self.created,
-                          "updated": self.updated, "unchanged": self.unchanged}
+        message = _(
+            "%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd"
+        )
+        return message % {
+            "total": len(self.rows),
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
 
 
 class Importer:
@@ -556,10 +566,10 @@ def bulk_upsert(model, objs, unique_fields, update_fields, batch_size=2000):
     for start in range(0, len(objs), batch_size):
         # Filtering on the first key field finds a superset for composite
         # keys; matching on the full key below sorts it out.
-        firsts = {getattr(obj, key_attrs[0]) for obj in objs[start:start + batch_size]}
+        firsts = {getattr(obj, key_attrs[0]) for obj in objs[start : start + batch_size]}
         found = model._default_manager.filter(**{f"{key_attrs[0]}__in": firsts})
         for row in found.values_list(*key_attrs, *value_attrs):
-            existing[row[:len(key_attrs)]] = row[len(key_attrs):]
+            existing[row[: len(key_attrs)]] = row[len(key_attrs) :]
     new, changed = [], []
     for obj in objs:
         key = values(obj, key_attrs)
@@ -568,13 +578,21 @@ def bulk_upsert(model, objs, unique_fields, update_fields, batch_size=2000):
         elif existing[key] != values(obj, value_attrs):
             changed.append(obj)
     if new or changed:
-        upsert = {"update_conflicts": True, "unique_fields": unique_fields,
-                  "update_fields": update_fields} if changed else {}
+        upsert = (
+            {
+                "update_conflicts": True,
+                "unique_fields": unique_fields,
+                "update_fields": update_fields,
+            }
+            if changed
+            else {}
+        )
         model._default_manager.bulk_create(new + changed, batch_size=batch_size, **upsert)
     return len(new), len(changed), len(objs) - len(new) - len(changed)
 
 
 # --- management commands -----------------------------------------------------
+
 
 def run_import_command(importer: Importer, path, stdout, stderr, *, dry_run=False) -> int:
     """Run an import from the command line; return the process exit code."""

@@ -25,17 +25,23 @@ _2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/uitnod
 
 def _municipality_access(user, municipality) -> Access:
     memberships = list(
-        Membership.objects.for_municipality(municipality).filter(user=user).only("role", "school_id")
+        Membership.objects.for_municipality(municipality)
+        .filter(user=user)
+        .only("role", "school_id")
     )
     if not memberships:
         raise Http404
     roles = frozenset(m.role for m in memberships)
     school_ids = frozenset(m.school_id for m in memberships if m.role == Role.SCHOOL_DIRECTOR)
-    return Access(municipality=municipality, roles=roles, school_ids=school_ids, grants=grants_for(roles))
+    return Access(
+        municipality=municipality, roles=roles, school_ids=school_ids, grants=grants_for(roles)
+    )
 
 
 def _region_access(user, region) -> Access:
-    if not Membership.objects.filter(user=user, region=region, role=Role.REGIONAL_COORDINATOR).exists():
+    if not Membership.objects.filter(
+        user=user, region=region, role=Role.REGIONAL_COORDINATOR
+    ).exists():
         raise Http404
     roles = frozenset({Role.REGIONAL_COORDINATOR})
     return Access(region=region, roles=roles, grants=grants_for(roles, region=True))

@@ -113,15 +113,23 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A user's role in one municipality, one school (directors) or one region (coordinators)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
     role = models.CharField(_("rol"), max_length=32, choices=Role.choices)
     municipality = models.ForeignKey(
         Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
     )
     school = models.ForeignKey(
-        "schools.School", null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+        "schools.School",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
     )
-    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships")
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MembershipQuerySet.as_manager()
@@ -135,8 +143,18 @@ class Membership(models.Model):
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
-                    Q(role=Role.SCHOOL_DIRECTOR, school__isnull=False, municipality__isnull=True, region__isnull=True)
-                    | Q(role=Role.REGIONAL_COORDINATOR, region__isnull=False, municipality__isnull=True, school__isnull=True)
+                    Q(
+                        role=Role.SCHOOL_DIRECTOR,
+                        school__isnull=False,
+                        municipality__isnull=True,
+                        region__isnull=True,
+                    )
+                    | Q(
+                        role=Role.REGIONAL_COORDINATOR,
+                        region__isnull=False,
+                        municipality__isnull=True,
+                        school__isnull=True,
+                    )
                     | Q(
                         role__in=[Role.POLICY_OFFICER, Role.LEA_CHAIR, Role.ACCOUNTANT],
                         municipality__isnull=False,
@@ -145,9 +163,15 @@ class Membership(models.Model):
                     )
                 ),
             ),
-            models.UniqueConstraint(fields=["user", "role", "municipality"], name="uniq_membership_municipality"),
-            models.UniqueConstraint(fields=["user", "role", "school"], name="uniq_membership_school"),
-            models.UniqueConstraint(fields=["user", "role", "region"], name="uniq_membership_region"),
+            models.UniqueConstraint(
+                fields=["user", "role", "municipality"], name="uniq_membership_municipality"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "school"], name="uniq_membership_school"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "region"], name="uniq_membership_region"
+            ),
         ]
 
     def __str__(self):
@@ -163,9 +187,13 @@ class Invitation(models.Model):
 
     email = models.EmailField(_("e-mailadres"))
     role = models.CharField(_("rol"), max_length=32, choices=Role.choices)
-    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="invitations")
+    municipality = models.ForeignKey(
+        Municipality, on_delete=models.CASCADE, related_name="invitations"
+    )
     school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
@@ -186,7 +214,9 @@ class AuditEvent(models.Model):
     municipality = models.ForeignKey(
         Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(_("actie"), max_length=64)
     object_type = models.CharField(max_length=100)

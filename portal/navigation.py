@@ -25,5 +25,6 @@ def register(*items: NavItem) -> None:
 def items_for(access) -> list[NavItem]:
     tenant = "region" if access.region else "municipality"
     return sorted(
-        (i for i in _items if i.tenant == tenant and access.has(i.permission)), key=lambda i: i.order
+        (i for i in _items if i.tenant == tenant and access.has(i.permission)),
+        key=lambda i: i.order,
     )

@@ -30,7 +30,7 @@ def static_url_fetcher(url: str, *args, **kwargs):
 
     path = urlparse(url).path
     if path.startswith(settings.STATIC_URL):
-        absolute = finders.find(path[len(settings.STATIC_URL):])
+        absolute = finders.find(path[len(settings.STATIC_URL) :])
         if absolute:
             mime_type, _ = mimetypes.guess_type(absolute)
             with open(absolute, "rb") as f:
@@ -104,8 +104,9 @@ def pdf_workers() -> int:
     return max(1, int(configured or os.cpu_count() or 1))
 
 
-def render_parallel(htmls: list[str], *, workers: int | None = None, page_numbers: bool = True,
-                    lean: bool = False) -> bytes:
+def render_parallel(
+    htmls: list[str], *, workers: int | None = None, page_numbers: bool = True, lean: bool = False
+) -> bytes:
     """Render ``htmls`` (in order) to one PDF. With more than one worker the documents are
     spread over forked child processes (the parent renders its share too), so WeasyPrint is
     imported once and the children start instantly. The parts are merged in order and, with
@@ -135,7 +136,9 @@ def _render_forked(htmls, workers, lean):
             for k in range(1, workers):
                 out = os.path.join(tmp, f"part-{k}.pickle")
                 pid = os.fork()
-                if pid == 0:  # child: render, write, leave without running any cleanup of the parent
+                if (
+                    pid == 0
+                ):  # child: render, write, leave without running any cleanup of the parent
                     status = 1
                     try:
                         result = {i: html_to_pdf(htmls[i], lean=lean) for i in shares[k]}
@@ -184,12 +187,16 @@ def merge_pdfs(parts: list[bytes], *, page_numbers: bool = True, label: str | No
         writer.append(PdfReader(io.BytesIO(part)))
     if page_numbers:
         label = label or "pagina {n} van {m}"
-        font = writer._add_object(DictionaryObject({
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-            NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
-        }))
+        font = writer._add_object(
+            DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Font"),
+                    NameObject("/Subtype"): NameObject("/Type1"),
+                    NameObject("/BaseFont"): NameObject("/Helvetica"),
+                    NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+                }
+            )
+        )
         save = StreamObject()
         save.set_data(b"q\n")
         save_ref = writer._add_object(save)
@@ -205,13 +212,21 @@ def merge_pdfs(parts: list[bytes], *, page_numbers: bool = True, label: str | No
             box = page.mediabox
             text = label.format(n=number, m=total)
             size = 8
-            x = float(box.left) + (float(box.width) - len(text) * size * 0.5) / 2  # Helvetica ~0.5 em per glyph
+            x = (
+                float(box.left) + (float(box.width) - len(text) * size * 0.5) / 2
+            )  # Helvetica ~0.5 em per glyph
             stamp = StreamObject()
-            stamp.set_data(f"Q\nq BT /PortalPageNo {size} Tf 0.31 0.36 0.4 rg {x:.1f} {float(box.bottom) + 22:.1f} Td ({text}) Tj ET Q\n".encode("latin-1"))
+            stamp.set_data(
+                f"Q\nq BT /PortalPageNo {size} Tf 0.31 0.36 0.4 rg {x:.1f} {float(box.bottom) + 22:.1f} Td ({text}) Tj ET Q\n".encode(
+                    "latin-1"
+                )
+            )
             contents = page.get("/Contents")
             existing = contents.get_object() if contents is not None else ArrayObject()
             existing = list(existing) if isinstance(existing, ArrayObject) else [contents]
-            page[NameObject("/Contents")] = ArrayObject([save_ref, *existing, writer._add_object(stamp)])
+            page[NameObject("/Contents")] = ArrayObject(
+                [save_ref, *existing, writer._add_object(stamp)]
+            )
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

@@ -94,7 +94,11 @@ def grants_for(roles, *, region: bool = False) -> dict[str, frozenset]:
     grants = {}
     for perm, holders in MATRIX.items():
         granting = holders & roles
-        if not region and C in granting and not (perm.endswith(".aggregate") or perm == "dashboard.view"):
+        if (
+            not region
+            and C in granting
+            and not (perm.endswith(".aggregate") or perm == "dashboard.view")
+        ):
             granting = granting - {C}
         if granting:
             grants[perm] = frozenset(granting)
@@ -142,7 +146,6 @@ class Access:
         raise Http404
 
 
-
 def require_2fa(user) -> bool:
     """Whether ``user`` must have TOTP before seeing data (roles.md), given the deployment."""
     if not settings.PORTAL_REQUIRE_2FA or not user.is_authenticated:
@@ -161,7 +164,9 @@ class PortalViewMixin:
     def dispatch(self, request, *args, **kwargs):
         access = getattr(request, "access", None)
         if self.permission is None or access is None:
-            raise ImproperlyConfigured(f"{type(self).__name__} must declare a permission and run under a tenant URL.")
+            raise ImproperlyConfigured(
+                f"{type(self).__name__} must declare a permission and run under a tenant URL."
+            )
         access.require(self.permission)
         self.access = access
         self.municipality = access.municipality

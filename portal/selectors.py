@@ -9,14 +9,18 @@ from .models import AuditEvent, Invitation, Membership
 def members(*, municipality):
     """Everyone with a role in ``municipality``: direct members and its schools' directors."""
     return (
-        Membership.objects.filter(Q(municipality=municipality) | Q(school__municipality=municipality))
+        Membership.objects.filter(
+            Q(municipality=municipality) | Q(school__municipality=municipality)
+        )
         .select_related("user", "school")
         .order_by("user__email", "role")
     )
 
 
 def pending_invitations(*, municipality):
-    return Invitation.objects.filter(municipality=municipality, accepted_at__isnull=True).select_related("school")
+    return Invitation.objects.filter(
+        municipality=municipality, accepted_at__isnull=True
+    ).select_related("school")
 
 
 def audit_events(*, municipality):
@@ -25,4 +29,6 @@ def audit_events(*, municipality):
 
 def user_tenants(user):
     """The places a user can go, for the home page: (label, role, url name, kwargs)."""
-    return Membership.objects.filter(user=user).select_related("municipality", "school__municipality", "region")
+    return Membership.objects.filter(user=user).select_related(
+        "municipality", "school__municipality", "region"
+    )

@@ -26,7 +26,9 @@ def invitation_from_token(token: str) -> Invitation:
     """The pending invitation behind ``token``; raises ApplicationError when the link is
     tampered with, expired or already used."""
     try:
-        pk = signing.loads(token, salt=_INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400)
+        pk = signing.loads(
+            token, salt=_INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400
+        )
     except signing.SignatureExpired:
         raise ApplicationError(_("Deze uitnodiging is verlopen. Vraag een nieuwe aan."))
     except signing.BadSignature:
@@ -40,10 +42,15 @@ def invitation_from_token(token: str) -> Invitation:
 def _refuse_conflicting_role(*, email, role, municipality):
     """Segregation of duties: who keeps the books does not sign them off, and the other way
     round, so one person is never policy officer and accountant of the same municipality."""
-    conflicting = {Role.ACCOUNTANT: Role.POLICY_OFFICER, Role.POLICY_OFFICER: Role.ACCOUNTANT}.get(role)
-    if conflicting and Membership.objects.filter(
-        user__email__iexact=email, role=conflicting, municipality=municipality
-    ).exists():
+    conflicting = {Role.ACCOUNTANT: Role.POLICY_OFFICER, Role.POLICY_OFFICER: Role.ACCOUNTANT}.get(
+        role
+    )
+    if (
+        conflicting
+        and Membership.objects.filter(
+            user__email__iexact=email, role=conflicting, municipality=municipality
+        ).exists()
+    ):
         raise ApplicationError(
             _("Deze persoon is hier al %(other)s; die rol gaat niet samen met %(role)s.")
             % {"other": Role(conflicting).label, "role": Role(role).label}
@@ -51,11 +58,15 @@ def _refuse_conflicting_role(*, email, role, municipality):
 
 
 @transaction.atomic
-def invitation_create(*, invited_by, municipality, email: str, role: str, school=None, request=None) -> Invitation:
+def invitation_create(
+    *, invited_by, municipality, email: str, role: str, school=None, request=None
+) -> Invitation:
     """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link."""
     email = email.strip().lower()
     if invited_by is not None and email == invited_by.email.lower():
-        raise ApplicationError(_("U kunt uzelf niet uitnodigen; vraag een collega of de beheerder."))
+        raise ApplicationError(
+            _("U kunt uzelf niet uitnodigen; vraag een collega of de beheerder.")
+        )
     _refuse_conflicting_role(email=email, role=role, municipality=municipality)
     if role == Role.REGIONAL_COORDINATOR:
         raise ApplicationError(_("Regiocoördinatoren worden door de beheerder toegevoegd."))
@@ -76,14 +87,21 @@ def invitation_create(*, invited_by, municipality, email: str, role: str, school
     from .tasks import send_invitation
 
     transaction.on_commit(lambda: send_invitation.delay(invitation.pk, link))
-    audit_log(actor=invited_by, action="invitation.create", obj=invitation, municipality=municipality,
-              changes={"email": [None, email], "role": [None, role]})
+    audit_log(
+        actor=invited_by,
+        action="invitation.create",
+        obj=invitation,
+        municipality=municipality,
+        changes={"email": [None, email], "role": [None, role]},
+    )
     return invitation
 
 
 def invitation_send(*, invitation: Invitation, link: str) -> None:
     """Send the invitation e-mail once (a redelivered job does not send it twice)."""
-    updated = Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(sent_at=timezone.now())
+    updated = Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
     if not updated:
         return
     body = render_to_string(
@@ -101,7 +119,9 @@ def invitation_send(*, invitation: Invitation, link: str) -> None:
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, password: str | None = None):
     """Create the account (or reuse the existing one) and its membership; the link is spent."""
-    _refuse_conflicting_role(email=invitation.email, role=invitation.role, municipality=invitation.municipality)
+    _refuse_conflicting_role(
+        email=invitation.email, role=invitation.role, municipality=invitation.municipality
+    )
     User = get_user_model()
     user = User.objects.filter(email__iexact=invitation.email).first()
     if user is None:
@@ -112,10 +132,14 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None):
         scope = {"school": invitation.school}
     else:
         scope = {"municipality": invitation.municipality}
-    membership, _created = Membership.objects.get_or_create(user=user, role=invitation.role, **scope)
+    membership, _created = Membership.objects.get_or_create(
+        user=user, role=invitation.role, **scope
+    )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    audit_log(actor=user, action="invitation.accept", obj=invitation, municipality=invitation.municipality)
+    audit_log(
+        actor=user, action="invitation.accept", obj=invitation, municipality=invitation.municipality
+    )
     return user
 
 
@@ -124,6 +148,11 @@ def membership_remove(*, actor, membership: Membership, municipality) -> None:
     so a municipality is never left without one by accident."""
     if membership.user_id == actor.pk and membership.role == Role.POLICY_OFFICER:
         raise ApplicationError(_("U kunt uw eigen rol als beleidsmedewerker niet verwijderen."))
-    audit_log(actor=actor, action="membership.remove", obj=membership, municipality=municipality,
-              changes={"role": [membership.role, None]})
+    audit_log(
+        actor=actor,
+        action="membership.remove",
+        obj=membership,
+        municipality=municipality,
+        changes={"role": [membership.role, None]},
+    )
     membership.delete()

@@ -155,7 +155,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
     # Uploads of import previews that were never confirmed hold personal data: not for long.
-    "schools-import-uploads-cleanup": {"task": "schools.tasks.import_uploads_cleanup", "schedule": 6 * 60 * 60},
+    "schools-import-uploads-cleanup": {
+        "task": "schools.tasks.import_uploads_cleanup",
+        "schedule": 6 * 60 * 60,
+    },
     # checks.md: the double-funding, overlap and gap checks run nightly for every municipality.
     "funding-checks-nightly": {
         "task": "funding.tasks.run_checks_nightly",
@@ -163,7 +166,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Spending reports whose worker died are re-queued or failed (funding.report_tasks).
-CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {"task": "funding.reap_stale_reports", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {
+    "task": "funding.reap_stale_reports",
+    "schedule": 300.0,
+}
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
 PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 
@@ -206,8 +212,10 @@ MEETINGS_ACTION_LINK_MAX_AGE_DAYS = int(env("MEETINGS_ACTION_LINK_MAX_AGE_DAYS",
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -253,7 +261,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- E-mail ---------------------------------------------------------------------------------
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Onderwijsportaal <noreply@onderwijsportaal.example>")
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", "Onderwijsportaal <noreply@onderwijsportaal.example>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

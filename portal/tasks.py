@@ -7,7 +7,9 @@ from celery import shared_task
 from .models import Invitation
 
 
-@shared_task(autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=5)
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError), retry_backoff=True, max_retries=5
+)
 def send_invitation(invitation_id: int, link: str) -> None:
     from .services import invitation_send
 

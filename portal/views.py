@@ -42,7 +42,9 @@ def home(request):
         for m in memberships:
             url = _membership_url(m)
             label = str(m.region or m.municipality or m.school.municipality.name)
-            places.setdefault(url, {"url": url, "label": label, "roles": []})["roles"].append(m.get_role_display())
+            places.setdefault(url, {"url": url, "label": label, "roles": []})["roles"].append(
+                m.get_role_display()
+            )
     if len(places) == 1:
         return redirect(next(iter(places)))
     return render(request, "portal/home.html", {"places": list(places.values())})
@@ -82,12 +84,17 @@ class MemberListView(PortalViewMixin, TemplateView):
         if form.is_valid():
             try:
                 services.invitation_create(
-                    invited_by=request.user, municipality=self.municipality, request=request, **form.cleaned_data
+                    invited_by=request.user,
+                    municipality=self.municipality,
+                    request=request,
+                    **form.cleaned_data,
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
-                messages.success(request, _("Uitnodiging verstuurd naar %(email)s.") % form.cleaned_data)
+                messages.success(
+                    request, _("Uitnodiging verstuurd naar %(email)s.") % form.cleaned_data
+                )
                 return redirect("portal:members", municipality=self.municipality.slug)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -95,9 +102,13 @@ class MemberListView(PortalViewMixin, TemplateView):
 @portal_permission("members.invite")  # before require_POST: a GET must not reveal the URL
 @require_POST
 def member_remove(request, municipality, membership_id):
-    membership = get_object_or_404(selectors.members(municipality=request.access.municipality), pk=membership_id)
+    membership = get_object_or_404(
+        selectors.members(municipality=request.access.municipality), pk=membership_id
+    )
     try:
-        services.membership_remove(actor=request.user, membership=membership, municipality=request.access.municipality)
+        services.membership_remove(
+            actor=request.user, membership=membership, municipality=request.access.municipality
+        )
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
@@ -123,27 +134,46 @@ def invitation_accept(request, token):
     try:
         invitation = services.invitation_from_token(token)
     except ApplicationError as error:
-        return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=410)
+        return render(
+            request, "portal/invitation_invalid.html", {"message": error.message}, status=410
+        )
     existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
     if existing is not None:
         if request.user != existing:
-            messages.info(request, _("U heeft al een account. Log in om de uitnodiging te accepteren."))
+            messages.info(
+                request, _("U heeft al een account. Log in om de uitnodiging te accepteren.")
+            )
             return redirect_to_login(request.get_full_path())
         if request.method == "POST":
             try:
                 services.invitation_accept(invitation=invitation)
             except ApplicationError as error:
-                return render(request, "portal/invitation_invalid.html", {"message": error.message}, status=409)
+                return render(
+                    request,
+                    "portal/invitation_invalid.html",
+                    {"message": error.message},
+                    status=409,
+                )
             messages.success(request, _("De nieuwe rol is aan uw account toegevoegd."))
             return redirect("home")
-        return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": None, "existing": True})
+        return render(
+            request,
+            "portal/invitation_accept.html",
+            {"invitation": invitation, "form": None, "existing": True},
+        )
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.invitation_accept(invitation=invitation, password=form.cleaned_data["password1"])
+        user = services.invitation_accept(
+            invitation=invitation, password=form.cleaned_data["password1"]
+        )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welkom! Uw account is klaar."))
         return redirect("home")
-    return render(request, "portal/invitation_accept.html", {"invitation": invitation, "form": form, "existing": False})
+    return render(
+        request,
+        "portal/invitation_accept.html",
+        {"invitation": invitation, "form": form, "existing": False},
+    )
 
 
 def health(request):
@@ -166,7 +196,9 @@ def health(request):
     else:
         checks["broker"] = _broker_state()
     healthy = all(value.startswith("ok") for value in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
 
 
 def _broker_state() -> str:

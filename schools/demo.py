@@ -57,50 +57,82 @@ def seed(ctx):
         scan = Scan.objects.filter(school=schools[code], school_year=SCHOOL_YEAR).first()
         if scan is None:
             actor = director if code == "91KA00" else None
-            created[code] = services.scan_create(actor=actor, school=schools[code], school_year=SCHOOL_YEAR)
+            created[code] = services.scan_create(
+                actor=actor, school=schools[code], school_year=SCHOOL_YEAR
+            )
     _run(NeedImporter(), "needs.csv")
     # Two schools also report a need nothing funds yet (care in the school): a gap the checks
     # find (G1) and the gap view groups as a candidate for one joint activity.
     for code, severity, share in [("91KA00", "severe", "12"), ("92LB00", "moderate", "8")]:
         if code in created:
-            needs = {n.theme: {"severity": n.severity, "share_of_pupils": n.share_of_pupils}
-                     for n in created[code].needs.all()}
+            needs = {
+                n.theme: {"severity": n.severity, "share_of_pupils": n.share_of_pupils}
+                for n in created[code].needs.all()
+            }
             needs["zorg"] = {"severity": severity, "share_of_pupils": Decimal(share)}
             services.scan_needs_save(actor=None, scan=created[code], needs=needs)
 
     if "91KA00" in created:  # submitted, with its own sport intervention and the scan document
         scan = created["91KA00"]
         services.scan_intervention_save(
-            actor=director, scan=scan, code="SPORT-NPO", name="Extra sport en bewegen", menukaart="C",
-            themes=["sport"], stream=_stream("NPO-SCHOOL"), start=datetime.date(2023, 8, 1),
-            end=datetime.date(2024, 7, 31), planned_cost=Decimal("24000.00"),
+            actor=director,
+            scan=scan,
+            code="SPORT-NPO",
+            name="Extra sport en bewegen",
+            menukaart="C",
+            themes=["sport"],
+            stream=_stream("NPO-SCHOOL"),
+            start=datetime.date(2023, 8, 1),
+            end=datetime.date(2024, 7, 31),
+            planned_cost=Decimal("24000.00"),
         )
-        upload = SimpleUploadedFile("Schoolscan De Vlonder 2023-2024.pdf", _DEMO_PDF, content_type="application/pdf")
+        upload = SimpleUploadedFile(
+            "Schoolscan De Vlonder 2023-2024.pdf", _DEMO_PDF, content_type="application/pdf"
+        )
         services.scan_document_upload(actor=director, scan=scan, upload=upload)
         services.scan_submit(actor=director, scan=scan)
     if "92LB00" in created:  # submitted and reviewed
         services.scan_submit(actor=None, scan=created["92LB00"])
-        services.scan_review(actor=officer, scan=created["92LB00"],
-                             comment="Duidelijk. Taal nemen we mee in de LEA over de zomerschool.")
+        services.scan_review(
+            actor=officer,
+            scan=created["92LB00"],
+            comment="Duidelijk. Taal nemen we mee in de LEA over de zomerschool.",
+        )
     if "93MC00" in created:  # returned with a comment: back to draft
         services.scan_submit(actor=None, scan=created["93MC00"])
-        services.scan_return(actor=officer, scan=created["93MC00"],
-                             comment="Graag het aandeel leerlingen bij zorg toelichten en het scandocument toevoegen.")
+        services.scan_return(
+            actor=officer,
+            scan=created["93MC00"],
+            comment="Graag het aandeel leerlingen bij zorg toelichten en het scandocument toevoegen.",
+        )
     # 94ND00 stays a draft the municipality does not see yet.
 
     # An earlier year of Het Kompas: its reading intervention (code as in activities.csv).
     if not Scan.objects.filter(school=schools["92LB00"], school_year="2021-2022").exists():
         scan = services.scan_create(actor=None, school=schools["92LB00"], school_year="2021-2022")
-        services.scan_needs_save(actor=None, scan=scan, needs={
-            "taal": {"severity": "severe", "share_of_pupils": Decimal("30")},
-            "rekenen": {"severity": "limited", "share_of_pupils": Decimal("12")},
-        })
+        services.scan_needs_save(
+            actor=None,
+            scan=scan,
+            needs={
+                "taal": {"severity": "severe", "share_of_pupils": Decimal("30")},
+                "rekenen": {"severity": "limited", "share_of_pupils": Decimal("12")},
+            },
+        )
         services.scan_intervention_save(
-            actor=None, scan=scan, code="LEZEN", name="Begrijpend lezen in kleine groepen", menukaart="B",
-            themes=["taal"], stream=_stream("NPO-SCHOOL"), start=datetime.date(2021, 8, 1),
-            end=datetime.date(2022, 7, 31), planned_cost=Decimal("31000.00"),
+            actor=None,
+            scan=scan,
+            code="LEZEN",
+            name="Begrijpend lezen in kleine groepen",
+            menukaart="B",
+            themes=["taal"],
+            stream=_stream("NPO-SCHOOL"),
+            start=datetime.date(2021, 8, 1),
+            end=datetime.date(2022, 7, 31),
+            planned_cost=Decimal("31000.00"),
         )
         services.scan_submit(actor=None, scan=scan)
         services.scan_review(actor=officer, scan=scan)
-    ctx.log(f"Scholen: {len(schools)} in Midden-Groningen; scans {SCHOOL_YEAR}: ingediend, beoordeeld, "
-            "teruggestuurd en concept.")
+    ctx.log(
+        f"Scholen: {len(schools)} in Midden-Groningen; scans {SCHOOL_YEAR}: ingediend, beoordeeld, "
+        "teruggestuurd en concept."
+    )

@@ -44,22 +44,38 @@ class NeedsForm(forms.Form):
         for code, label in Theme.choices:
             need = needs.get(code)
             self.fields[f"{code}-severity"] = forms.ChoiceField(
-                label=_("Ernst"), choices=severity_choices, required=False, initial=need.severity if need else ""
+                label=_("Ernst"),
+                choices=severity_choices,
+                required=False,
+                initial=need.severity if need else "",
             )
             self.fields[f"{code}-share"] = forms.DecimalField(
-                label=_("Aandeel leerlingen (%)"), required=False, min_value=0, max_value=100, decimal_places=2,
-                max_digits=5, initial=need.share_of_pupils if need else None,
+                label=_("Aandeel leerlingen (%)"),
+                required=False,
+                min_value=0,
+                max_value=100,
+                decimal_places=2,
+                max_digits=5,
+                initial=need.share_of_pupils if need else None,
             )
             self.fields[f"{code}-note"] = forms.CharField(
-                label=_("Toelichting"), required=False, max_length=2000, initial=need.note if need else ""
+                label=_("Toelichting"),
+                required=False,
+                max_length=2000,
+                initial=need.note if need else "",
             )
-            self.rows.append((code, label, self[f"{code}-severity"], self[f"{code}-share"], self[f"{code}-note"]))
+            self.rows.append(
+                (code, label, self[f"{code}-severity"], self[f"{code}-share"], self[f"{code}-note"])
+            )
 
     def needs(self) -> dict:
         data = self.cleaned_data
         return {
-            code: {"severity": data[f"{code}-severity"], "share_of_pupils": data[f"{code}-share"],
-                   "note": data[f"{code}-note"]}
+            code: {
+                "severity": data[f"{code}-severity"],
+                "share_of_pupils": data[f"{code}-share"],
+                "note": data[f"{code}-note"],
+            }
             for code, _label in Theme.choices
         }
 
@@ -67,12 +83,15 @@ class NeedsForm(forms.Form):
 class InterventionForm(forms.Form):
     name = forms.CharField(label=_("Naam van de interventie"), max_length=200)
     menukaart = forms.ChoiceField(label=_("Menukaart"), choices=Menukaart.choices)
-    themes = forms.MultipleChoiceField(label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple)
+    themes = forms.MultipleChoiceField(
+        label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+    )
     stream = IdModelChoiceField(label=_("Financieringsstroom"), queryset=None)
     start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
-    planned_cost = forms.DecimalField(label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14,
-                                      decimal_places=2)
+    planned_cost = forms.DecimalField(
+        label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
     partner = forms.CharField(label=_("Uitvoerende partner"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -89,16 +108,23 @@ class InterventionForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    file = forms.FileField(label=_("Scandocument"), help_text=_("PDF, Word (.docx) of Excel (.xlsx), hoogstens 20 MB."))
+    file = forms.FileField(
+        label=_("Scandocument"), help_text=_("PDF, Word (.docx) of Excel (.xlsx), hoogstens 20 MB.")
+    )
 
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label=_("Besluit"), choices=[("review", _("Beoordeeld")), ("return", _("Terugsturen naar de school"))],
+        label=_("Besluit"),
+        choices=[("review", _("Beoordeeld")), ("return", _("Terugsturen naar de school"))],
         widget=forms.RadioSelect,
     )
-    comment = forms.CharField(label=_("Opmerking voor de school"), required=False, widget=forms.Textarea,
-                              help_text=_("Verplicht bij terugsturen: wat moet de school aanpassen?"))
+    comment = forms.CharField(
+        label=_("Opmerking voor de school"),
+        required=False,
+        widget=forms.Textarea,
+        help_text=_("Verplicht bij terugsturen: wat moet de school aanpassen?"),
+    )
 
 
 class ImportForm(forms.Form):
@@ -107,7 +133,9 @@ class ImportForm(forms.Form):
 
 class SchoolImportForm(ImportForm):
     sector = forms.ChoiceField(
-        label=_("Sector"), required=False, choices=[("", _("uit het bestand (SOORT_PO)")), *Sector.choices],
+        label=_("Sector"),
+        required=False,
+        choices=[("", _("uit het bestand (SOORT_PO)")), *Sector.choices],
         help_text=_("Het klassieke DUO-bestand noemt de sector niet; kies die dan hier."),
     )
 

@@ -44,7 +44,9 @@ _SOORT_PO = {"bo": Sector.BO, "sbo": Sector.SBO, "so": Sector.SO, "vso": Sector.
 def brin(value) -> str:
     code = str(value).strip().upper()
     if not _BRIN.fullmatch(code):
-        raise ImportValueError(_("%(value)s is geen geldig BRIN-nummer (bijvoorbeeld 16SW)") % {"value": f'"{value}"'})
+        raise ImportValueError(
+            _("%(value)s is geen geldig BRIN-nummer (bijvoorbeeld 16SW)") % {"value": f'"{value}"'}
+        )
     return code
 
 
@@ -55,7 +57,10 @@ def vestiging(value) -> str:
         text = "0" + text
     match = _VESTIGING.fullmatch(text)
     if not match:
-        raise ImportValueError(_("%(value)s is geen geldig vestigingsnummer (bijvoorbeeld 00)") % {"value": f'"{value}"'})
+        raise ImportValueError(
+            _("%(value)s is geen geldig vestigingsnummer (bijvoorbeeld 00)")
+            % {"value": f'"{value}"'}
+        )
     return match[0]
 
 
@@ -65,14 +70,19 @@ def gemeentenummer(value) -> str:
     except ImportValueError:
         number = 0
     if not 0 < number < 10000:
-        raise ImportValueError(_("%(value)s is geen geldig gemeentenummer (bijvoorbeeld 0756)") % {"value": f'"{value}"'})
+        raise ImportValueError(
+            _("%(value)s is geen geldig gemeentenummer (bijvoorbeeld 0756)")
+            % {"value": f'"{value}"'}
+        )
     return f"GM{number:04d}"
 
 
 def school_year(value) -> str:
     match = _SCHOOL_YEAR.fullmatch(str(value).strip())
     if not match or int(match[2]) != int(match[1]) + 1:
-        raise ImportValueError(_("%(value)s is geen schooljaar (schrijf 2023-2024)") % {"value": f'"{value}"'})
+        raise ImportValueError(
+            _("%(value)s is geen schooljaar (schrijf 2023-2024)") % {"value": f'"{value}"'}
+        )
     return match[0]
 
 
@@ -84,7 +94,14 @@ def percentage(value) -> Decimal:
 
 
 def _not_in_municipality(line, column, code, municipality) -> RowError:
-    return RowError(line, column, str(_("%(code)s hoort niet bij gemeente %(name)s") % {"code": code, "name": municipality.name}))
+    return RowError(
+        line,
+        column,
+        str(
+            _("%(code)s hoort niet bij gemeente %(name)s")
+            % {"code": code, "name": municipality.name}
+        ),
+    )
 
 
 class SchoolImporter(Importer):
@@ -96,8 +113,18 @@ class SchoolImporter(Importer):
     """
 
     columns = [
-        Column("brin", required=True, parse=brin, aliases=("brin nummer", "instellingscode", "brin_nummer")),
-        Column("vestiging", required=True, parse=vestiging, aliases=("vestigingsnummer", "vestigingscode")),
+        Column(
+            "brin",
+            required=True,
+            parse=brin,
+            aliases=("brin nummer", "instellingscode", "brin_nummer"),
+        ),
+        Column(
+            "vestiging",
+            required=True,
+            parse=vestiging,
+            aliases=("vestigingsnummer", "vestigingscode"),
+        ),
         Column("name", required=True, aliases=("vestigingsnaam",)),
         Column("gemeentenummer", required=True, parse=gemeentenummer),
         Column("gemeentenaam"),
@@ -110,10 +137,22 @@ class SchoolImporter(Importer):
         Column("postcode"),
         Column("city", aliases=("plaatsnaam",)),
         Column("denomination", aliases=("denominatie",)),
-        Column("pupil_count", parse=small_count, aliases=("aantal_leerlingen", "aantal leerlingen")),
+        Column(
+            "pupil_count", parse=small_count, aliases=("aantal_leerlingen", "aantal leerlingen")
+        ),
     ]
-    fields = ["name", "sector", "board_number", "swv_code", "street", "house_number", "postcode", "city",
-              "denomination", "pupil_count"]
+    fields = [
+        "name",
+        "sector",
+        "board_number",
+        "swv_code",
+        "street",
+        "house_number",
+        "postcode",
+        "city",
+        "denomination",
+        "pupil_count",
+    ]
 
     def __init__(self, *, sector: str | None = None, municipality=None):
         self.sector = sector
@@ -122,12 +161,16 @@ class SchoolImporter(Importer):
     def clean_row(self, row, line):
         row["code"] = row["brin"] + row["vestiging"][-2:]
         if len(row["vestiging"]) == 6 and row["vestiging"][:4] != row["brin"]:
-            raise ImportValueError(_("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging")
+            raise ImportValueError(
+                _("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging"
+            )
         row["sector"] = self.sector or row["sector"] or row["soort_po"]
         if row["city"]:
             row["city"] = row["city"].title()  # DUO writes place names in capitals
         if row["board_number"] and not re.fullmatch(r"[0-9]{1,5}", str(row["board_number"])):
-            raise ImportValueError(_("bevoegd gezag is een nummer van 5 cijfers"), column="board_number")
+            raise ImportValueError(
+                _("bevoegd gezag is een nummer van 5 cijfers"), column="board_number"
+            )
         if row["board_number"]:
             row["board_number"] = f"{int(row['board_number']):05d}"
         return row
@@ -138,20 +181,39 @@ class SchoolImporter(Importer):
         with scopes_disabled():
             codes = [r["code"] for r in rows]
             for start in range(0, len(codes), 5000):
-                found = School.objects.filter(code__in=codes[start:start + 5000])
-                for code, municipality_code, sector in found.values_list("code", "municipality__code", "sector"):
+                found = School.objects.filter(code__in=codes[start : start + 5000])
+                for code, municipality_code, sector in found.values_list(
+                    "code", "municipality__code", "sector"
+                ):
                     stored[code], sectors[code] = municipality_code, sector
         for row in rows:
             if self.municipality is not None:
                 if row["gemeentenummer"] != self.municipality.code:
-                    errors.append(_not_in_municipality(row["_line"], "gemeentenummer", row["code"], self.municipality))
+                    errors.append(
+                        _not_in_municipality(
+                            row["_line"], "gemeentenummer", row["code"], self.municipality
+                        )
+                    )
                     continue
                 if stored.get(row["code"], self.municipality.code) != self.municipality.code:
-                    errors.append(_not_in_municipality(row["_line"], "vestiging", row["code"], self.municipality))
+                    errors.append(
+                        _not_in_municipality(
+                            row["_line"], "vestiging", row["code"], self.municipality
+                        )
+                    )
                     continue
             if not row["sector"] and row["code"] not in sectors:
-                errors.append(RowError(row["_line"], "sector", str(_(
-                    "sector onbekend: het bestand heeft geen kolom SOORT_PO; kies de sector bij het importeren"))))
+                errors.append(
+                    RowError(
+                        row["_line"],
+                        "sector",
+                        str(
+                            _(
+                                "sector onbekend: het bestand heeft geen kolom SOORT_PO; kies de sector bij het importeren"
+                            )
+                        ),
+                    )
+                )
         return errors
 
     def save(self, rows):
@@ -160,7 +222,9 @@ class SchoolImporter(Importer):
             codes = [r["code"] for r in rows]
             existing = {}
             for start in range(0, len(codes), 5000):
-                existing.update((s.code, s) for s in School.objects.filter(code__in=codes[start:start + 5000]))
+                existing.update(
+                    (s.code, s) for s in School.objects.filter(code__in=codes[start : start + 5000])
+                )
             objs = []
             for row in rows:
                 school = existing.get(row["code"]) or School(code=row["code"])
@@ -186,7 +250,9 @@ class SchoolImporter(Importer):
 
 
 def _bad_soort(value):
-    raise ImportValueError(_("%(value)s is geen bekende SOORT_PO (Bo, Sbo, So, Vso)") % {"value": f'"{value}"'})
+    raise ImportValueError(
+        _("%(value)s is geen bekende SOORT_PO (Bo, Sbo, So, Vso)") % {"value": f'"{value}"'}
+    )
 
 
 def ovt_key(value) -> str:
@@ -216,7 +282,9 @@ class SchoolWeightImporter(Importer):
 
     def clean_row(self, row, line):
         if not 0 <= row["schoolweging"] < 1000:
-            raise ImportValueError(_("schoolweging ligt niet tussen 0 en 1000"), column="schoolweging")
+            raise ImportValueError(
+                _("schoolweging ligt niet tussen 0 en 1000"), column="schoolweging"
+            )
         row["schoolweging"] = row["schoolweging"].quantize(Decimal("0.01"))
         return row
 
@@ -238,28 +306,42 @@ class SchoolWeightImporter(Importer):
             key = row["ovt"]
             if key.endswith("|"):
                 locations = by_brin.get(key[:4], [])
-                match = by_code.get(key[:4] + "00") or (locations[0][1:] if len(locations) == 1 else None)
+                match = by_code.get(key[:4] + "00") or (
+                    locations[0][1:] if len(locations) == 1 else None
+                )
             else:
                 match = by_code.get(key)
             if match is None:
-                errors.append(RowError(row["_line"], "ovt", str(_("onbekende school %s") % key.rstrip("|"))))
+                errors.append(
+                    RowError(row["_line"], "ovt", str(_("onbekende school %s") % key.rstrip("|")))
+                )
                 continue
             row["school_id"], municipality_id = match
             if self.municipality is not None and municipality_id != self.municipality.id:
-                errors.append(_not_in_municipality(row["_line"], "ovt", key.rstrip("|"), self.municipality))
+                errors.append(
+                    _not_in_municipality(row["_line"], "ovt", key.rstrip("|"), self.municipality)
+                )
         return errors + duplicate_rows([r for r in rows if "school_id" in r], "school_id")
 
     def save(self, rows):
         with scopes_disabled():
             weights = [
-                SchoolWeight(school_id=r["school_id"], school_year=self.school_year, weight=r["schoolweging"],
-                             pupil_count=r["aantal_leerlingen"])
+                SchoolWeight(
+                    school_id=r["school_id"],
+                    school_year=self.school_year,
+                    weight=r["schoolweging"],
+                    pupil_count=r["aantal_leerlingen"],
+                )
                 for r in rows
             ]
-            result = bulk_upsert(SchoolWeight, weights, ["school", "school_year"], ["weight", "pupil_count"])
+            result = bulk_upsert(
+                SchoolWeight, weights, ["school", "school_year"], ["weight", "pupil_count"]
+            )
             # The newest pupil count is the school's current one.
             counted = [
-                School(id=r["school_id"], pupil_count=r["aantal_leerlingen"]) for r in rows if r["aantal_leerlingen"] is not None
+                School(id=r["school_id"], pupil_count=r["aantal_leerlingen"])
+                for r in rows
+                if r["aantal_leerlingen"] is not None
             ]
             School.objects.bulk_update(counted, ["pupil_count"], batch_size=2000)
         return result
@@ -288,17 +370,21 @@ class NeedImporter(Importer):
         with scopes_disabled():
             schools = {
                 code: (pk, m)
-                for code, pk, m in School.objects.filter(code__in={r["school"] for r in rows}).values_list(
-                    "code", "id", "municipality_id"
-                )
+                for code, pk, m in School.objects.filter(
+                    code__in={r["school"] for r in rows}
+                ).values_list("code", "id", "municipality_id")
             }
         for row in rows:
             if row["school"] not in schools:
-                errors.append(RowError(row["_line"], "school", str(_("onbekende school %s") % row["school"])))
+                errors.append(
+                    RowError(row["_line"], "school", str(_("onbekende school %s") % row["school"]))
+                )
                 continue
             row["school_id"], row["municipality_id"] = schools[row["school"]]
             if self.municipality is not None and row["municipality_id"] != self.municipality.id:
-                errors.append(_not_in_municipality(row["_line"], "school", row["school"], self.municipality))
+                errors.append(
+                    _not_in_municipality(row["_line"], "school", row["school"], self.municipality)
+                )
         return errors
 
     def save(self, rows):
@@ -307,21 +393,34 @@ class NeedImporter(Importer):
             school_ids = {k[0] for k in keys}
             scans = {
                 (s.school_id, s.school_year): s.id
-                for s in Scan.objects.filter(school_id__in=school_ids).only("id", "school_id", "school_year")
+                for s in Scan.objects.filter(school_id__in=school_ids).only(
+                    "id", "school_id", "school_year"
+                )
             }
             new_scans = [
-                Scan(school_id=school_id, school_year=year, municipality_id=municipality_id,
-                     source=Scan.Source.IMPORT, status=Scan.Status.SUBMITTED)
+                Scan(
+                    school_id=school_id,
+                    school_year=year,
+                    municipality_id=municipality_id,
+                    source=Scan.Source.IMPORT,
+                    status=Scan.Status.SUBMITTED,
+                )
                 for (school_id, year), municipality_id in keys.items()
                 if (school_id, year) not in scans
             ]
             if new_scans:
                 Scan.objects.bulk_create(new_scans, batch_size=2000)
-                for scan in Scan.objects.filter(school_id__in=school_ids).only("id", "school_id", "school_year"):
+                for scan in Scan.objects.filter(school_id__in=school_ids).only(
+                    "id", "school_id", "school_year"
+                ):
                     scans[(scan.school_id, scan.school_year)] = scan.id
             needs = [
-                Need(scan_id=scans[(r["school_id"], r["school_year"])], theme=r["theme"], severity=r["severity"],
-                     share_of_pupils=r["share_of_pupils"])
+                Need(
+                    scan_id=scans[(r["school_id"], r["school_year"])],
+                    theme=r["theme"],
+                    severity=r["severity"],
+                    share_of_pupils=r["share_of_pupils"],
+                )
                 for r in rows
             ]
             # The file has no notes: a note typed in the form survives a re-import.

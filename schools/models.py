@@ -21,8 +21,12 @@ location_code_validator = RegexValidator(
 class School(models.Model):
     """A school location: BRIN (2 digits + 2 letters) + vestigingsnummer (2 digits)."""
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="schools")
-    code = models.CharField(_("vestigingscode"), max_length=6, unique=True, validators=[location_code_validator])
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="schools"
+    )
+    code = models.CharField(
+        _("vestigingscode"), max_length=6, unique=True, validators=[location_code_validator]
+    )
     name = models.CharField(_("naam"), max_length=200)
     sector = models.CharField(_("sector"), max_length=3, choices=Sector.choices)
     board_number = models.CharField(_("bevoegd gezag"), max_length=5, blank=True)
@@ -64,7 +68,11 @@ class SchoolWeight(models.Model):
         ordering = ["school", "-school_year"]
         verbose_name = _("schoolweging")
         verbose_name_plural = _("schoolwegingen")
-        constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="uniq_school_weight_year")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "school_year"], name="uniq_school_weight_year"
+            )
+        ]
 
     def __str__(self):
         return f"{self.school.code} {self.school_year}: {self.weight}"
@@ -89,14 +97,17 @@ def school_year_bounds(school_year: str):
     return datetime.date(first, 8, 1), datetime.date(second, 7, 31)
 
 
-school_year_validator = RegexValidator(r"^[0-9]{4}-[0-9]{4}$", _("Een schooljaar schrijft u als 2023-2024."))
+school_year_validator = RegexValidator(
+    r"^[0-9]{4}-[0-9]{4}$", _("Een schooljaar schrijft u als 2023-2024.")
+)
 
 
 class ScanQuerySet(models.QuerySet):
     def visible_to_municipality(self):
         """The municipality sees a scan only once submitted (or when it imported the needs)."""
         return self.filter(
-            models.Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | models.Q(source=Scan.Source.IMPORT)
+            models.Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+            | models.Q(source=Scan.Source.IMPORT)
         )
 
 
@@ -115,10 +126,16 @@ class Scan(models.Model):
         IMPORT = "import", _("import")
 
     # Denormalised from the school so the scan is scoped like every tenant record.
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.PROTECT, related_name="scans")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.PROTECT, related_name="scans"
+    )
     school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="scans")
-    school_year = models.CharField(_("schooljaar"), max_length=9, validators=[school_year_validator])
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    school_year = models.CharField(
+        _("schooljaar"), max_length=9, validators=[school_year_validator]
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     source = models.CharField(_("bron"), max_length=10, choices=Source.choices, default=Source.FORM)
     # The school's chosen interventions: school-owned activities (owner_school = this school),
     # so the funding checks see them next to the municipal ones.
@@ -136,13 +153,17 @@ class Scan(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = ScopedManager(_manager_class=ScanQuerySet.as_manager().__class__, municipality="municipality")
+    objects = ScopedManager(
+        _manager_class=ScanQuerySet.as_manager().__class__, municipality="municipality"
+    )
 
     class Meta:
         ordering = ["-school_year", "school__name"]
         verbose_name = _("schoolscan")
         verbose_name_plural = _("schoolscans")
-        constraints = [models.UniqueConstraint(fields=["school", "school_year"], name="uniq_scan_school_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "school_year"], name="uniq_scan_school_year")
+        ]
 
     def __str__(self):
         return f"{self.school} {self.school_year}"
@@ -154,7 +175,9 @@ class Need(models.Model):
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="needs")
     theme = models.CharField(_("thema"), max_length=30, choices=Theme.choices)
     severity = models.CharField(_("ernst"), max_length=10, choices=Severity.choices)
-    share_of_pupils = models.DecimalField(_("aandeel leerlingen (%)"), max_digits=5, decimal_places=2, null=True, blank=True)
+    share_of_pupils = models.DecimalField(
+        _("aandeel leerlingen (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
     note = models.TextField(_("toelichting"), blank=True)
 
     class Meta:
@@ -178,7 +201,9 @@ class ScanComment(models.Model):
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="comments")
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
     text = models.TextField(_("opmerking"), blank=True)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(_("datum"), auto_now_add=True)
 
     objects = ScopedManager(municipality="scan__municipality")
@@ -220,7 +245,9 @@ class ScanDocument(models.Model):
     kind = models.CharField(_("soort"), max_length=4, choices=Kind.choices)
     size = models.PositiveIntegerField(_("grootte (bytes)"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
 
     objects = ScopedManager(municipality="scan__municipality")
@@ -229,7 +256,9 @@ class ScanDocument(models.Model):
         ordering = ["scan", "-version"]
         verbose_name = _("scandocument")
         verbose_name_plural = _("scandocumenten")
-        constraints = [models.UniqueConstraint(fields=["scan", "version"], name="uniq_scan_document_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["scan", "version"], name="uniq_scan_document_version")
+        ]
 
     def __str__(self):
         return f"{self.original_name} (v{self.version})"
@@ -256,13 +285,19 @@ class ImportJob(models.Model):
         DONE = "done", _("klaar")
         FAILED = "failed", _("mislukt")
 
-    municipality = models.ForeignKey("portal.Municipality", on_delete=models.CASCADE, related_name="+")
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("soort"), max_length=10, choices=Kind.choices)
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     path = models.CharField(max_length=200)
     filename = models.CharField(_("bestandsnaam"), max_length=255)
     options = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(_("resultaat"), max_length=300, blank=True)

@@ -22,29 +22,58 @@ def dashboard_panels(request):
     if access.region is not None:
         if access.has("scans.aggregate"):
             year = selectors.scan_round()
-            panels.append(Panel("schools/partials/panel_themes.html",
-                                {"school_year": year, "themes": selectors.theme_counts(school_year=year)[:8],
-                                 "region": access.region}, order=40))
+            panels.append(
+                Panel(
+                    "schools/partials/panel_themes.html",
+                    {
+                        "school_year": year,
+                        "themes": selectors.theme_counts(school_year=year)[:8],
+                        "region": access.region,
+                    },
+                    order=40,
+                )
+            )
         return panels
     year = selectors.scan_round(municipality=access.municipality)
     if access.has("scans.review"):
         overview = selectors.overview(municipality=access.municipality, school_year=year)
-        panels.append(Panel("schools/partials/panel_scans.html", {"overview": overview, "school_year": year}, order=10))
+        panels.append(
+            Panel(
+                "schools/partials/panel_scans.html",
+                {"overview": overview, "school_year": year},
+                order=10,
+            )
+        )
     elif access.has("scans.aggregate"):
         themes = selectors.theme_counts(school_year=year, municipality=access.municipality)
-        panels.append(Panel("schools/partials/panel_themes.html", {"school_year": year, "themes": themes[:8]}, order=40))
+        panels.append(
+            Panel(
+                "schools/partials/panel_themes.html",
+                {"school_year": year, "themes": themes[:8]},
+                order=40,
+            )
+        )
     if access.school_ids and access.has("scans.change"):
         # A director is asked for this school year's scan, whatever the municipality's round.
         year = current_school_year()
         scans = (
-            selectors.scans(access=access).filter(school_id__in=access.school_ids)
-            .prefetch_related("comments").order_by("-school_year", "school__name")[:6]
+            selectors.scans(access=access)
+            .filter(school_id__in=access.school_ids)
+            .prefetch_related("comments")
+            .order_by("-school_year", "school__name")[:6]
         )
         schools = selectors.schools(access=access).filter(id__in=access.school_ids)
         with_scan = {scan.school_id for scan in scans if scan.school_year == year}
-        panels.append(Panel("schools/partials/panel_director.html", {
-            "scans": scans, "school_year": year,
-            "missing": [s for s in schools if s.id not in with_scan],
-            "Status": Scan.Status,
-        }, order=10))
+        panels.append(
+            Panel(
+                "schools/partials/panel_director.html",
+                {
+                    "scans": scans,
+                    "school_year": year,
+                    "missing": [s for s in schools if s.id not in with_scan],
+                    "Status": Scan.Status,
+                },
+                order=10,
+            )
+        )
     return panels

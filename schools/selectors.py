@@ -29,7 +29,9 @@ def scans(*, access):
     director every scan of their own school(s), drafts included."""
     condition = Q(pk__in=[])
     if access.has("scans.review"):
-        condition |= Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
+        condition |= Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(
+            source=Scan.Source.IMPORT
+        )
     if access.school_ids and access.has("scans.change"):
         condition |= Q(school_id__in=access.school_ids)
     return Scan.objects.filter(condition).select_related("school")
@@ -39,11 +41,15 @@ def scan_detail(*, access):
     """Scans with everything the scan page shows: needs, documents, comments, interventions."""
     from funding.models import Activity
 
-    return scans(access=access).select_related("submitted_by", "reviewed_by").prefetch_related(
-        "needs",
-        Prefetch("documents", ScanDocument.objects.select_related("uploaded_by")),
-        Prefetch("comments", ScanComment.objects.select_related("author")),
-        Prefetch("interventions", Activity.objects.prefetch_related("funding_lines__stream")),
+    return (
+        scans(access=access)
+        .select_related("submitted_by", "reviewed_by")
+        .prefetch_related(
+            "needs",
+            Prefetch("documents", ScanDocument.objects.select_related("uploaded_by")),
+            Prefetch("comments", ScanComment.objects.select_related("author")),
+            Prefetch("interventions", Activity.objects.prefetch_related("funding_lines__stream")),
+        )
     )
 
 
@@ -74,6 +80,7 @@ def scan_round(*, municipality=None) -> str:
 
 
 # --- the municipality's overview ------------------------------------------------
+
 
 @dataclass
 class OverviewRow:
@@ -114,7 +121,10 @@ def overview(*, municipality, school_year: str, sector: str | None = None) -> Ov
         school_qs = school_qs.filter(sector=sector)
     scans_qs = (
         Scan.objects.filter(municipality=municipality, school_year=school_year)
-        .filter(Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT))
+        .filter(
+            Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+            | Q(source=Scan.Source.IMPORT)
+        )
         .prefetch_related("needs")
     )
     by_school = {scan.school_id: scan for scan in scans_qs}
@@ -133,7 +143,10 @@ def overview(*, municipality, school_year: str, sector: str | None = None) -> Ov
     labels = dict(Theme.choices)
     used = {theme for row in rows for theme in row.needs}
     themes = [(code, label) for code, label in Theme.choices if code in used]
-    top = sorted(((c, labels[c], serious[c], any_need[c]) for c in any_need), key=lambda t: (-t[2], -t[3], t[1]))
+    top = sorted(
+        ((c, labels[c], serious[c], any_need[c]) for c in any_need),
+        key=lambda t: (-t[2], -t[3], t[1]),
+    )
     joint = [(c, labels[c], sharing[c]) for c, *_ in top if len(sharing[c]) >= 2]
     return Overview(school_year, rows, themes, top, joint)
 
@@ -142,21 +155,34 @@ def theme_counts(*, school_year: str, municipality=None) -> list:
     """Aggregate only (LEA chair, regional coordinator): per theme the number of schools with a
     need and with a serious need, over the scans the municipality sees. Without
     ``municipality`` it counts over the current scope (a region's municipalities)."""
-    needs = Need.objects.filter(scan__school_year=school_year).filter(
-        Q(scan__status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(scan__source=Scan.Source.IMPORT)
-    ).exclude(severity=Severity.NONE)
+    needs = (
+        Need.objects.filter(scan__school_year=school_year)
+        .filter(
+            Q(scan__status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+            | Q(scan__source=Scan.Source.IMPORT)
+        )
+        .exclude(severity=Severity.NONE)
+    )
     # Need has no scoped manager: filter on the scan's municipality explicitly.
-    visible_scans = Scan.objects.filter(municipality=municipality) if municipality else Scan.objects.all()
+    visible_scans = (
+        Scan.objects.filter(municipality=municipality) if municipality else Scan.objects.all()
+    )
     needs = needs.filter(scan__in=visible_scans.values("id"))
     # Grouped in the database: one row per theme, however many scans a region holds.
-    rows = needs.order_by().values("theme").annotate(
-        n=Count("id"), serious=Count("id", filter=Q(severity__in=SERIOUS))
+    rows = (
+        needs.order_by()
+        .values("theme")
+        .annotate(n=Count("id"), serious=Count("id", filter=Q(severity__in=SERIOUS)))
     )
     labels = dict(Theme.choices)
-    return sorted(((labels[r["theme"]], r["n"], r["serious"]) for r in rows), key=lambda t: (-t[2], -t[1], t[0]))
+    return sorted(
+        ((labels[r["theme"]], r["n"], r["serious"]) for r in rows),
+        key=lambda t: (-t[2], -t[1], t[0]),
+    )
 
 
 # --- one page per school ----------------------------------------------------------
+
 
 def reaching_activities(*, school):
     """Municipal activities that reach ``school`` (checks.md "An activity reaches"): those
@@ -171,7 +197,9 @@ def reaching_activities(*, school):
     candidates = (
         Activity.objects.filter(municipality_id=school.municipality_id, owner_school__isnull=True)
         .annotate(
-            lists_school=Exists(through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)),
+            lists_school=Exists(
+                through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)
+            ),
             lists_any=Exists(through.objects.filter(activity_id=OuterRef("pk"))),
         )
         .filter(Q(lists_school=True) | Q(lists_any=False))
@@ -208,7 +236,9 @@ def school_scans(*, access, school):
     return (
         scans(access=access)
         .filter(school=school)
-        .prefetch_related("needs", Prefetch("comments", ScanComment.objects.select_related("author")))
+        .prefetch_related(
+            "needs", Prefetch("comments", ScanComment.objects.select_related("author"))
+        )
         .order_by("-school_year")
     )
 

@@ -21,11 +21,22 @@ from .models import ImportJob, Need, Scan, ScanComment, ScanDocument, School, sc
 
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
 
-SCHOOL_FIELDS = ["name", "sector", "board_number", "swv_code", "street", "house_number", "postcode", "city",
-                 "denomination", "pupil_count"]
+SCHOOL_FIELDS = [
+    "name",
+    "sector",
+    "board_number",
+    "swv_code",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "denomination",
+    "pupil_count",
+]
 
 
 # --- schools -----------------------------------------------------------------
+
 
 def school_update(*, actor, school: School, data: dict) -> School:
     """Change a school's registered data (policy officer); the location code stays."""
@@ -46,8 +57,13 @@ def schools_import(*, actor, municipality, source, filename=None, sector=None, d
     importer = SchoolImporter(sector=sector, municipality=municipality)
     result = importer.run(source, filename=filename, dry_run=dry_run)
     if result.ok and not dry_run:
-        audit_log(actor=actor, action="schools.import", obj=municipality, municipality=municipality,
-                  reason=f"{filename or ''}: {result.summary}")
+        audit_log(
+            actor=actor,
+            action="schools.import",
+            obj=municipality,
+            municipality=municipality,
+            reason=f"{filename or ''}: {result.summary}",
+        )
     return result
 
 
@@ -56,8 +72,13 @@ def weights_import(*, actor, municipality, source, school_year, filename=None, d
     importer = SchoolWeightImporter(school_year=school_year, municipality=municipality)
     result = importer.run(source, filename=filename, dry_run=dry_run)
     if result.ok and not dry_run:
-        audit_log(actor=actor, action="weights.import", obj=municipality, municipality=municipality,
-                  reason=f"{filename or ''} ({school_year}): {result.summary}")
+        audit_log(
+            actor=actor,
+            action="weights.import",
+            obj=municipality,
+            municipality=municipality,
+            reason=f"{filename or ''} ({school_year}): {result.summary}",
+        )
     return result
 
 
@@ -65,8 +86,13 @@ def needs_import(*, actor, municipality, source, filename=None, dry_run=False):
     """Import scan needs of the schools of ``municipality`` (browser): all-or-nothing."""
     result = NeedImporter(municipality=municipality).run(source, filename=filename, dry_run=dry_run)
     if result.ok and not dry_run:
-        audit_log(actor=actor, action="needs.import", obj=municipality, municipality=municipality,
-                  reason=f"{filename or ''}: {result.summary}")
+        audit_log(
+            actor=actor,
+            action="needs.import",
+            obj=municipality,
+            municipality=municipality,
+            reason=f"{filename or ''}: {result.summary}",
+        )
     return result
 
 
@@ -84,7 +110,9 @@ def import_uploads_cleanup(*, older_than) -> int:
     except FileNotFoundError:
         return 0
     waiting = set(
-        ImportJob.objects.filter(status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]).values_list("path", flat=True)
+        ImportJob.objects.filter(
+            status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+        ).values_list("path", flat=True)
     )
     deleted = 0
     for name in files:
@@ -96,8 +124,11 @@ def import_uploads_cleanup(*, older_than) -> int:
 
 
 def _import_function(kind):
-    return {ImportJob.Kind.SCHOOLS: schools_import, ImportJob.Kind.WEIGHTS: weights_import,
-            ImportJob.Kind.NEEDS: needs_import}[kind]
+    return {
+        ImportJob.Kind.SCHOOLS: schools_import,
+        ImportJob.Kind.WEIGHTS: weights_import,
+        ImportJob.Kind.NEEDS: needs_import,
+    }[kind]
 
 
 def import_job_create(*, actor, municipality, kind, path, filename, options=None) -> ImportJob:
@@ -105,8 +136,14 @@ def import_job_create(*, actor, municipality, kind, path, filename, options=None
     starts once this transaction commits."""
     from . import tasks
 
-    job = ImportJob.objects.create(municipality=municipality, kind=kind, path=path, filename=filename,
-                                   options=options or {}, created_by=actor)
+    job = ImportJob.objects.create(
+        municipality=municipality,
+        kind=kind,
+        path=path,
+        filename=filename,
+        options=options or {},
+        created_by=actor,
+    )
     transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
     return job
 
@@ -115,17 +152,29 @@ def import_job_run(*, job_id) -> ImportJob:
     """Run a queued import. Safe to run again (a redelivered message after a worker died):
     a finished job is left alone, and an interrupted one ran all-or-nothing, so it re-runs."""
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update(of=("self",)).select_related("municipality", "created_by").get(pk=job_id)
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("municipality", "created_by")
+            .get(pk=job_id)
+        )
         if job.finished:
             return job
         job.status = ImportJob.Status.RUNNING
         job.save(update_fields=["status"])
     try:
         with default_storage.open(job.path, "rb") as file:
-            result = _import_function(job.kind)(actor=job.created_by, municipality=job.municipality, source=file,
-                                                filename=job.filename, **job.options)
+            result = _import_function(job.kind)(
+                actor=job.created_by,
+                municipality=job.municipality,
+                source=file,
+                filename=job.filename,
+                **job.options,
+            )
     except FileNotFoundError:
-        job.status, job.errors = ImportJob.Status.FAILED, [_("Het bestand is niet meer beschikbaar; upload het opnieuw.")]
+        job.status, job.errors = (
+            ImportJob.Status.FAILED,
+            [_("Het bestand is niet meer beschikbaar; upload het opnieuw.")],
+        )
     else:
         job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
         job.summary = str(result.summary) if result.ok else ""
@@ -137,6 +186,7 @@ def import_job_run(*, job_id) -> ImportJob:
 
 
 # --- scans -------------------------------------------------------------------
+
 
 def _locked(scan: Scan) -> Scan:
     """Re-read the scan under a row lock, so two clicks cannot both move the workflow."""
@@ -155,8 +205,13 @@ def scan_create(*, actor, school: School, school_year: str) -> Scan:
     except ValueError:
         raise ApplicationError(_("Een schooljaar schrijft u als 2023-2024.")) from None
     if Scan.objects.filter(school=school, school_year=school_year).exists():
-        raise ApplicationError(_("Voor %(school)s bestaat al een scan voor %(year)s.") % {"school": school.name, "year": school_year})
-    scan = Scan.objects.create(school=school, municipality_id=school.municipality_id, school_year=school_year)
+        raise ApplicationError(
+            _("Voor %(school)s bestaat al een scan voor %(year)s.")
+            % {"school": school.name, "year": school_year}
+        )
+    scan = Scan.objects.create(
+        school=school, municipality_id=school.municipality_id, school_year=school_year
+    )
     audit_log(actor=actor, action="scan.create", obj=scan)
     return scan
 
@@ -206,10 +261,14 @@ def scan_submit(*, actor, scan: Scan) -> Scan:
     scan = _locked(scan)
     _require_draft(scan)
     if not scan.needs.exists():
-        raise ApplicationError(_("Vul eerst de behoeften per thema in; een lege scan kan niet worden ingediend."))
+        raise ApplicationError(
+            _("Vul eerst de behoeften per thema in; een lege scan kan niet worden ingediend.")
+        )
     scan.status, scan.submitted_at, scan.submitted_by = Scan.Status.SUBMITTED, timezone.now(), actor
     scan.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
-    audit_log(actor=actor, action="scan.submit", obj=scan, changes={"status": ["draft", "submitted"]})
+    audit_log(
+        actor=actor, action="scan.submit", obj=scan, changes={"status": ["draft", "submitted"]}
+    )
     return scan
 
 
@@ -222,9 +281,16 @@ def scan_review(*, actor, scan: Scan, comment: str = "") -> Scan:
     scan.status, scan.reviewed_at, scan.reviewed_by = Scan.Status.REVIEWED, timezone.now(), actor
     scan.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
     if comment.strip():
-        ScanComment.objects.create(scan=scan, kind=ScanComment.Kind.REVIEWED, text=comment.strip(), author=actor)
-    audit_log(actor=actor, action="scan.review", obj=scan, changes={"status": ["submitted", "reviewed"]},
-              reason=comment.strip())
+        ScanComment.objects.create(
+            scan=scan, kind=ScanComment.Kind.REVIEWED, text=comment.strip(), author=actor
+        )
+    audit_log(
+        actor=actor,
+        action="scan.review",
+        obj=scan,
+        changes={"status": ["submitted", "reviewed"]},
+        reason=comment.strip(),
+    )
     return scan
 
 
@@ -239,13 +305,21 @@ def scan_return(*, actor, scan: Scan, comment: str) -> Scan:
         raise ApplicationError(_("Alleen een ingediende scan kan worden teruggestuurd."))
     scan.status = Scan.Status.DRAFT
     scan.save(update_fields=["status", "updated_at"])
-    ScanComment.objects.create(scan=scan, kind=ScanComment.Kind.RETURNED, text=comment.strip(), author=actor)
-    audit_log(actor=actor, action="scan.return", obj=scan, changes={"status": ["submitted", "draft"]},
-              reason=comment.strip())
+    ScanComment.objects.create(
+        scan=scan, kind=ScanComment.Kind.RETURNED, text=comment.strip(), author=actor
+    )
+    audit_log(
+        actor=actor,
+        action="scan.return",
+        obj=scan,
+        changes={"status": ["submitted", "draft"]},
+        reason=comment.strip(),
+    )
     return scan
 
 
 # --- scan documents ----------------------------------------------------------
+
 
 def detect_document_kind(file) -> str:
     """``pdf``, ``docx`` or ``xlsx`` by content, whatever the file is called; else
@@ -272,7 +346,9 @@ def detect_document_kind(file) -> str:
             if any(n.startswith("xl/") for n in names):
                 return "xlsx"
     raise ApplicationError(
-        _("Dit bestand is geen PDF-, Word- (.docx) of Excel-bestand (.xlsx). Sla de scan op in een van die vormen.")
+        _(
+            "Dit bestand is geen PDF-, Word- (.docx) of Excel-bestand (.xlsx). Sla de scan op in een van die vormen."
+        )
     )
 
 
@@ -286,28 +362,48 @@ def scan_document_upload(*, actor, scan: Scan, upload) -> ScanDocument:
     if not size:
         raise ApplicationError(_("Het bestand is leeg."))
     if size > MAX_DOCUMENT_SIZE:
-        raise ApplicationError(_("Het bestand is groter dan 20 MB. Verklein het (bijvoorbeeld als PDF) en probeer opnieuw."))
+        raise ApplicationError(
+            _(
+                "Het bestand is groter dan 20 MB. Verklein het (bijvoorbeeld als PDF) en probeer opnieuw."
+            )
+        )
     kind = detect_document_kind(upload)
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
     version = (scan.documents.aggregate(v=Max("version"))["v"] or 0) + 1
-    original = (getattr(upload, "name", "") or f"schoolscan.{kind}").replace("\\", "/").rsplit("/", 1)[-1][:255]
-    document = ScanDocument(scan=scan, version=version, original_name=original, kind=kind, size=size,
-                            sha256=digest.hexdigest(), uploaded_by=actor)
+    original = (
+        (getattr(upload, "name", "") or f"schoolscan.{kind}")
+        .replace("\\", "/")
+        .rsplit("/", 1)[-1][:255]
+    )
+    document = ScanDocument(
+        scan=scan,
+        version=version,
+        original_name=original,
+        kind=kind,
+        size=size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
     document.file.save(original, upload, save=False)
     try:
         document.save()
     except Exception:
         document.file.delete(save=False)
         raise
-    audit_log(actor=actor, action="scan.document_upload", obj=scan,
-              changes={"document": [None, f"{original} (v{version}, {kind}, {size} bytes)"]})
+    audit_log(
+        actor=actor,
+        action="scan.document_upload",
+        obj=scan,
+        changes={"document": [None, f"{original} (v{version}, {kind}, {size} bytes)"]},
+    )
     return document
 
 
 # --- the school's own interventions ------------------------------------------
+
 
 def _next_intervention_code(school, school_year):
     from funding.models import Activity
@@ -320,8 +416,21 @@ def _next_intervention_code(school, school_year):
 
 
 @transaction.atomic
-def scan_intervention_save(*, actor, scan: Scan, name: str, menukaart: str, themes: list, stream, start, end,
-                           planned_cost=None, code: str | None = None, partner: str = "", description: str = ""):
+def scan_intervention_save(
+    *,
+    actor,
+    scan: Scan,
+    name: str,
+    menukaart: str,
+    themes: list,
+    stream,
+    start,
+    end,
+    planned_cost=None,
+    code: str | None = None,
+    partner: str = "",
+    description: str = "",
+):
     """Create (or, by ``code``, update) one of the school's chosen interventions as a
     school-owned funding Activity with one funding line, and attach it to the scan.
 
@@ -344,7 +453,8 @@ def scan_intervention_save(*, actor, scan: Scan, name: str, menukaart: str, them
         raise ApplicationError(_("De einddatum ligt vóór de begindatum."))
     if not stream.allows_sector(school.sector):
         raise ApplicationError(
-            _("%(stream)s is niet bedoeld voor sector %(sector)s.") % {"stream": stream.code, "sector": school.sector}
+            _("%(stream)s is niet bedoeld voor sector %(sector)s.")
+            % {"stream": stream.code, "sector": school.sector}
         )
     if planned_cost is not None and planned_cost < 0:
         raise ApplicationError(_("De geplande kosten kunnen niet negatief zijn."))
@@ -353,12 +463,22 @@ def scan_intervention_save(*, actor, scan: Scan, name: str, menukaart: str, them
         raise ApplicationError(_("Menukaart F kiest u alleen samen met een interventie uit A-E."))
 
     activity = Activity.objects.filter(owner_school=school, code=code).first() if code else None
-    data = {"name": name, "menukaart": menukaart, "themes": themes, "start": start, "end": end,
-            "planned_cost": planned_cost, "partner": partner, "description": description}
+    data = {
+        "name": name,
+        "menukaart": menukaart,
+        "themes": themes,
+        "start": start,
+        "end": end,
+        "planned_cost": planned_cost,
+        "partner": partner,
+        "description": description,
+    }
     if activity is None:
         activity = Activity.objects.create(
-            municipality_id=school.municipality_id, owner_school=school,
-            code=code or _next_intervention_code(school, scan.school_year), **data,
+            municipality_id=school.municipality_id,
+            owner_school=school,
+            code=code or _next_intervention_code(school, scan.school_year),
+            **data,
         )
         changes = {"intervention": [None, f"{activity.code}: {name}"]}
     else:
@@ -369,8 +489,13 @@ def scan_intervention_save(*, actor, scan: Scan, name: str, menukaart: str, them
     lines = list(activity.funding_lines.all())
     if [(l.stream_id, l.amount) for l in lines] != [(stream.id, planned_cost)]:
         activity.funding_lines.exclude(stream=stream).delete()
-        FundingLine.objects.update_or_create(activity=activity, stream=stream, defaults={"amount": planned_cost})
-        changes["funding"] = [[f"{l.stream.code}:{l.amount}" for l in lines], [f"{stream.code}:{planned_cost}"]]
+        FundingLine.objects.update_or_create(
+            activity=activity, stream=stream, defaults={"amount": planned_cost}
+        )
+        changes["funding"] = [
+            [f"{l.stream.code}:{l.amount}" for l in lines],
+            [f"{stream.code}:{planned_cost}"],
+        ]
     scan.interventions.add(activity)
     if changes:
         audit_log(actor=actor, action="scan.intervention_save", obj=scan, changes=changes)
@@ -386,4 +511,9 @@ def scan_intervention_delete(*, actor, scan: Scan, activity) -> None:
         raise ApplicationError(_("Deze activiteit is geen interventie van de school."))
     label = f"{activity.code}: {activity.name}"
     activity.delete()
-    audit_log(actor=actor, action="scan.intervention_delete", obj=scan, changes={"intervention": [label, None]})
+    audit_log(
+        actor=actor,
+        action="scan.intervention_delete",
+        obj=scan,
+        changes={"intervention": [label, None]},
+    )

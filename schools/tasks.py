@@ -28,4 +28,6 @@ def import_uploads_cleanup(max_age_hours: int = 24) -> int:
     from . import services
 
     with scopes_disabled():
-        return services.import_uploads_cleanup(older_than=timezone.now() - timedelta(hours=max_age_hours))
+        return services.import_uploads_cleanup(
+            older_than=timezone.now() - timedelta(hours=max_age_hours)
+        )

@@ -16,17 +16,29 @@ urlpatterns = [
     path("scans/overzicht/", views.ScanOverviewView.as_view(), name="scan_overview"),
     path("scans/nieuw/", views.ScanCreateView.as_view(), name="scan_create"),
     path("scans/importeren/", views.NeedsImportView.as_view(), name="needs_import"),
-    path("scans/importeren/taken/<int:needs_import_job_id>/", views.NeedsImportJobView.as_view(), name="needs_import_job"),
+    path(
+        "scans/importeren/taken/<int:needs_import_job_id>/",
+        views.NeedsImportJobView.as_view(),
+        name="needs_import_job",
+    ),
     path("scans/<int:scan_id>/", views.ScanDetailView.as_view(), name="scan_detail"),
     path("scans/<int:scan_id>/behoeften/", views.ScanUpdateView.as_view(), name="scan_update"),
     path("scans/<int:scan_id>/indienen/", views.scan_submit, name="scan_submit"),
     path("scans/<int:scan_id>/beoordelen/", views.scan_review, name="scan_review"),
-    path("scans/<int:scan_id>/interventies/nieuw/", views.InterventionCreateView.as_view(), name="intervention_create"),
+    path(
+        "scans/<int:scan_id>/interventies/nieuw/",
+        views.InterventionCreateView.as_view(),
+        name="intervention_create",
+    ),
     path(
         "scans/<int:scan_id>/interventies/<int:intervention_id>/verwijderen/",
         views.intervention_delete,
         name="intervention_delete",
     ),
     path("scans/<int:scan_id>/documenten/", views.document_upload, name="document_upload"),
-    path("scans/<int:scan_id>/documenten/<int:document_id>/", views.document_download, name="document_download"),
+    path(
+        "scans/<int:scan_id>/documenten/<int:document_id>/",
+        views.document_download,
+        name="document_download",
+    ),
 ]

@@ -46,15 +46,28 @@ def export_response(rows, header, name, fmt):
         response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
     else:
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(write_xlsx(rows, header, sheet_title=name.capitalize()), content_type=content_type)
+        response = HttpResponse(
+            write_xlsx(rows, header, sheet_title=name.capitalize()), content_type=content_type
+        )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
 
 
 # --- schools -----------------------------------------------------------------
 
-EXPORT_HEADER = ["vestigingscode", "naam", "sector", "bevoegd gezag", "samenwerkingsverband", "straat", "huisnummer",
-                 "postcode", "plaats", "denominatie", "aantal leerlingen"]
+EXPORT_HEADER = [
+    "vestigingscode",
+    "naam",
+    "sector",
+    "bevoegd gezag",
+    "samenwerkingsverband",
+    "straat",
+    "huisnummer",
+    "postcode",
+    "plaats",
+    "denominatie",
+    "aantal leerlingen",
+]
 
 
 class SchoolListView(PortalViewMixin, FilterView):
@@ -71,8 +84,19 @@ class SchoolListView(PortalViewMixin, FilterView):
         export = self.request.GET.get("export")
         if export in ("csv", "xlsx"):
             rows = (
-                [s.code, s.name, s.sector, s.board_number, s.swv_code, s.street, s.house_number, s.postcode, s.city,
-                 s.denomination, s.pupil_count]
+                [
+                    s.code,
+                    s.name,
+                    s.sector,
+                    s.board_number,
+                    s.swv_code,
+                    s.street,
+                    s.house_number,
+                    s.postcode,
+                    s.city,
+                    s.denomination,
+                    s.pupil_count,
+                ]
                 for s in self.object_list
             )
             return export_response(rows, EXPORT_HEADER, "scholen", export)
@@ -112,7 +136,9 @@ class SchoolDetailView(PortalViewMixin, DetailView):
             context["interventions"] = list(selectors.own_interventions(school=school))
             context["reaching"] = selectors.reaching_activities(school=school)
         if "scans" in context and "reaching" in context:
-            context["coverage"] = _coverage(context["scans"], [*context["interventions"], *context["reaching"]])
+            context["coverage"] = _coverage(
+                context["scans"], [*context["interventions"], *context["reaching"]]
+            )
         if access.has("funding.view") or access.has("funding.aggregate"):
             spending = selectors.spending_per_stream(school=school)
             context["spending"] = spending
@@ -145,7 +171,11 @@ def _coverage(scans, activities):
         start, end = school_year_bounds(scan.school_year)
         for need in scan.needs.all():
             if need.severity in SERIOUS:
-                covering = [a for a in activities if need.theme in a.themes and a.start <= end and start <= a.end]
+                covering = [
+                    a
+                    for a in activities
+                    if need.theme in a.themes and a.start <= end and start <= a.end
+                ]
                 rows.append((scan.school_year, need, covering))
     return rows
 
@@ -181,6 +211,7 @@ class SchoolUpdateView(PortalViewMixin, FormView):
 
 
 # --- imports (upload -> preview -> confirm) ------------------------------------------
+
 
 class ImportView(PortalViewMixin, TemplateView):
     """Upload a file, see the first rows and every error, then confirm. Between preview and
@@ -219,8 +250,12 @@ class ImportView(PortalViewMixin, TemplateView):
             # Confirmed: a background job imports the stored file (all or nothing); its page
             # shows the progress and the result.
             job = services.import_job_create(
-                actor=request.user, municipality=self.municipality, kind=self.kind, path=upload["path"],
-                filename=upload["filename"], options=upload["options"],
+                actor=request.user,
+                municipality=self.municipality,
+                kind=self.kind,
+                path=upload["path"],
+                filename=upload["filename"],
+                options=upload["options"],
             )
             return redirect(_url(request, self.job_url_name, **{self.job_url_kwarg: job.pk}))
 
@@ -236,11 +271,17 @@ class ImportView(PortalViewMixin, TemplateView):
             upload.seek(0)
             # Streamed to storage in chunks: the file is not held in memory a second time.
             path = default_storage.save(f"{services.IMPORT_UPLOADS}/{token}", upload)
-            pending[token] = {"path": path, "filename": upload.name, "options": options,
-                              "view": request.resolver_match.view_name}
+            pending[token] = {
+                "path": path,
+                "filename": upload.name,
+                "options": options,
+                "view": request.resolver_match.view_name,
+            }
             request.session[self.session_key] = pending
             context["token"] = token
-        return self.render_to_response(self.get_context_data(**context), status=200 if result.ok else 400)
+        return self.render_to_response(
+            self.get_context_data(**context), status=200 if result.ok else 400
+        )
 
 
 class SchoolImportView(ImportView):
@@ -254,12 +295,20 @@ class SchoolImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _("Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload. "
-                 "Alleen scholen van deze gemeente worden geaccepteerd.")
+        return _(
+            "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload. "
+            "Alleen scholen van deze gemeente worden geaccepteerd."
+        )
 
     def run(self, source, *, filename, dry_run, options):
-        return services.schools_import(actor=self.request.user, municipality=self.municipality, source=source,
-                                       filename=filename, sector=options.get("sector") or None, dry_run=dry_run)
+        return services.schools_import(
+            actor=self.request.user,
+            municipality=self.municipality,
+            source=source,
+            filename=filename,
+            sector=options.get("sector") or None,
+            dry_run=dry_run,
+        )
 
 
 class WeightImportView(ImportView):
@@ -273,12 +322,20 @@ class WeightImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _("Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
-                 "aantal_leerlingen.")
+        return _(
+            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
+            "aantal_leerlingen."
+        )
 
     def run(self, source, *, filename, dry_run, options):
-        return services.weights_import(actor=self.request.user, municipality=self.municipality, source=source,
-                                       school_year=options["school_year"], filename=filename, dry_run=dry_run)
+        return services.weights_import(
+            actor=self.request.user,
+            municipality=self.municipality,
+            source=source,
+            school_year=options["school_year"],
+            filename=filename,
+            dry_run=dry_run,
+        )
 
 
 class NeedsImportView(ImportView):
@@ -293,11 +350,18 @@ class NeedsImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _("Kolommen: school, school_year, theme, severity (none, limited, moderate, severe), share_of_pupils.")
+        return _(
+            "Kolommen: school, school_year, theme, severity (none, limited, moderate, severe), share_of_pupils."
+        )
 
     def run(self, source, *, filename, dry_run, options):
-        return services.needs_import(actor=self.request.user, municipality=self.municipality, source=source,
-                                     filename=filename, dry_run=dry_run)
+        return services.needs_import(
+            actor=self.request.user,
+            municipality=self.municipality,
+            source=source,
+            filename=filename,
+            dry_run=dry_run,
+        )
 
 
 class ImportJobView(PortalViewMixin, DetailView):
@@ -334,6 +398,7 @@ class NeedsImportJobView(ImportJobView):
 
 # --- scans -------------------------------------------------------------------
 
+
 class ScanListView(PortalViewMixin, ListView):
     permission = "scans.view"
     template_name = "schools/scan_list.html"
@@ -350,10 +415,23 @@ class ScanListView(PortalViewMixin, ListView):
     def render_to_response(self, context, **kwargs):
         export = self.request.GET.get("export")
         if export in ("csv", "xlsx"):
-            header = [_("vestigingscode"), _("school"), _("schooljaar"), _("status"), _("bron"), _("ingediend op")]
+            header = [
+                _("vestigingscode"),
+                _("school"),
+                _("schooljaar"),
+                _("status"),
+                _("bron"),
+                _("ingediend op"),
+            ]
             rows = (
-                [s.school.code, s.school.name, s.school_year, s.get_status_display(), s.get_source_display(),
-                 s.submitted_at]
+                [
+                    s.school.code,
+                    s.school.name,
+                    s.school_year,
+                    s.get_status_display(),
+                    s.get_source_display(),
+                    s.submitted_at,
+                ]
                 for s in self.object_list
             )
             return export_response(rows, header, "schoolscans", export)
@@ -383,8 +461,13 @@ class ScanOverviewView(PortalViewMixin, TemplateView):
         if sector not in Sector.values:
             sector = None
         context.update(
-            overview=selectors.overview(municipality=self.municipality, school_year=year, sector=sector),
-            school_years=years, school_year=year, sector=sector or "", sectors=Sector.choices,
+            overview=selectors.overview(
+                municipality=self.municipality, school_year=year, sector=sector
+            ),
+            school_years=years,
+            school_year=year,
+            sector=sector or "",
+            sectors=Sector.choices,
         )
         return context
 
@@ -392,11 +475,24 @@ class ScanOverviewView(PortalViewMixin, TemplateView):
         export = self.request.GET.get("export")
         if export in ("csv", "xlsx"):
             overview = context["overview"]
-            header = [_("vestigingscode"), _("school"), _("sector"), _("scan"), *(label for _c, label in overview.themes)]
+            header = [
+                _("vestigingscode"),
+                _("school"),
+                _("sector"),
+                _("scan"),
+                *(label for _c, label in overview.themes),
+            ]
             rows = (
-                [row.school.code, row.school.name, row.school.sector,
-                 row.scan.get_status_display() if row.scan else _("ontbreekt"),
-                 *(row.needs[code].get_severity_display() if code in row.needs else "" for code, _l in overview.themes)]
+                [
+                    row.school.code,
+                    row.school.name,
+                    row.school.sector,
+                    row.scan.get_status_display() if row.scan else _("ontbreekt"),
+                    *(
+                        row.needs[code].get_severity_display() if code in row.needs else ""
+                        for code, _l in overview.themes
+                    ),
+                ]
                 for row in overview.rows
             )
             return export_response(rows, header, f"behoeften-{overview.school_year}", export)
@@ -410,7 +506,9 @@ class ScanCreateView(PortalViewMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["schools"] = selectors.schools(access=self.access).filter(id__in=self.access.school_ids)
+        kwargs["schools"] = selectors.schools(access=self.access).filter(
+            id__in=self.access.school_ids
+        )
         return kwargs
 
     def form_valid(self, form):
@@ -419,7 +517,9 @@ class ScanCreateView(PortalViewMixin, FormView):
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
-        messages.success(self.request, _("De scan is aangemaakt als concept. Vul nu de behoeften in."))
+        messages.success(
+            self.request, _("De scan is aangemaakt als concept. Vul nu de behoeften in.")
+        )
         return redirect(_url(self.request, "schools:scan_update", scan_id=scan.pk))
 
 
@@ -435,11 +535,17 @@ class ScanDetailView(PortalViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scan = self.object
-        editable = scan.status == Scan.Status.DRAFT and self.access.has("scans.change") and scan.school_id in self.access.school_ids
+        editable = (
+            scan.status == Scan.Status.DRAFT
+            and self.access.has("scans.change")
+            and scan.school_id in self.access.school_ids
+        )
         context.update(
             editable=editable,
             document_form=DocumentForm(),
-            review_form=ReviewForm() if self.access.has("scans.review") and scan.status == Scan.Status.SUBMITTED else None,
+            review_form=ReviewForm()
+            if self.access.has("scans.review") and scan.status == Scan.Status.SUBMITTED
+            else None,
             can_view_documents=self.access.has("scandocs.view"),
         )
         return context
@@ -448,7 +554,8 @@ class ScanDetailView(PortalViewMixin, DetailView):
 def _editable_scan(request, scan_id):
     """A scan of the director's own school (404 otherwise)."""
     return get_object_or_404(
-        selectors.scans(access=request.access).filter(school_id__in=request.access.school_ids), pk=scan_id
+        selectors.scans(access=request.access).filter(school_id__in=request.access.school_ids),
+        pk=scan_id,
     )
 
 
@@ -469,10 +576,14 @@ class ScanUpdateView(PortalViewMixin, FormView):
     form_class = NeedsForm
 
     def get(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
+        return _unless_submitted(request, kwargs["scan_id"]) or super().get(
+            request, *args, **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
+        return _unless_submitted(request, kwargs["scan_id"]) or super().post(
+            request, *args, **kwargs
+        )
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -501,10 +612,14 @@ class InterventionCreateView(PortalViewMixin, FormView):
     form_class = InterventionForm
 
     def get(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().get(request, *args, **kwargs)
+        return _unless_submitted(request, kwargs["scan_id"]) or super().get(
+            request, *args, **kwargs
+        )
 
     def post(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().post(request, *args, **kwargs)
+        return _unless_submitted(request, kwargs["scan_id"]) or super().post(
+            request, *args, **kwargs
+        )
 
     def get_scan(self):
         if not hasattr(self, "scan"):
@@ -588,14 +703,20 @@ def document_upload(request, municipality, scan_id):
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         # Django's own words: no file chosen, or an empty one.
-        messages.error(request, " ".join(form.errors.get("file", [_("Kies een bestand om te uploaden.")])))
+        messages.error(
+            request, " ".join(form.errors.get("file", [_("Kies een bestand om te uploaden.")]))
+        )
     else:
         try:
-            document = services.scan_document_upload(actor=request.user, scan=scan, upload=form.cleaned_data["file"])
+            document = services.scan_document_upload(
+                actor=request.user, scan=scan, upload=form.cleaned_data["file"]
+            )
         except ApplicationError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("Het document is opgeslagen (versie %d).") % document.version)
+            messages.success(
+                request, _("Het document is opgeslagen (versie %d).") % document.version
+            )
     return redirect(_url(request, "schools:scan_detail", scan_id=scan.pk))
 
 
@@ -603,12 +724,18 @@ def document_upload(request, municipality, scan_id):
 def document_download(request, municipality, scan_id, document_id):
     """The only way to a scan document: through the scan's visibility (a director their own
     school's, the municipality submitted scans only). Served under its original name."""
-    document = get_object_or_404(selectors.documents(access=request.access), pk=document_id, scan_id=scan_id)
+    document = get_object_or_404(
+        selectors.documents(access=request.access), pk=document_id, scan_id=scan_id
+    )
     try:
         file = document.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(file, as_attachment=True, filename=document.original_name,
-                            content_type=document.content_type)
+    response = FileResponse(
+        file,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
     response["Cache-Control"] = "private, no-store"
     return response

@@ -35,7 +35,9 @@ def _portal_settings(settings, tmp_path):
     # Each test gets its own cache namespace: on Redis, state such as allauth's login rate
     # limits would otherwise carry over from one test to the next (and flushing the Redis
     # database would also drop the broker's queues a worker test relies on).
-    settings.CACHES = {"default": {**django_settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}}
+    settings.CACHES = {
+        "default": {**django_settings.CACHES["default"], "KEY_PREFIX": f"t{uuid.uuid4().hex[:12]}"}
+    }
     # Hashing with the production hasher costs ~0.2 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
@@ -66,13 +68,17 @@ class World:
 
 @pytest.fixture
 def world(db):
-    municipality = f.MunicipalityFactory(code="GM1952", name="Midden-Groningen", slug="midden-groningen")
+    municipality = f.MunicipalityFactory(
+        code="GM1952", name="Midden-Groningen", slug="midden-groningen"
+    )
     other = f.MunicipalityFactory(code="GM1979", name="Eemsdelta", slug="eemsdelta")
     region = f.RegionFactory(name="Kenniskring Noord", slug="kenniskring-noord")
     region.municipalities.add(municipality)
     school = f.SchoolFactory(municipality=municipality, code="91KA00", name="OBS De Vlonder")
     other_school = f.SchoolFactory(municipality=municipality, code="92LB00", name="CBS Het Kompas")
-    foreign_school = f.SchoolFactory(municipality=other, code="95PE00", name="Basisschool De Klimop")
+    foreign_school = f.SchoolFactory(
+        municipality=other, code="95PE00", name="Basisschool De Klimop"
+    )
     w = World(municipality, other, region, school, other_school, foreign_school)
     for role in Role:
         user = f.UserFactory(email=f"{role.value}@a.example")
@@ -102,10 +108,25 @@ class CeleryWorker:
 
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--loglevel=INFO",
-             "--concurrency=1", "--pool=prefork", "-Q", self.env["CELERY_QUEUE"],
-             "-n", f"test-{uuid.uuid4().hex[:8]}@%h"],
-            env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=1",
+                "--pool=prefork",
+                "-Q",
+                self.env["CELERY_QUEUE"],
+                "-n",
+                f"test-{uuid.uuid4().hex[:8]}@%h",
+            ],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent,
         )
         deadline = time.monotonic() + timeout

@@ -12,10 +12,25 @@ from django.utils import timezone as _tz
 from django_scopes import scopes_disabled
 
 from funding.models import (
-    Activity, Expenditure, Finding, FundingLine, FundingStream, Grant, PeriodLock, SpendingReport, normalise_key,
+    Activity,
+    Expenditure,
+    Finding,
+    FundingLine,
+    FundingStream,
+    Grant,
+    PeriodLock,
+    SpendingReport,
+    normalise_key,
 )
 from meetings.models import (
-    ActionItem, ActionReview, AgendaItem, Decision, Meeting, MeetingSeries, Participant, StandingItem,
+    ActionItem,
+    ActionReview,
+    AgendaItem,
+    Decision,
+    Meeting,
+    MeetingSeries,
+    Participant,
+    StandingItem,
 )
 from portal.models import Membership, Municipality, Region, Role, User
 from schools.models import Need, Scan, ScanDocument, School
@@ -95,8 +110,14 @@ class MembershipFactory(ScopedFactory):
     municipality = factory.SubFactory(MunicipalityFactory)
 
     class Params:
-        director = factory.Trait(role=Role.SCHOOL_DIRECTOR, municipality=None, school=factory.SubFactory(SchoolFactory))
-        coordinator = factory.Trait(role=Role.REGIONAL_COORDINATOR, municipality=None, region=factory.SubFactory(RegionFactory))
+        director = factory.Trait(
+            role=Role.SCHOOL_DIRECTOR, municipality=None, school=factory.SubFactory(SchoolFactory)
+        )
+        coordinator = factory.Trait(
+            role=Role.REGIONAL_COORDINATOR,
+            municipality=None,
+            region=factory.SubFactory(RegionFactory),
+        )
 
 
 def FundingStreamFactory(code="NPO-GEM"):
@@ -165,7 +186,9 @@ class MeetingSeriesFactory(ScopedFactory):
     name = factory.Sequence(lambda n: f"LEA-reeks {n}")
 
     class Params:
-        regional = factory.Trait(municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring")
+        regional = factory.Trait(
+            municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring"
+        )
 
 
 class StandingItemFactory(ScopedFactory):
@@ -189,7 +212,9 @@ class MeetingFactory(ScopedFactory):
     location = "Gemeentehuis"
 
     class Params:
-        regional = factory.Trait(municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring")
+        regional = factory.Trait(
+            municipality=None, region=factory.SubFactory(RegionFactory), type="kenniskring"
+        )
 
 
 class ParticipantFactory(ScopedFactory):
@@ -233,11 +258,15 @@ class ActionItemFactory(ScopedFactory):
     owner_user = None
     owner_name = factory.LazyAttribute(lambda o: "" if o.owner_user else "Coördinator jeugdhulp")
     owner_organisation = factory.LazyAttribute(lambda o: "" if o.owner_user else "Jeugdhulp Noord")
-    owner_email = factory.LazyAttributeSequence(lambda o, n: "" if o.owner_user else f"eigenaar{n}@jeugdhulp.example")
+    owner_email = factory.LazyAttributeSequence(
+        lambda o, n: "" if o.owner_user else f"eigenaar{n}@jeugdhulp.example"
+    )
     due_date = factory.LazyFunction(lambda: _tz.localdate() + datetime.timedelta(days=3))
 
     class Params:
-        overdue = factory.Trait(due_date=factory.LazyFunction(lambda: _tz.localdate() - datetime.timedelta(days=10)))
+        overdue = factory.Trait(
+            due_date=factory.LazyFunction(lambda: _tz.localdate() - datetime.timedelta(days=10))
+        )
         done = factory.Trait(status="done")
 
 
@@ -301,8 +330,8 @@ def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
             activity.schools.set(schools)
     return activity
 
-# --- Spending reports (funding/services/reports.py) ------------------------------------------
 
+# --- Spending reports (funding/services/reports.py) ------------------------------------------
 
 
 class FindingFactory(ScopedFactory):
@@ -358,7 +387,9 @@ class SpendingReportFactory(ScopedFactory):
         if report.status == SpendingReport.Status.DONE and not report.pdf:
             with scopes_disabled():
                 for kind, payload in (("pdf", b"%PDF-1.7 test"), ("xlsx", b"PK test")):
-                    getattr(report, kind).save(f"test-{report.pk}.{kind}", ContentFile(payload), save=False)
+                    getattr(report, kind).save(
+                        f"test-{report.pk}.{kind}", ContentFile(payload), save=False
+                    )
                     setattr(report, f"{kind}_sha256", hashlib.sha256(payload).hexdigest())
                 report.save()
         return report

@@ -24,7 +24,10 @@ def m(db):
 def run(m):
     with scopes_disabled():
         checks_run(municipality=m)
-        return {(x.rule, tuple(x.subjects)): x for x in Finding.objects.filter(municipality=m, active=True)}
+        return {
+            (x.rule, tuple(x.subjects)): x
+            for x in Finding.objects.filter(municipality=m, active=True)
+        }
 
 
 def rules(m):
@@ -41,6 +44,7 @@ def line(g, booking, **kw):
 
 # --- F1 / F2 -----------------------------------------------------------------------------------
 
+
 def test_f1_same_supplier_invoice_and_amount_across_grants_is_one_group(m):
     goab, npo = grant(m), grant(m, "NPO-GEM", window_start=None, window_end=None)
     line(goab, "B1", supplier="Sport BV", invoice_number="SB/2023/77", amount=Decimal("100.00"))
@@ -54,9 +58,15 @@ def test_f1_same_supplier_invoice_and_amount_across_grants_is_one_group(m):
 def test_f1_near_misses_other_supplier_other_amount_or_no_invoice(m):
     g = grant(m)
     line(g, "B1", supplier="Sport BV", invoice_number="77", amount=Decimal("100.00"))
-    line(g, "B2", supplier="Sport Plus BV", invoice_number="77", amount=Decimal("100.00"))  # same invoice, other supplier
-    line(g, "B3", supplier="Sport BV", invoice_number="78", amount=Decimal("100.00"))  # other invoice
-    line(g, "B4", supplier="Lunch BV", invoice_number="", amount=Decimal("5.00"))  # no invoice number
+    line(
+        g, "B2", supplier="Sport Plus BV", invoice_number="77", amount=Decimal("100.00")
+    )  # same invoice, other supplier
+    line(
+        g, "B3", supplier="Sport BV", invoice_number="78", amount=Decimal("100.00")
+    )  # other invoice
+    line(
+        g, "B4", supplier="Lunch BV", invoice_number="", amount=Decimal("5.00")
+    )  # no invoice number
     line(g, "B5", supplier="Lunch BV", invoice_number="", amount=Decimal("5.00"))
     assert rules(m) == []
 
@@ -76,9 +86,13 @@ def test_f2_invoice_split_over_two_streams(m):
 def test_f2_not_for_one_stream_and_not_when_the_group_is_one_f1_group(m):
     goab, goab2, eigen = grant(m), grant(m), grant(m, "EIGEN")
     line(goab, "B1", supplier="Bureau X", invoice_number="F-9", amount=Decimal("600.00"))
-    line(goab2, "B2", supplier="Bureau X", invoice_number="F-9", amount=Decimal("400.00"))  # two grants, one stream
+    line(
+        goab2, "B2", supplier="Bureau X", invoice_number="F-9", amount=Decimal("400.00")
+    )  # two grants, one stream
     line(goab, "B3", supplier="Bureau Y", invoice_number="Y-1", amount=Decimal("50.00"))
-    line(eigen, "B4", supplier="Bureau Y", invoice_number="Y-1", amount=Decimal("50.00"))  # exactly one F1 group
+    line(
+        eigen, "B4", supplier="Bureau Y", invoice_number="Y-1", amount=Decimal("50.00")
+    )  # exactly one F1 group
     assert rules(m) == [("F1", ("booking:B3", "booking:B4"))]
 
 
@@ -87,10 +101,14 @@ def test_f2_and_f1_both_when_group_holds_a_duplicate_and_more(m):
     line(goab, "B1", supplier="X", invoice_number="1", amount=Decimal("50.00"))
     line(eigen, "B2", supplier="X", invoice_number="1", amount=Decimal("50.00"))
     line(eigen, "B3", supplier="X", invoice_number="1", amount=Decimal("70.00"))
-    assert rules(m) == [("F1", ("booking:B1", "booking:B2")), ("F2", ("booking:B1", "booking:B2", "booking:B3"))]
+    assert rules(m) == [
+        ("F1", ("booking:B1", "booking:B2")),
+        ("F2", ("booking:B1", "booking:B2", "booking:B3")),
+    ]
 
 
 # --- F3 / F4 / F5 ------------------------------------------------------------------------------
+
 
 def test_f3_outside_the_grant_window_but_not_on_its_first_and_last_day(m):
     g = grant(m, window_start=D(2023, 1, 1), window_end=D(2026, 12, 31))
@@ -102,7 +120,9 @@ def test_f3_outside_the_grant_window_but_not_on_its_first_and_last_day(m):
 
 
 def test_f3_uses_the_stream_window_when_the_grant_has_none_and_eigen_is_open(m):
-    npo = grant(m, "NPO-GEM", window_start=None, window_end=None)  # stream: 2021-07-01 .. 2025-07-31
+    npo = grant(
+        m, "NPO-GEM", window_start=None, window_end=None
+    )  # stream: 2021-07-01 .. 2025-07-31
     eigen = grant(m, "EIGEN", window_start=None, window_end=None)
     line(npo, "N1", date=D(2025, 8, 1))
     line(npo, "N2", date=D(2025, 7, 31))
@@ -139,11 +159,18 @@ def test_f5_grant_overspent_counts_carry_over_and_credit_notes(m):
 
 # --- F6 / F7 -----------------------------------------------------------------------------------
 
+
 def test_f6_depreciation_past_window_end_unless_signed_off(m, world_user=None):
     g = grant(m, window_start=D(2023, 1, 1), window_end=D(2026, 12, 31))
     line(g, "PAST", date=D(2023, 1, 15), depreciation_months=48)  # 2027-01-15 > 2026-12-31
     line(g, "ENDS", date=D(2023, 1, 31), depreciation_months=47)  # 2026-12-31: not past
-    line(g, "SIGNED", date=D(2023, 1, 15), depreciation_months=120, signed_off_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC))
+    line(
+        g,
+        "SIGNED",
+        date=D(2023, 1, 15),
+        depreciation_months=120,
+        signed_off_at=dt.datetime(2024, 1, 1, tzinfo=dt.UTC),
+    )
     line(g, "NONE", date=D(2023, 1, 15))
     assert rules(m) == [("F6", ("booking:PAST",))]
 
@@ -169,12 +196,27 @@ def test_f7_new_construction_on_npo_gem_only(m):
 
 # --- P1 ----------------------------------------------------------------------------------------
 
+
 def test_p1_overlap_of_a_school_intervention_and_a_municipal_activity_of_other_streams(m):
     school = f.SchoolFactory(municipality=m, code="91KA00")
-    municipal = f.activity_with_funding(municipality=m, code="TVT", themes=["sport", "cultuur"], schools=[school],
-                                        streams=("NPO-GEM", "GOAB"), start=D(2023, 8, 1), end=D(2025, 7, 31))
-    own = f.activity_with_funding(municipality=m, owner_school=school, code="SPORT", themes=["sport"],
-                                  streams=("NPO-SCHOOL",), start=D(2023, 8, 1), end=D(2024, 7, 31))
+    municipal = f.activity_with_funding(
+        municipality=m,
+        code="TVT",
+        themes=["sport", "cultuur"],
+        schools=[school],
+        streams=("NPO-GEM", "GOAB"),
+        start=D(2023, 8, 1),
+        end=D(2025, 7, 31),
+    )
+    own = f.activity_with_funding(
+        municipality=m,
+        owner_school=school,
+        code="SPORT",
+        themes=["sport"],
+        streams=("NPO-SCHOOL",),
+        start=D(2023, 8, 1),
+        end=D(2024, 7, 31),
+    )
     found = run(m)
     finding = found[("P1", ("activity:91KA00/SPORT", "activity:GM1952/TVT"))]
     assert (finding.severity, finding.school, finding.theme) == ("warning", school, "sport")
@@ -182,41 +224,82 @@ def test_p1_overlap_of_a_school_intervention_and_a_municipal_activity_of_other_s
 
 
 def test_p1_is_info_when_both_activities_are_funded_by_the_same_stream_only(m):
-    a, b = f.SchoolFactory(municipality=m, code="10AA00"), f.SchoolFactory(municipality=m, code="11AA00")
+    a, b = (
+        f.SchoolFactory(municipality=m, code="10AA00"),
+        f.SchoolFactory(municipality=m, code="11AA00"),
+    )
     f.activity_with_funding(municipality=m, code="X", themes=["taal", "rekenen"], schools=[a, b])
     f.activity_with_funding(municipality=m, code="Y", themes=["rekenen", "taal"], schools=[b, a])
     found = run(m)
     finding = found[("P1", ("activity:GM1952/X", "activity:GM1952/Y"))]
     assert finding.severity == "info"
-    assert (finding.school.code, finding.theme) == ("10AA00", "rekenen")  # first shared school and theme, sorted
+    assert (finding.school.code, finding.theme) == (
+        "10AA00",
+        "rekenen",
+    )  # first shared school and theme, sorted
     assert "10AA00, 11AA00" in finding.message and "rekenen, taal" in finding.message
 
 
 def test_p1_near_misses_touching_periods_other_theme_other_school_other_sector(m):
     bo = f.SchoolFactory(municipality=m, code="10AA00", sector="BO")
     vo = f.SchoolFactory(municipality=m, code="12AA00", sector="VO")
-    f.activity_with_funding(municipality=m, code="A", themes=["taal"], schools=[bo], start=D(2023, 1, 1), end=D(2023, 7, 31))
+    f.activity_with_funding(
+        municipality=m,
+        code="A",
+        themes=["taal"],
+        schools=[bo],
+        start=D(2023, 1, 1),
+        end=D(2023, 7, 31),
+    )
     # touches A (starts the day after A ends): no overlap
-    f.activity_with_funding(municipality=m, code="B", themes=["taal"], schools=[bo], start=D(2023, 8, 1), end=D(2024, 7, 31))
+    f.activity_with_funding(
+        municipality=m,
+        code="B",
+        themes=["taal"],
+        schools=[bo],
+        start=D(2023, 8, 1),
+        end=D(2024, 7, 31),
+    )
     # same school and period as B, other theme
-    f.activity_with_funding(municipality=m, code="C", themes=["rekenen"], schools=[bo], start=D(2023, 8, 1), end=D(2024, 7, 31))
+    f.activity_with_funding(
+        municipality=m,
+        code="C",
+        themes=["rekenen"],
+        schools=[bo],
+        start=D(2023, 8, 1),
+        end=D(2024, 7, 31),
+    )
     # same theme and period as B, reaches only VO schools (implicit reach by sector)
-    f.activity_with_funding(municipality=m, code="D", themes=["taal"], sectors=["VO"], start=D(2023, 8, 1), end=D(2024, 7, 31))
+    f.activity_with_funding(
+        municipality=m,
+        code="D",
+        themes=["taal"],
+        sectors=["VO"],
+        start=D(2023, 8, 1),
+        end=D(2024, 7, 31),
+    )
     assert rules(m) == [] and vo
 
 
 def test_p1_implicit_reach_of_every_school_when_nothing_is_listed(m):
     bo = f.SchoolFactory(municipality=m, code="10AA00", sector="BO")
     f.activity_with_funding(municipality=m, code="ALL", themes=["taal"], streams=("EIGEN",))
-    f.activity_with_funding(municipality=m, owner_school=bo, code="OWN", themes=["taal"], streams=("NPO-SCHOOL",))
+    f.activity_with_funding(
+        municipality=m, owner_school=bo, code="OWN", themes=["taal"], streams=("NPO-SCHOOL",)
+    )
     assert rules(m) == [("P1", ("activity:10AA00/OWN", "activity:GM1952/ALL"))]
 
 
 # --- G1 ----------------------------------------------------------------------------------------
 
+
 def test_g1_uncovered_moderate_need_in_a_submitted_scan(m):
     school = f.SchoolFactory(municipality=m, code="92LB00")
-    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="taal", severity="moderate")
+    f.NeedFactory(
+        scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True),
+        theme="taal",
+        severity="moderate",
+    )
     found = run(m)
     assert list(found) == [("G1", ("need:92LB00/2023-2024/taal",))]
     assert found[("G1", ("need:92LB00/2023-2024/taal",))].severity == "info"
@@ -226,23 +309,39 @@ def test_g1_near_misses_covered_by_municipality_wide_activity_limited_need_or_dr
     school = f.SchoolFactory(municipality=m, code="92LB00", sector="BO")
     other = f.SchoolFactory(municipality=m, code="93MC00", sector="BO")
     scan = f.ScanFactory(school=school, school_year="2023-2024", submitted=True)
-    f.NeedFactory(scan=scan, theme="taal", severity="severe")  # covered by the municipality-wide activity
+    f.NeedFactory(
+        scan=scan, theme="taal", severity="severe"
+    )  # covered by the municipality-wide activity
     f.NeedFactory(scan=scan, theme="rekenen", severity="limited")  # not moderate/severe
     draft = f.ScanFactory(school=other, school_year="2023-2024")  # a draft
-    f.NeedFactory(scan=draft, theme="zorg", severity="severe")  # the municipality does not see drafts
+    f.NeedFactory(
+        scan=draft, theme="zorg", severity="severe"
+    )  # the municipality does not see drafts
     # lists no schools: reaches every school of the municipality; ends on the school year's first day
-    f.activity_with_funding(municipality=m, code="LEES", themes=["taal"], start=D(2023, 1, 1), end=D(2023, 8, 1))
+    f.activity_with_funding(
+        municipality=m, code="LEES", themes=["taal"], start=D(2023, 1, 1), end=D(2023, 8, 1)
+    )
     assert rules(m) == []
 
 
 def test_g1_not_covered_by_an_activity_of_the_previous_school_year(m):
     school = f.SchoolFactory(municipality=m, code="92LB00")
-    f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="taal")
-    f.activity_with_funding(municipality=m, code="OLD", themes=["taal"], schools=[school], start=D(2022, 8, 1), end=D(2023, 7, 31))
+    f.NeedFactory(
+        scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="taal"
+    )
+    f.activity_with_funding(
+        municipality=m,
+        code="OLD",
+        themes=["taal"],
+        schools=[school],
+        start=D(2022, 8, 1),
+        end=D(2023, 7, 31),
+    )
     assert rules(m) == [("G1", ("need:92LB00/2023-2024/taal",))]
 
 
 # --- the review workflow across runs -----------------------------------------------------------
+
 
 def test_justified_finding_survives_a_rerun_and_reopens_when_its_subjects_change(m):
     user = f.UserFactory()
@@ -250,16 +349,26 @@ def test_justified_finding_survives_a_rerun_and_reopens_when_its_subjects_change
     expenditure = line(g, "NEW", new_construction=True, date=D(2023, 3, 1))
     finding = run(m)[("F7", ("booking:NEW",))]
     with scopes_disabled():
-        finding_review(finding=finding, actor=user, status="justified", reason="Afgestemd met het ministerie.")
+        finding_review(
+            finding=finding, actor=user, status="justified", reason="Afgestemd met het ministerie."
+        )
     again = run(m)[("F7", ("booking:NEW",))]
-    assert (again.pk, again.status, again.reason) == (finding.pk, "justified", "Afgestemd met het ministerie.")
+    assert (again.pk, again.status, again.reason) == (
+        finding.pk,
+        "justified",
+        "Afgestemd met het ministerie.",
+    )
     with scopes_disabled():
         type(expenditure).objects.filter(pk=expenditure.pk).update(amount=Decimal("999.00"))
     reopened = run(m)[("F7", ("booking:NEW",))]
     assert (reopened.pk, reopened.status) == (finding.pk, "open")
     with scopes_disabled():
-        assert AuditEvent.objects.filter(action="finding.reopen", object_id=str(finding.pk)).exists()
-        assert AuditEvent.objects.filter(action="finding.justified", reason="Afgestemd met het ministerie.").exists()
+        assert AuditEvent.objects.filter(
+            action="finding.reopen", object_id=str(finding.pk)
+        ).exists()
+        assert AuditEvent.objects.filter(
+            action="finding.justified", reason="Afgestemd met het ministerie."
+        ).exists()
 
 
 def test_rerun_removes_open_findings_no_longer_derived_and_keeps_reviewed_ones_inactive(m):
@@ -269,7 +378,12 @@ def test_rerun_removes_open_findings_no_longer_derived_and_keeps_reviewed_ones_i
     b = line(g, "B", new_construction=True, date=D(2023, 3, 1))
     found = run(m)
     with scopes_disabled():
-        finding_review(finding=found[("F7", ("booking:B",))], actor=user, status="resolved", reason="Gecorrigeerd.")
+        finding_review(
+            finding=found[("F7", ("booking:B",))],
+            actor=user,
+            status="resolved",
+            reason="Gecorrigeerd.",
+        )
         type(a).objects.filter(pk__in=[a.pk, b.pk]).update(new_construction=False)
     assert run(m) == {}
     with scopes_disabled():

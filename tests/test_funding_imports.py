@@ -29,7 +29,9 @@ def m(db):
 
 def run_lines(body, **kwargs):
     with scopes_disabled():
-        return ExpenditureImporter(**kwargs).run(io.BytesIO((HEADER + body).encode("cp1252")), filename="x.csv")
+        return ExpenditureImporter(**kwargs).run(
+            io.BytesIO((HEADER + body).encode("cp1252")), filename="x.csv"
+        )
 
 
 def test_expenditures_in_dutch_excel_csv_with_every_amount_notation(m):
@@ -42,15 +44,24 @@ def test_expenditures_in_dutch_excel_csv_with_every_amount_notation(m):
     assert (result.created, result.updated, result.unchanged) == (3, 0, 0)
     with scopes_disabled():
         b1 = Expenditure.objects.get(booking_id="B1")
-        assert (b1.amount, b1.supplier, b1.supplier_key, b1.invoice_key, b1.school.code, b1.depreciation_months, b1.new_construction) == (
-            Decimal("1234.56"), "Café Één", "CAFÉÉÉN", "A1", "16SW03", 36, True)
+        assert (
+            b1.amount,
+            b1.supplier,
+            b1.supplier_key,
+            b1.invoice_key,
+            b1.school.code,
+            b1.depreciation_months,
+            b1.new_construction,
+        ) == (Decimal("1234.56"), "Café Één", "CAFÉÉÉN", "A1", "16SW03", 36, True)
         assert Expenditure.objects.get(booking_id="B2").amount == Decimal("-12.50")
         assert Expenditure.objects.get(booking_id="B3").amount == Decimal("1234.50")
 
 
 def test_reimport_updates_changed_lines_and_bumps_their_version(m):
     run_lines("GM0363;B1;GOAB-1;2023-03-01;10;X;;;;\nGM0363;B2;GOAB-1;2023-03-01;10;X;;;;\n")
-    result = run_lines("GM0363;B1;GOAB-1;2023-03-01;10;X;;;;\nGM0363;B2;GOAB-1;2023-03-01;11;X;;;;\n")
+    result = run_lines(
+        "GM0363;B1;GOAB-1;2023-03-01;10;X;;;;\nGM0363;B2;GOAB-1;2023-03-01;11;X;;;;\n"
+    )
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     with scopes_disabled():
         assert dict(Expenditure.objects.values_list("booking_id", "version")) == {"B1": 1, "B2": 2}
@@ -72,12 +83,21 @@ def test_import_refused_when_it_would_change_a_locked_year(m):
 
 def test_command_lists_every_invalid_row_on_stderr_and_exits_1(m, tmp_path, capsys):
     path = tmp_path / "lines.csv"
-    path.write_text(HEADER + "GM0363;B1;GOAB-1;2023-02-30;10;X;;;;\nGM0363;B2;NOPE;2023-03-01;abc;;;99XX99;;misschien\n", encoding="utf-8")
+    path.write_text(
+        HEADER
+        + "GM0363;B1;GOAB-1;2023-02-30;10;X;;;;\nGM0363;B2;NOPE;2023-03-01;abc;;;99XX99;;misschien\n",
+        encoding="utf-8",
+    )
     with pytest.raises(SystemExit) as exit:
         call_command("import_expenditures", str(path))
     assert exit.value.code == 1
     err = capsys.readouterr().err
-    for expected in ("line 2: date", "line 3: amount", "line 3: supplier", "line 3: new_construction"):
+    for expected in (
+        "line 2: date",
+        "line 3: amount",
+        "line 3: supplier",
+        "line 3: new_construction",
+    ):
         assert expected in err
     with scopes_disabled():
         assert not Expenditure.objects.exists()
@@ -103,27 +123,35 @@ def test_browser_import_of_another_municipality_is_refused(m):
 
 
 def test_grant_import_defaults_window_to_stream_and_validates_carry_source(m):
-    data = ("municipality,stream,reference,amount,carried_from\nGM0363,npo-gem,NPO,100,\nGM0363,GOAB,G2,5,NOPE\n"
-            "GM0363,XYZ,G3,5,\n").encode()
+    data = (
+        "municipality,stream,reference,amount,carried_from\nGM0363,npo-gem,NPO,100,\nGM0363,GOAB,G2,5,NOPE\n"
+        "GM0363,XYZ,G3,5,\n"
+    ).encode()
     with scopes_disabled():
         result = GrantImporter().run(data)
     assert [str(e) for e in result.errors] == [
-        "line 3: carried_from: onbekende beschikking NOPE", "line 4: stream: onbekende financieringsstroom XYZ"]
+        "line 3: carried_from: onbekende beschikking NOPE",
+        "line 4: stream: onbekende financieringsstroom XYZ",
+    ]
     with scopes_disabled():
-        result = GrantImporter().run(b"municipality,stream,reference,amount\nGM0363,npo-gem,NPO,100\n")
+        result = GrantImporter().run(
+            b"municipality,stream,reference,amount\nGM0363,npo-gem,NPO,100\n"
+        )
         assert result.ok
         grant = Grant.objects.get(reference="NPO")
         assert (grant.window_start, grant.window_end) == (dt.date(2021, 7, 1), dt.date(2025, 7, 31))
 
 
 def test_activity_import_errors_and_school_owned_intervention(m):
-    data = ("owner,code,name,themes,schools,start,end,funding,menukaart\n"
-            "16SW03,OWN,Eigen,taal,,2023-08-01,2024-07-31,NPO-SCHOOL:100,b\n"
-            "GM0363,BAD,Fout,tekenen,99ZZ99,2024-01-01,2023-01-01,NOPE,\n").encode()
+    data = (
+        "owner,code,name,themes,schools,start,end,funding,menukaart\n"
+        "16SW03,OWN,Eigen,taal,,2023-08-01,2024-07-31,NPO-SCHOOL:100,b\n"
+        "GM0363,BAD,Fout,tekenen,99ZZ99,2024-01-01,2023-01-01,NOPE,\n"
+    ).encode()
     with scopes_disabled():
         result = ActivityImporter().run(data)
         lines = [str(e) for e in result.errors]
-        assert "line 3: themes: \"tekenen\" is geen geldige keuze" in " ".join(lines)
+        assert 'line 3: themes: "tekenen" is geen geldige keuze' in " ".join(lines)
         assert not Activity.objects.exists()
         assert ActivityImporter().run(data.split(b"GM0363,BAD")[0]).ok
         own = Activity.objects.get(code="OWN")

@@ -11,15 +11,33 @@ from portal.models import Municipality
 
 def snapshot():
     return (
-        list(Expenditure.objects.order_by("municipality__code", "booking_id").values_list(
-            "municipality__code", "booking_id", "grant__reference", "date", "amount", "supplier_key", "invoice_key")),
-        list(Activity.objects.order_by("municipality__code", "code").values_list("municipality__code", "code", "themes", "start")),
+        list(
+            Expenditure.objects.order_by("municipality__code", "booking_id").values_list(
+                "municipality__code",
+                "booking_id",
+                "grant__reference",
+                "date",
+                "amount",
+                "supplier_key",
+                "invoice_key",
+            )
+        ),
+        list(
+            Activity.objects.order_by("municipality__code", "code").values_list(
+                "municipality__code", "code", "themes", "start"
+            )
+        ),
     )
 
 
 @pytest.mark.django_db
 def test_same_seed_same_data_and_the_checks_run_on_it():
-    sizes = {"lines": 3000, "schools_total": 200, "activities_total": 300, "municipalities_total": 12}
+    sizes = {
+        "lines": 3000,
+        "schools_total": 200,
+        "activities_total": 300,
+        "municipalities_total": 12,
+    }
     with scopes_disabled():
         seed_national(seed=7, log=lambda *_: None, **sizes)
         first = snapshot()

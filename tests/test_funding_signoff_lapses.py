@@ -10,7 +10,11 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from funding.models import Expenditure
-from funding.services.expenditures import EXPENDITURE_FIELDS, ExpenditureImporter, expenditure_update
+from funding.services.expenditures import (
+    EXPENDITURE_FIELDS,
+    ExpenditureImporter,
+    expenditure_update,
+)
 from portal.models import Role
 
 from . import factories as f
@@ -21,9 +25,15 @@ HEADER = "municipality;booking_id;grant;date;amount;supplier;invoice_number;depr
 def _signed_line(world, **kwargs):
     grant = f.GrantFactory(municipality=world.municipality, reference="GOAB-S")
     return f.ExpenditureFactory(
-        grant=grant, booking_id="S-1", amount=Decimal("1000.00"), depreciation_months=120,
-        supplier="Koks Keukens", invoice_number="K-1", signed_off_by=world.users[Role.ACCOUNTANT],
-        signed_off_at=timezone.now(), **kwargs,
+        grant=grant,
+        booking_id="S-1",
+        amount=Decimal("1000.00"),
+        depreciation_months=120,
+        supplier="Koks Keukens",
+        invoice_number="K-1",
+        signed_off_by=world.users[Role.ACCOUNTANT],
+        signed_off_at=timezone.now(),
+        **kwargs,
     )
 
 
@@ -31,7 +41,12 @@ def _update(world, line, **changes):
     data = {name: getattr(line, name) for name in EXPENDITURE_FIELDS}
     data.update(changes)
     with scopes_disabled():
-        expenditure_update(expenditure=line, actor=world.users[Role.POLICY_OFFICER], data=data, version=line.version)
+        expenditure_update(
+            expenditure=line,
+            actor=world.users[Role.POLICY_OFFICER],
+            data=data,
+            version=line.version,
+        )
         line.refresh_from_db()
 
 
@@ -62,14 +77,21 @@ def test_reimport_keeps_the_sign_off_of_an_unchanged_line_and_voids_a_changed_on
     assert result.ok, result.error_lines()
     with scopes_disabled():
         line = Expenditure.objects.get(pk=line.pk)
-    assert line.amount == Decimal("250000.00") and line.signed_off_at is None and line.signed_off_by is None
+    assert (
+        line.amount == Decimal("250000.00")
+        and line.signed_off_at is None
+        and line.signed_off_by is None
+    )
 
 
 def test_sign_off_never_redirects_off_site(client, world):
     grant = f.GrantFactory(municipality=world.municipality)
     line = f.ExpenditureFactory(grant=grant, depreciation_months=120)
     client.force_login(world.users[Role.ACCOUNTANT])
-    url = reverse("funding:expenditure_sign_off", kwargs={"municipality": "midden-groningen", "expenditure_id": line.pk})
+    url = reverse(
+        "funding:expenditure_sign_off",
+        kwargs={"municipality": "midden-groningen", "expenditure_id": line.pk},
+    )
     for target in ["//evil.example/phish", "https://evil.example/", "x"]:
         response = client.post(url, {"next": target, "version": line.version})
         assert response.status_code == 302
@@ -82,6 +104,8 @@ def test_bulk_action_update_with_odd_next_values_stays_on_site(client, world):
     client.force_login(world.users[Role.LEA_CHAIR])
     url = reverse("meetings:action_bulk", kwargs={"municipality": "midden-groningen"})
     for target in ["x", "//evil.example/", "https://evil.example/"]:
-        response = client.post(url, {"status": "in_progress", "actions": [action.pk], "next": target})
+        response = client.post(
+            url, {"status": "in_progress", "actions": [action.pk], "next": target}
+        )
         assert response.status_code == 302, target
         assert response["Location"].startswith("/midden-groningen/"), target

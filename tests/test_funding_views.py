@@ -16,7 +16,13 @@ from portal.models import AuditEvent, Role
 
 from . import factories as f
 
-P, A, D, L, C = Role.POLICY_OFFICER, Role.ACCOUNTANT, Role.SCHOOL_DIRECTOR, Role.LEA_CHAIR, Role.REGIONAL_COORDINATOR
+P, A, D, L, C = (
+    Role.POLICY_OFFICER,
+    Role.ACCOUNTANT,
+    Role.SCHOOL_DIRECTOR,
+    Role.LEA_CHAIR,
+    Role.REGIONAL_COORDINATOR,
+)
 
 
 def url(world, name, **kwargs):
@@ -30,18 +36,27 @@ def login(client, world, role):
 
 def make_lines(world, n):
     grant = f.GrantFactory(municipality=world.municipality, reference=f"G-{n}")
-    activity = f.activity_with_funding(municipality=world.municipality, code=f"A-{n}", schools=[world.school])
+    activity = f.activity_with_funding(
+        municipality=world.municipality, code=f"A-{n}", schools=[world.school]
+    )
     for i in range(n):
-        f.ExpenditureFactory(grant=grant, booking_id=f"L{n}-{i}", school=world.school, activity=activity)
+        f.ExpenditureFactory(
+            grant=grant, booking_id=f"L{n}-{i}", school=world.school, activity=activity
+        )
         f.GrantFactory(municipality=world.municipality, reference=f"G-{n}-{i}")
-        f.activity_with_funding(municipality=world.municipality, code=f"A-{n}-{i}", schools=[world.other_school])
+        f.activity_with_funding(
+            municipality=world.municipality, code=f"A-{n}-{i}", schools=[world.other_school]
+        )
     return grant
 
 
 # --- lists: size-independent query counts ------------------------------------------------------
 
+
 @pytest.mark.parametrize("rows", [3, 30])
-def test_grant_list_query_count_does_not_grow_with_rows(client, world, django_assert_max_num_queries, rows):
+def test_grant_list_query_count_does_not_grow_with_rows(
+    client, world, django_assert_max_num_queries, rows
+):
     make_lines(world, rows)
     login(client, world, P)
     # session, user, municipality, memberships, navigation-free count(*), page of grants with
@@ -53,7 +68,9 @@ def test_grant_list_query_count_does_not_grow_with_rows(client, world, django_as
 
 
 @pytest.mark.parametrize("rows", [3, 30])
-def test_expenditure_and_activity_lists_have_fixed_query_counts(client, world, django_assert_max_num_queries, rows):
+def test_expenditure_and_activity_lists_have_fixed_query_counts(
+    client, world, django_assert_max_num_queries, rows
+):
     make_lines(world, rows)
     login(client, world, P)
     # session, user, municipality, memberships, count, page of lines (grant, stream, activity,
@@ -71,8 +88,16 @@ def test_findings_page_query_count_is_fixed(client, world, django_assert_max_num
     make_lines(world, rows)
     with scopes_disabled():
         for i in range(rows):
-            Finding.objects.create(municipality=world.municipality, rule="F7", severity="error", key=f"k{i}", fingerprint="x",
-                                   subjects=[f"booking:L{rows}-{i}"], message="m", school=world.school)
+            Finding.objects.create(
+                municipality=world.municipality,
+                rule="F7",
+                severity="error",
+                key=f"k{i}",
+                fingerprint="x",
+                subjects=[f"booking:L{rows}-{i}"],
+                message="m",
+                school=world.school,
+            )
     login(client, world, P)
     # session, user, municipality, memberships, count, page with school/reviewer joined,
     # prefetch streams, subject lookups (bookings), counts per rule, latest run, stream choices
@@ -86,14 +111,20 @@ def test_findings_page_query_count_is_fixed(client, world, django_assert_max_num
 
 def test_expenditure_list_filters_and_exports_the_filtered_rows(client, world):
     goab = f.GrantFactory(municipality=world.municipality, reference="GOAB-X")
-    eigen = f.GrantFactory(municipality=world.municipality, reference="EIGEN-X", stream=FundingStream.objects.get(code="EIGEN"))
+    eigen = f.GrantFactory(
+        municipality=world.municipality,
+        reference="EIGEN-X",
+        stream=FundingStream.objects.get(code="EIGEN"),
+    )
     f.ExpenditureFactory(grant=goab, booking_id="B-GOAB", supplier="=HYPERLINK(1)")
     f.ExpenditureFactory(grant=eigen, booking_id="B-EIGEN")
     login(client, world, P)
     stream = FundingStream.objects.get(code="GOAB").pk
     page = client.get(url(world, "expenditure_list") + f"?stream={stream}")
     assert b"B-GOAB" in page.content and b"B-EIGEN" not in page.content
-    csv = client.get(url(world, "expenditure_list") + f"?stream={stream}&export=csv").content.decode("utf-8-sig")
+    csv = client.get(
+        url(world, "expenditure_list") + f"?stream={stream}&export=csv"
+    ).content.decode("utf-8-sig")
     assert "B-GOAB" in csv and "B-EIGEN" not in csv and "'=HYPERLINK(1)" in csv
     xlsx = client.get(url(world, "expenditure_list") + "?export=xlsx&sort=-amount")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
@@ -104,8 +135,15 @@ def test_director_sees_only_activities_reaching_own_school(client, world):
     from funding.services.checks import reach_rebuild
 
     f.activity_with_funding(municipality=world.municipality, code="MINE", schools=[world.school])
-    f.activity_with_funding(municipality=world.municipality, code="OTHER", schools=[world.other_school])
-    own = f.activity_with_funding(municipality=world.municipality, owner_school=world.school, code="OWN", streams=("NPO-SCHOOL",))
+    f.activity_with_funding(
+        municipality=world.municipality, code="OTHER", schools=[world.other_school]
+    )
+    own = f.activity_with_funding(
+        municipality=world.municipality,
+        owner_school=world.school,
+        code="OWN",
+        streams=("NPO-SCHOOL",),
+    )
     with scopes_disabled():
         reach_rebuild(world.municipality)
         other = Activity.objects.get(code="OTHER")
@@ -123,9 +161,19 @@ def test_director_sees_only_activities_reaching_own_school(client, world):
 
 # --- forms and optimistic locking --------------------------------------------------------------
 
+
 def grant_post(grant, **changes):
-    data = {"stream": grant.stream_id, "reference": grant.reference, "window_start": "2023-01-01", "window_end": "2026-12-31",
-            "amount": "100000.00", "carry_over": "0", "carried_from": "", "notes": "", "version": grant.version}
+    data = {
+        "stream": grant.stream_id,
+        "reference": grant.reference,
+        "window_start": "2023-01-01",
+        "window_end": "2026-12-31",
+        "amount": "100000.00",
+        "carry_over": "0",
+        "carried_from": "",
+        "notes": "",
+        "version": grant.version,
+    }
     data.update(changes)
     return data
 
@@ -133,9 +181,13 @@ def grant_post(grant, **changes):
 def test_second_save_of_a_stale_grant_is_refused_with_a_clear_message(client, world):
     grant = f.GrantFactory(municipality=world.municipality, reference="GOAB-1")
     login(client, world, P)
-    first = client.post(url(world, "grant_update", grant_id=grant.pk), grant_post(grant, amount="120000.00"))
+    first = client.post(
+        url(world, "grant_update", grant_id=grant.pk), grant_post(grant, amount="120000.00")
+    )
     assert first.status_code == 302
-    stale = client.post(url(world, "grant_update", grant_id=grant.pk), grant_post(grant, amount="90000.00"))
+    stale = client.post(
+        url(world, "grant_update", grant_id=grant.pk), grant_post(grant, amount="90000.00")
+    )
     assert stale.status_code == 400
     assert "Iemand anders heeft dit record gewijzigd" in stale.content.decode()
     with scopes_disabled():
@@ -150,18 +202,37 @@ def test_expenditure_edit_is_refused_in_a_locked_year_and_when_stale(client, wor
 
     grant = f.GrantFactory(municipality=world.municipality)
     line = f.ExpenditureFactory(grant=grant, booking_id="B-1", date=dt.date(2023, 3, 1))
-    data = {"booking_id": "B-1", "grant": grant.pk, "date": "2024-03-01", "amount": "10.00", "supplier": "X",
-            "invoice_number": "", "description": "", "activity": "", "school": "", "cost_category": "overig",
-            "depreciation_months": "", "version": 1}
+    data = {
+        "booking_id": "B-1",
+        "grant": grant.pk,
+        "date": "2024-03-01",
+        "amount": "10.00",
+        "supplier": "X",
+        "invoice_number": "",
+        "description": "",
+        "activity": "",
+        "school": "",
+        "cost_category": "overig",
+        "depreciation_months": "",
+        "version": 1,
+    }
     login(client, world, P)
     with scopes_disabled():
-        lock = PeriodLock.objects.create(municipality=world.municipality, stream=grant.stream, year=2023)
+        lock = PeriodLock.objects.create(
+            municipality=world.municipality, stream=grant.stream, year=2023
+        )
     response = client.post(url(world, "expenditure_update", expenditure_id=line.pk), data)
     assert response.status_code == 400 and "afgesloten" in response.content.decode()
     with scopes_disabled():
         lock.delete()
-    assert client.post(url(world, "expenditure_update", expenditure_id=line.pk), data).status_code == 302
-    assert client.post(url(world, "expenditure_update", expenditure_id=line.pk), data).status_code == 400  # stale version 1
+    assert (
+        client.post(url(world, "expenditure_update", expenditure_id=line.pk), data).status_code
+        == 302
+    )
+    assert (
+        client.post(url(world, "expenditure_update", expenditure_id=line.pk), data).status_code
+        == 400
+    )  # stale version 1
     with scopes_disabled():
         line.refresh_from_db()
         assert (line.date, line.supplier_key, line.version) == (dt.date(2024, 3, 1), "X", 2)
@@ -169,25 +240,46 @@ def test_expenditure_edit_is_refused_in_a_locked_year_and_when_stale(client, wor
 
 def test_create_forms_write_through_the_services(client, world):
     login(client, world, P)
-    response = client.post(url(world, "activity_create"), {
-        "code": "NEW", "name": "Nieuw", "themes": ["taal"], "start": "2023-08-01", "end": "2024-07-31",
-        "funding": "GOAB:1000|EIGEN", "schools": [world.school.pk], "planned_cost": "1000", "menukaart": "", "partner": "",
-        "description": "",
-    })
+    response = client.post(
+        url(world, "activity_create"),
+        {
+            "code": "NEW",
+            "name": "Nieuw",
+            "themes": ["taal"],
+            "start": "2023-08-01",
+            "end": "2024-07-31",
+            "funding": "GOAB:1000|EIGEN",
+            "schools": [world.school.pk],
+            "planned_cost": "1000",
+            "menukaart": "",
+            "partner": "",
+            "description": "",
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     with scopes_disabled():
         from funding.models import Activity
 
         activity = Activity.objects.get(code="NEW")
-        assert sorted(activity.funding_lines.values_list("stream__code", flat=True)) == ["EIGEN", "GOAB"]
+        assert sorted(activity.funding_lines.values_list("stream__code", flat=True)) == [
+            "EIGEN",
+            "GOAB",
+        ]
         assert AuditEvent.objects.filter(action="activity.create").exists()
 
 
 def test_accountant_signs_off_a_line_and_policy_officer_may_not(client, world):
     grant = f.GrantFactory(municipality=world.municipality)
     line = f.ExpenditureFactory(grant=grant, depreciation_months=120)
-    assert login(client, world, P).post(url(world, "expenditure_sign_off", expenditure_id=line.pk)).status_code == 404
-    response = login(client, world, A).post(url(world, "expenditure_sign_off", expenditure_id=line.pk))
+    assert (
+        login(client, world, P)
+        .post(url(world, "expenditure_sign_off", expenditure_id=line.pk))
+        .status_code
+        == 404
+    )
+    response = login(client, world, A).post(
+        url(world, "expenditure_sign_off", expenditure_id=line.pk)
+    )
     assert response.status_code == 302
     with scopes_disabled():
         line.refresh_from_db()
@@ -197,9 +289,10 @@ def test_accountant_signs_off_a_line_and_policy_officer_may_not(client, world):
 
 # --- imports in the browser --------------------------------------------------------------------
 
+
 def test_browser_import_previews_then_imports_on_confirm(client, world):
     login(client, world, P)
-    content = b"municipality,stream,reference,amount\nGM1952,GOAB,GOAB-9,\"1.234,56\"\n"
+    content = b'municipality,stream,reference,amount\nGM1952,GOAB,GOAB-9,"1.234,56"\n'
     upload = io.BytesIO(content)
     upload.name = "grants.csv"
     preview = client.post(url(world, "grants_import"), {"file": upload})
@@ -215,15 +308,22 @@ def test_browser_import_previews_then_imports_on_confirm(client, world):
 def test_browser_import_lists_every_invalid_row_and_imports_nothing(client, world):
     login(client, world, P)
     grant = f.GrantFactory(municipality=world.municipality, reference="G")
-    content = (b"municipality,booking_id,grant,date,amount,supplier\n"
-               b"GM1952,B1,G,2023-01-01,10,X\nGM1952,B2,NOPE,2023-01-01,10,X\nGM1979,B3,G,2023-01-01,10,X\n"
-               b"GM1952,B4,G,31-02-2023,10,X\nGM1952,B1,G,2023-01-02,11,X\n")
+    content = (
+        b"municipality,booking_id,grant,date,amount,supplier\n"
+        b"GM1952,B1,G,2023-01-01,10,X\nGM1952,B2,NOPE,2023-01-01,10,X\nGM1979,B3,G,2023-01-01,10,X\n"
+        b"GM1952,B4,G,31-02-2023,10,X\nGM1952,B1,G,2023-01-02,11,X\n"
+    )
     upload = io.BytesIO(content)
     upload.name = "lines.csv"
     response = client.post(url(world, "expenditures_import"), {"file": upload})
     text = response.content.decode()
     assert response.status_code == 400
-    for expected in ("line 3: grant", "line 4: municipality", "line 5: date", "line 6: municipality, booking_id"):
+    for expected in (
+        "line 3: grant",
+        "line 4: municipality",
+        "line 5: date",
+        "line 6: municipality, booking_id",
+    ):
         assert expected in text
     with scopes_disabled():
         assert not Expenditure.objects.filter(grant=grant).exists()
@@ -231,9 +331,19 @@ def test_browser_import_lists_every_invalid_row_and_imports_nothing(client, worl
 
 # --- findings, check run, gap view -------------------------------------------------------------
 
-def test_check_button_runs_the_job_and_the_status_fragment_reports_done(client, world, django_capture_on_commit_callbacks):
-    grant = f.GrantFactory(municipality=world.municipality, stream=FundingStream.objects.get(code="NPO-GEM"), window_start=None, window_end=None)
-    f.ExpenditureFactory(grant=grant, booking_id="NEW", new_construction=True, date=dt.date(2023, 1, 1))
+
+def test_check_button_runs_the_job_and_the_status_fragment_reports_done(
+    client, world, django_capture_on_commit_callbacks
+):
+    grant = f.GrantFactory(
+        municipality=world.municipality,
+        stream=FundingStream.objects.get(code="NPO-GEM"),
+        window_start=None,
+        window_end=None,
+    )
+    f.ExpenditureFactory(
+        grant=grant, booking_id="NEW", new_construction=True, date=dt.date(2023, 1, 1)
+    )
     login(client, world, A)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url(world, "check_run_start"))
@@ -249,33 +359,73 @@ def test_check_button_runs_the_job_and_the_status_fragment_reports_done(client, 
 
 def test_status_fragment_polls_while_running(client, world):
     with scopes_disabled():
-        run = CheckRun.objects.create(municipality=world.municipality, status="running", progress=40, step="regel F3")
-    fragment = login(client, world, P).get(url(world, "check_run_status", check_run_id=run.pk)).content.decode()
-    assert "data-poll-url" in fragment and 'value="40"' in fragment and 'aria-live="polite"' in fragment
+        run = CheckRun.objects.create(
+            municipality=world.municipality, status="running", progress=40, step="regel F3"
+        )
+    fragment = (
+        login(client, world, P)
+        .get(url(world, "check_run_status", check_run_id=run.pk))
+        .content.decode()
+    )
+    assert (
+        "data-poll-url" in fragment
+        and 'value="40"' in fragment
+        and 'aria-live="polite"' in fragment
+    )
 
 
 def test_policy_officer_justifies_a_finding_with_a_reason(client, world):
     with scopes_disabled():
-        finding = Finding.objects.create(municipality=world.municipality, rule="F2", severity="warning", key="k", fingerprint="x",
-                                         subjects=["booking:X"], message="m")
+        finding = Finding.objects.create(
+            municipality=world.municipality,
+            rule="F2",
+            severity="warning",
+            key="k",
+            fingerprint="x",
+            subjects=["booking:X"],
+            message="m",
+        )
     login(client, world, P)
-    client.post(url(world, "finding_review", finding_id=finding.pk), {"status": "justified", "reason": ""})
+    client.post(
+        url(world, "finding_review", finding_id=finding.pk), {"status": "justified", "reason": ""}
+    )
     with scopes_disabled():
         finding.refresh_from_db()
         assert finding.status == "open"
-    client.post(url(world, "finding_review", finding_id=finding.pk), {"status": "justified", "reason": "Afgesproken"})
+    client.post(
+        url(world, "finding_review", finding_id=finding.pk),
+        {"status": "justified", "reason": "Afgesproken"},
+    )
     with scopes_disabled():
         finding.refresh_from_db()
-        assert (finding.status, finding.reason, finding.reviewed_by) == ("justified", "Afgesproken", world.users[P])
+        assert (finding.status, finding.reason, finding.reviewed_by) == (
+            "justified",
+            "Afgesproken",
+            world.users[P],
+        )
 
 
 def test_findings_filter_by_rule_and_stream(client, world):
     with scopes_disabled():
-        a = Finding.objects.create(municipality=world.municipality, rule="F2", severity="warning", key="a", fingerprint="x",
-                                   subjects=["booking:AAA"], message="m")
+        a = Finding.objects.create(
+            municipality=world.municipality,
+            rule="F2",
+            severity="warning",
+            key="a",
+            fingerprint="x",
+            subjects=["booking:AAA"],
+            message="m",
+        )
         a.streams.add(FundingStream.objects.get(code="GOAB"))
-        Finding.objects.create(municipality=world.municipality, rule="F7", severity="error", key="b", fingerprint="x",
-                               subjects=["booking:BBB"], message="m")
+        Finding.objects.create(
+            municipality=world.municipality,
+            rule="F7",
+            severity="error",
+            key="b",
+            fingerprint="x",
+            subjects=["booking:BBB"],
+            message="m",
+        )
     login(client, world, P)
     goab = FundingStream.objects.get(code="GOAB").pk
     assert b"AAA" in client.get(url(world, "finding_list") + f"?stream={goab}").content
@@ -286,38 +436,74 @@ def test_findings_filter_by_rule_and_stream(client, world):
 def test_gap_view_shows_covered_and_uncovered_needs_and_groups_shared_gaps(client, world):
     from funding.services.checks import checks_run
 
-    third = f.SchoolFactory(municipality=world.municipality, code="93MC00", name="Kindcentrum De Wilgen")
+    third = f.SchoolFactory(
+        municipality=world.municipality, code="93MC00", name="Kindcentrum De Wilgen"
+    )
     for school in (world.school, world.other_school, third):
-        f.NeedFactory(scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True), theme="zorg", severity="severe")
-    f.activity_with_funding(municipality=world.municipality, code="ZORG", themes=["zorg"], schools=[third])
+        f.NeedFactory(
+            scan=f.ScanFactory(school=school, school_year="2023-2024", submitted=True),
+            theme="zorg",
+            severity="severe",
+        )
+    f.activity_with_funding(
+        municipality=world.municipality, code="ZORG", themes=["zorg"], schools=[third]
+    )
     with scopes_disabled():
         checks_run(municipality=world.municipality)
-    content = login(client, world, P).get(url(world, "gap_view") + "?schooljaar=2023-2024").content.decode()
+    content = (
+        login(client, world, P)
+        .get(url(world, "gap_view") + "?schooljaar=2023-2024")
+        .content.decode()
+    )
     assert content.count("niet gedekt") >= 2 and "✓" in content
-    assert "OBS De Vlonder (91KA00), CBS Het Kompas (92LB00)" in content or "CBS Het Kompas (92LB00), OBS De Vlonder (91KA00)" in content
+    assert (
+        "OBS De Vlonder (91KA00), CBS Het Kompas (92LB00)" in content
+        or "CBS Het Kompas (92LB00), OBS De Vlonder (91KA00)" in content
+    )
 
 
 # --- dashboards --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("rows", [3, 30])
-def test_policy_officer_dashboard_shows_stream_figures_with_fixed_queries(client, world, django_assert_max_num_queries, rows):
+def test_policy_officer_dashboard_shows_stream_figures_with_fixed_queries(
+    client, world, django_assert_max_num_queries, rows
+):
     make_lines(world, rows)
     login(client, world, P)
     # session, user, municipality, memberships; funding: granted, spent, committed (with
     # subquery), streams, spending per month, grants ending, finding counts, scans missing
     # (count + first ten); other apps' panels may add a few
     with django_assert_max_num_queries(20):
-        response = client.get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug}))
+        response = client.get(
+            reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})
+        )
     content = response.content.decode()
-    assert "Budget per stroom" in content and "<svg" in content and "<title" in content and "<desc" in content
+    assert (
+        "Budget per stroom" in content
+        and "<svg" in content
+        and "<title" in content
+        and "<desc" in content
+    )
     assert "Bestedingen per maand" in content
 
 
 def test_accountant_dashboard_shows_lines_waiting_for_sign_off(client, world):
     with scopes_disabled():
-        Finding.objects.create(municipality=world.municipality, rule="F6", severity="warning", key="k", fingerprint="x",
-                               subjects=["booking:X"], message="m")
-    content = login(client, world, A).get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})).content.decode()
+        Finding.objects.create(
+            municipality=world.municipality,
+            rule="F6",
+            severity="warning",
+            key="k",
+            fingerprint="x",
+            subjects=["booking:X"],
+            message="m",
+        )
+    content = (
+        login(client, world, A)
+        .get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug}))
+        .content.decode()
+    )
     assert "Wacht op aftekening" in content and "1 regel met afschrijving" in content
 
 
@@ -326,12 +512,16 @@ def test_region_dashboard_compares_npo_and_goab_per_pupil(client, world):
     world.region.municipalities.add(second)
     one_year = {"window_start": dt.date(2024, 1, 1), "window_end": dt.date(2024, 12, 31)}
     npo = FundingStream.objects.get(code="NPO-GEM")
-    f.GrantFactory(municipality=world.municipality, stream=npo, amount=Decimal("80000.00"), **one_year)
+    f.GrantFactory(
+        municipality=world.municipality, stream=npo, amount=Decimal("80000.00"), **one_year
+    )
     f.GrantFactory(municipality=world.municipality, amount=Decimal("20000.00"), **one_year)  # GOAB
     f.GrantFactory(municipality=second, stream=npo, amount=Decimal("10000.00"), **one_year)
     f.GrantFactory(municipality=second, amount=Decimal("40000.00"), **one_year)
     login(client, world, C)
-    content = client.get(reverse("portal:region_dashboard", kwargs={"region": world.region.slug})).content.decode()
+    content = client.get(
+        reverse("portal:region_dashboard", kwargs={"region": world.region.slug})
+    ).content.decode()
     # one-year windows
     # Midden-Groningen: 2 schools x 200 pupils -> NPO 200 / GOAB 50 per pupil per year;
     # Eemsdelta: 1 school x 200 -> NPO 50 / GOAB 200

@@ -24,13 +24,22 @@ def wait_for(run, timeout=60):
 def test_checks_run_on_a_real_worker_and_a_justified_finding_survives_the_rerun(celery_worker):
     with scopes_disabled():
         m = f.MunicipalityFactory(code="GM1952", slug="midden-groningen")
-        grant = f.GrantFactory(municipality=m, stream=FundingStream.objects.get(code="NPO-GEM"), window_start=None, window_end=None)
-        f.ExpenditureFactory(grant=grant, booking_id="NEW", new_construction=True, date=dt.date(2023, 3, 1))
+        grant = f.GrantFactory(
+            municipality=m,
+            stream=FundingStream.objects.get(code="NPO-GEM"),
+            window_start=None,
+            window_end=None,
+        )
+        f.ExpenditureFactory(
+            grant=grant, booking_id="NEW", new_construction=True, date=dt.date(2023, 3, 1)
+        )
         user = f.UserFactory()
         run = wait_for(check_run_request(municipality=m, actor=user))
         assert (run.status, run.progress, run.findings_count) == ("done", 100, 1)
         finding = Finding.objects.get(municipality=m, rule="F7")
-        finding_review(finding=finding, actor=user, status="justified", reason="Tijdelijk lokaal goedgekeurd.")
+        finding_review(
+            finding=finding, actor=user, status="justified", reason="Tijdelijk lokaal goedgekeurd."
+        )
 
         second = wait_for(check_run_request(municipality=m, actor=user))
         assert second.pk != run.pk and second.status == "done"
@@ -47,7 +56,11 @@ def test_nightly_job_queues_a_run_per_municipality_on_the_worker(celery_worker):
         run_checks_nightly.delay()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            done = set(CheckRun.objects.filter(status="done", trigger="nightly").values_list("municipality_id", flat=True))
+            done = set(
+                CheckRun.objects.filter(status="done", trigger="nightly").values_list(
+                    "municipality_id", flat=True
+                )
+            )
             if done >= {a.pk, b.pk}:
                 break
             time.sleep(0.3)

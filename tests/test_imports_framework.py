@@ -41,8 +41,7 @@ from portal.imports import (
 
 class GrantImporter(Importer):
     columns = [
-        Column("code", required=True, parse=normalise_municipality_code,
-               aliases=("gemeentecode",)),
+        Column("code", required=True, parse=normalise_municipality_code, aliases=("gemeentecode",)),
         Column("amount", required=True, parse=amount),
         Column("date", required=True, parse=imports.date),
         Column("note"),
@@ -71,6 +70,7 @@ def dry_run(data):
 
 
 # --- reading CSV -------------------------------------------------------------
+
 
 @pytest.mark.parametrize("prefix", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
 def test_utf8_csv_with_and_without_bom(prefix):
@@ -114,23 +114,27 @@ def test_empty_rows_are_skipped_but_line_numbers_stay_physical():
 
 # --- value parsers -----------------------------------------------------------
 
-@pytest.mark.parametrize("raw, expected", [
-    ("1234.56", "1234.56"),
-    ("1234,56", "1234.56"),
-    ("1.234,56", "1234.56"),
-    ("EUR 1.234,56", "1234.56"),
-    ("€ 1.234,56", "1234.56"),
-    ("€\xa01.234,56", "1234.56"),
-    ("1,234.56", "1234.56"),
-    ("-1.234,56", "-1234.56"),
-    ("€ -1.234,56", "-1234.56"),
-    ("1.234", "1234.00"),
-    ("1,234,567", "1234567.00"),
-    ("12,5", "12.50"),
-    ("7", "7.00"),
-    (Decimal("0.30000000000000004"), "0.30"),
-    (12, "12.00"),
-])
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("1234.56", "1234.56"),
+        ("1234,56", "1234.56"),
+        ("1.234,56", "1234.56"),
+        ("EUR 1.234,56", "1234.56"),
+        ("€ 1.234,56", "1234.56"),
+        ("€\xa01.234,56", "1234.56"),
+        ("1,234.56", "1234.56"),
+        ("-1.234,56", "-1234.56"),
+        ("€ -1.234,56", "-1234.56"),
+        ("1.234", "1234.00"),
+        ("1,234,567", "1234567.00"),
+        ("12,5", "12.50"),
+        ("7", "7.00"),
+        (Decimal("0.30000000000000004"), "0.30"),
+        (12, "12.00"),
+    ],
+)
 def test_amount_formats(raw, expected):
     parsed = amount(raw)
     assert parsed == Decimal(expected)
@@ -216,13 +220,16 @@ def test_location_choice_and_multi():
 
 # --- reading XLSX ------------------------------------------------------------
 
+
 def test_xlsx_numbers_dates_and_empty_rows():
-    data = xlsx_bytes([
-        ["Code", "Amount", "Date", "Note"],
-        [363, 1234.56, datetime(2022, 3, 1), "  hallo "],
-        [None, None, None, None],
-        ["GM0014", 0.1, date(2022, 12, 31), None],
-    ])
+    data = xlsx_bytes(
+        [
+            ["Code", "Amount", "Date", "Note"],
+            [363, 1234.56, datetime(2022, 3, 1), "  hallo "],
+            [None, None, None, None],
+            ["GM0014", 0.1, date(2022, 12, 31), None],
+        ]
+    )
     result = dry_run(data)
     assert result.ok, result.error_lines()
     assert [(r["_line"], r["code"], r["amount"], r["date"], r["note"]) for r in result.rows] == [
@@ -247,8 +254,9 @@ def test_xlsx_formula_text_is_rejected():
         sheet["B2"].value = "=SUM(A1:A9)"
         sheet["B2"].data_type = "s"  # stored as text, as left by some exporters
 
-    data = xlsx_bytes([["code", "amount", "date"], [363, None, "2022-03-01"]],
-                      tweak=add_formula_text)
+    data = xlsx_bytes(
+        [["code", "amount", "date"], [363, None, "2022-03-01"]], tweak=add_formula_text
+    )
     assert [str(e) for e in dry_run(data).errors] == [
         "line 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
     ]
@@ -277,25 +285,32 @@ def test_thousands_of_trailing_styled_empty_xlsx_rows_are_skipped():
 
 # --- file-level errors -------------------------------------------------------
 
+
 def test_missing_columns_are_named():
     result = dry_run(b"code;note\n363;x\n")
     assert result.file_errors == ["ontbrekende kolommen: amount, date"]
     assert not result.ok
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"", "het bestand is leeg"),
-    (b"  \r\n", "het bestand is leeg"),
-    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "geen CSV- of Excel-bestand"),
-    (bytes(range(256)) * 4, "geen CSV- of Excel-bestand"),
-    (b"PK\x03\x04garbage", "Excel-bestand kan niet worden gelezen"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xls"),
-    (b";;;\n;;\n", "geen kopregel"),
-    (b"code,amount,date\n\n,,\n", "geen gegevensregels"),
-    (b"code,amount,code\n1,2,3\n", "dubbele kolommen: code"),
-    (b"code,amount,date\n\x81\x8d,1,2022-03-01\n", "tekenset van het bestand wordt niet herkend"),
-    (b'code,amount,date\n"never closed' + b"x" * 200_000, "kan niet worden gelezen (regel 2)"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "het bestand is leeg"),
+        (b"  \r\n", "het bestand is leeg"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "geen CSV- of Excel-bestand"),
+        (bytes(range(256)) * 4, "geen CSV- of Excel-bestand"),
+        (b"PK\x03\x04garbage", "Excel-bestand kan niet worden gelezen"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xls"),
+        (b";;;\n;;\n", "geen kopregel"),
+        (b"code,amount,date\n\n,,\n", "geen gegevensregels"),
+        (b"code,amount,code\n1,2,3\n", "dubbele kolommen: code"),
+        (
+            b"code,amount,date\n\x81\x8d,1,2022-03-01\n",
+            "tekenset van het bestand wordt niet herkend",
+        ),
+        (b'code,amount,date\n"never closed' + b"x" * 200_000, "kan niet worden gelezen (regel 2)"),
+    ],
+)
 def test_file_errors(data, message):
     result = dry_run(data)
     assert len(result.file_errors) == 1 and message in result.file_errors[0]
@@ -308,6 +323,7 @@ def test_read_table_raises_for_a_file_named_xlsx_that_is_not_one():
 
 
 # --- all or nothing ----------------------------------------------------------
+
 
 class StrictImporter(GrantImporter):
     def clean_row(self, row, line):
@@ -325,13 +341,13 @@ class StrictImporter(GrantImporter):
 def test_every_invalid_row_is_reported_and_nothing_is_saved():
     data = (
         "code;amount;date;active\n"
-        "363;1.234,56;2022-03-01;ja\n"        # 2 ok
-        "abc;12;01-03-2022;\n"                # 3 bad code
-        "14;-5;2022-03-01;nee\n"              # 4 cross-field check
-        ";;;\n"                               # 5 empty, skipped
-        "363;1;2022-03-01;ja\n"               # 6 duplicate of 2
-        "363;x;31-02-2022;misschien\n"        # 7 three errors
-        "=cmd;;2022-03-01;\n"                 # 8 formula, missing amount
+        "363;1.234,56;2022-03-01;ja\n"  # 2 ok
+        "abc;12;01-03-2022;\n"  # 3 bad code
+        "14;-5;2022-03-01;nee\n"  # 4 cross-field check
+        ";;;\n"  # 5 empty, skipped
+        "363;1;2022-03-01;ja\n"  # 6 duplicate of 2
+        "363;x;31-02-2022;misschien\n"  # 7 three errors
+        "=cmd;;2022-03-01;\n"  # 8 formula, missing amount
     ).encode("cp1252")
     result = StrictImporter().run(data)
     assert not result.ok
@@ -354,8 +370,14 @@ def test_dry_run_returns_cleaned_rows_and_a_preview():
     assert result.ok
     assert len(result.rows) == 30
     assert result.preview == [
-        {"_line": n, "code": f"GM{n - 1:04d}", "amount": Decimal(n - 1), "date": date(2022, 3, 1),
-         "note": None, "active": True}
+        {
+            "_line": n,
+            "code": f"GM{n - 1:04d}",
+            "amount": Decimal(n - 1),
+            "date": date(2022, 3, 1),
+            "note": None,
+            "active": True,
+        }
         for n in (2, 3, 4)
     ]
 
@@ -368,6 +390,7 @@ def test_hundred_thousand_rows_parse_and_validate_quickly():
 
 
 # --- management command helper -----------------------------------------------
+
 
 def test_run_import_command_reports_errors_on_stderr(tmp_path):
     path = tmp_path / "grants.csv"
@@ -392,11 +415,23 @@ def test_run_import_command_dry_run_and_missing_file(tmp_path):
 
 # --- exports -----------------------------------------------------------------
 
-@pytest.mark.parametrize("value, expected", [
-    ("=1+1", "'=1+1"), ("+31 6", "'+31 6"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
-    ("\tx", "'\tx"), ("\rx", "'\rx"), ("gewoon", "gewoon"), ("", ""),
-    (Decimal("-5"), Decimal("-5")), (-3, -3), (None, None),
-])
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("=1+1", "'=1+1"),
+        ("+31 6", "'+31 6"),
+        ("-x", "'-x"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("gewoon", "gewoon"),
+        ("", ""),
+        (Decimal("-5"), Decimal("-5")),
+        (-3, -3),
+        (None, None),
+    ],
+)
 def test_safe_cell(value, expected):
     assert safe_cell(value) == expected
 
@@ -404,7 +439,7 @@ def test_safe_cell(value, expected):
 EXPORT_HEADER = ["code", "amount", "date", "note", "active"]
 EXPORT_ROWS = [
     ["GM0363", Decimal("1234.56"), date(2022, 3, 1), "=HYPERLINK(x)", True],
-    ["GM0014", Decimal("-5.00"), date(2022, 12, 31), "Café; \"quoted\"", False],
+    ["GM0014", Decimal("-5.00"), date(2022, 12, 31), 'Café; "quoted"', False],
 ]
 
 
@@ -416,7 +451,7 @@ def test_write_csv_is_dutch_excel_friendly_and_round_trips():
     assert result.ok, result.error_lines()
     assert [(r["amount"], r["date"], r["note"], r["active"]) for r in result.rows] == [
         (Decimal("1234.56"), date(2022, 3, 1), "'=HYPERLINK(x)", True),
-        (Decimal("-5.00"), date(2022, 12, 31), "Café; \"quoted\"", False),
+        (Decimal("-5.00"), date(2022, 12, 31), 'Café; "quoted"', False),
     ]
 
 
@@ -437,6 +472,7 @@ def test_write_xlsx_keeps_types_and_round_trips():
 
 # --- saving (database) -------------------------------------------------------
 
+
 class GroupImporter(Importer):
     columns = [Column("name", required=True)]
 
@@ -455,10 +491,17 @@ def test_bulk_upsert_counts_created_updated_and_unchanged_on_a_composite_key():
     current = Permission.objects.get(content_type=content_type, codename="add_group").name
 
     def upsert(**names):
-        permissions = [Permission(content_type=content_type, codename=codename, name=name)
-                       for codename, name in names.items()]
-        return bulk_upsert(Permission, permissions, unique_fields=["content_type", "codename"],
-                           update_fields=["name"], batch_size=2)
+        permissions = [
+            Permission(content_type=content_type, codename=codename, name=name)
+            for codename, name in names.items()
+        ]
+        return bulk_upsert(
+            Permission,
+            permissions,
+            unique_fields=["content_type", "codename"],
+            update_fields=["name"],
+            batch_size=2,
+        )
 
     names = {"add_group": current, "change_group": "Wijzig groep", "export_group": "Exporteer"}
     assert upsert(**names) == (1, 1, 1)

@@ -128,7 +128,9 @@ def test_a_posted_school_is_not_linked_on_region_pages(world, regional, client):
         assert AgendaItem.objects.filter(meeting=meeting, title="Nieuw punt").exists()
 
 
-def test_a_municipal_user_cannot_be_posted_as_owner_or_chair_on_region_pages(world, regional, client):
+def test_a_municipal_user_cannot_be_posted_as_owner_or_chair_on_region_pages(
+    world, regional, client
+):
     meeting, _item = regional
     director = world.users[Role.SCHOOL_DIRECTOR]
     client.force_login(world.users[Role.REGIONAL_COORDINATOR])

@@ -26,8 +26,14 @@ def test_query_outside_a_tenant_scope_raises(world):
 def test_foreign_policy_officer_gets_404_on_every_page_of_another_municipality(client, world):
     client.force_login(world.foreign_user)
     for name in ["portal:dashboard", "portal:members", "portal:audit"]:
-        assert client.get(reverse(name, kwargs={"municipality": "midden-groningen"})).status_code == 404
-    assert client.get(reverse("portal:dashboard", kwargs={"municipality": "eemsdelta"})).status_code == 200
+        assert (
+            client.get(reverse(name, kwargs={"municipality": "midden-groningen"})).status_code
+            == 404
+        )
+    assert (
+        client.get(reverse("portal:dashboard", kwargs={"municipality": "eemsdelta"})).status_code
+        == 200
+    )
 
 
 def test_unknown_municipality_is_404_not_500(client, world):
@@ -53,7 +59,9 @@ def test_coordinator_gets_region_but_not_municipality_detail(client, world):
 def test_roles_requiring_2fa_are_sent_to_totp_setup_before_any_data(client, world, settings, role):
     settings.PORTAL_REQUIRE_2FA = True
     user = world.users[role]
-    response = client.post(reverse("account_login"), {"login": user.email, "password": "Test-wachtwoord-1"})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "Test-wachtwoord-1"}
+    )
     # straight after login: TOTP set-up, not a dashboard. allauth asks for the password once
     # more before changing two-factor settings, then shows the QR code.
     response = client.get(response["Location"])
@@ -89,7 +97,9 @@ def test_policy_officer_with_totp_sees_data(client, world, settings):
 def test_login_by_email_lands_on_the_role_home_page(client, world):
     user = world.users[Role.LEA_CHAIR]
     response = client.post(
-        reverse("account_login"), {"login": user.email, "password": "Test-wachtwoord-1"}, follow=True
+        reverse("account_login"),
+        {"login": user.email, "password": "Test-wachtwoord-1"},
+        follow=True,
     )
     assert response.redirect_chain[-1][0] == "/midden-groningen/"
     assert response.status_code == 200
@@ -97,7 +107,11 @@ def test_login_by_email_lands_on_the_role_home_page(client, world):
 
 def test_there_is_no_self_signup(client, db):
     response = client.get(reverse("account_signup"))
-    assert b"Sign Up Closed" in response.content or response.status_code in (403, 404) or b"gesloten" in response.content
+    assert (
+        b"Sign Up Closed" in response.content
+        or response.status_code in (403, 404)
+        or b"gesloten" in response.content
+    )
 
 
 def test_repeated_failed_logins_are_rate_limited(client, world):
@@ -105,25 +119,35 @@ def test_repeated_failed_logins_are_rate_limited(client, world):
     for _ in range(5):
         client.post(reverse("account_login"), {"login": user.email, "password": "fout"})
     # after five failures for this address even the right password is refused for a while
-    response = client.post(reverse("account_login"), {"login": user.email, "password": "Test-wachtwoord-1"})
+    response = client.post(
+        reverse("account_login"), {"login": user.email, "password": "Test-wachtwoord-1"}
+    )
     assert response.status_code in (200, 429)
     assert "_auth_user_id" not in client.session
 
 
-def test_invitation_creates_account_and_membership_once(client, world, django_capture_on_commit_callbacks):
+def test_invitation_creates_account_and_membership_once(
+    client, world, django_capture_on_commit_callbacks
+):
     officer = world.users[Role.POLICY_OFFICER]
     client.force_login(officer)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/midden-groningen/leden/",
-            {"email": "Nieuwe.Directeur@School.example", "role": Role.SCHOOL_DIRECTOR, "school": world.school.pk},
+            {
+                "email": "Nieuwe.Directeur@School.example",
+                "role": Role.SCHOOL_DIRECTOR,
+                "school": world.school.pk,
+            },
         )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/uitnodiging/\S+/)", mail.outbox[0].body).group(1)
     client.logout()
 
-    response = client.post(link, {"password1": "Een-goed-wachtwoord-9", "password2": "Een-goed-wachtwoord-9"})
+    response = client.post(
+        link, {"password1": "Een-goed-wachtwoord-9", "password2": "Een-goed-wachtwoord-9"}
+    )
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="nieuwe.directeur@school.example")
     assert membership.role == Role.SCHOOL_DIRECTOR and membership.school == world.school
@@ -133,7 +157,9 @@ def test_invitation_creates_account_and_membership_once(client, world, django_ca
 
 
 def test_tampered_invitation_link_is_refused(client, world):
-    invitation = Invitation.objects.create(email="x@example.org", role=Role.LEA_CHAIR, municipality=world.municipality)
+    invitation = Invitation.objects.create(
+        email="x@example.org", role=Role.LEA_CHAIR, municipality=world.municipality
+    )
     from portal.services import invitation_token
 
     token = invitation_token(invitation)
@@ -160,7 +186,9 @@ def test_member_removal_is_audited(client, world):
     assert response.status_code == 302
     assert not Membership.objects.filter(pk=target.pk).exists()
     event = AuditEvent.objects.get(action="membership.remove")
-    assert event.actor == world.users[Role.POLICY_OFFICER] and event.municipality == world.municipality
+    assert (
+        event.actor == world.users[Role.POLICY_OFFICER] and event.municipality == world.municipality
+    )
 
 
 def test_english_interface_keeps_dutch_number_and_date_formats(client, world):
@@ -196,7 +224,9 @@ def test_seed_demo_accounts_log_in_and_land_on_their_home(client):
     }
     for email, home in expected.items():
         client.logout()
-        response = client.post(reverse("account_login"), {"login": email, "password": "Portal-demo-2026"}, follow=True)
+        response = client.post(
+            reverse("account_login"), {"login": email, "password": "Portal-demo-2026"}, follow=True
+        )
         assert response.redirect_chain[-1][0] == home, email
         assert response.status_code == 200, email
     # running it again changes nothing
@@ -207,7 +237,9 @@ def test_seed_demo_accounts_log_in_and_land_on_their_home(client):
         assert (Membership.objects.count(), School.objects.count(), Grant.objects.count()) == before
 
 
-def test_invitation_mail_is_sent_by_a_real_worker(celery_worker, world, django_capture_on_commit_callbacks):
+def test_invitation_mail_is_sent_by_a_real_worker(
+    celery_worker, world, django_capture_on_commit_callbacks
+):
     """On PostgreSQL + Redis: the job goes through the broker to a worker process, which sees
     the committed invitation and marks it sent."""
     import time
@@ -215,8 +247,10 @@ def test_invitation_mail_is_sent_by_a_real_worker(celery_worker, world, django_c
     from portal.services import invitation_create
 
     invitation = invitation_create(
-        invited_by=world.users[Role.POLICY_OFFICER], municipality=world.municipality,
-        email="lea@partner.example", role=Role.LEA_CHAIR,
+        invited_by=world.users[Role.POLICY_OFFICER],
+        municipality=world.municipality,
+        email="lea@partner.example",
+        role=Role.LEA_CHAIR,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -260,13 +294,17 @@ def test_admin_login_goes_through_allauth_with_its_rate_limit_and_2fa(client, wo
     assert response.status_code == 302 and response["Location"] == reverse("mfa_activate_totp")
 
 
-def test_invitation_link_never_logs_into_an_existing_account(client, world, django_capture_on_commit_callbacks):
+def test_invitation_link_never_logs_into_an_existing_account(
+    client, world, django_capture_on_commit_callbacks
+):
     from portal.services import invitation_create, invitation_token
 
     victim = world.foreign_user  # policy officer of another municipality
     invitation = invitation_create(
-        invited_by=world.users[Role.POLICY_OFFICER], municipality=world.municipality,
-        email=victim.email, role=Role.LEA_CHAIR,
+        invited_by=world.users[Role.POLICY_OFFICER],
+        municipality=world.municipality,
+        email=victim.email,
+        role=Role.LEA_CHAIR,
     )
     link = f"/uitnodiging/{invitation_token(invitation)}/"
     response = client.post(link)
@@ -276,7 +314,9 @@ def test_invitation_link_never_logs_into_an_existing_account(client, world, djan
     # once signed in normally, the same person accepts it
     client.force_login(victim)
     assert client.post(link).status_code == 302
-    assert Membership.objects.filter(user=victim, role=Role.LEA_CHAIR, municipality=world.municipality).exists()
+    assert Membership.objects.filter(
+        user=victim, role=Role.LEA_CHAIR, municipality=world.municipality
+    ).exists()
 
 
 def test_policy_officer_cannot_make_themselves_accountant(client, world):
@@ -285,15 +325,28 @@ def test_policy_officer_cannot_make_themselves_accountant(client, world):
 
     officer = world.users[Role.POLICY_OFFICER]
     with pytest.raises(ApplicationError):
-        invitation_create(invited_by=officer, municipality=world.municipality, email=officer.email, role=Role.ACCOUNTANT)
+        invitation_create(
+            invited_by=officer,
+            municipality=world.municipality,
+            email=officer.email,
+            role=Role.ACCOUNTANT,
+        )
     # nor through a colleague: one person is never policy officer and accountant of one municipality
     colleague = f.UserFactory(email="collega@a.example")
     f.MembershipFactory(user=colleague, role=Role.POLICY_OFFICER, municipality=world.municipality)
     with pytest.raises(ApplicationError):
-        invitation_create(invited_by=colleague, municipality=world.municipality, email=officer.email, role=Role.ACCOUNTANT)
+        invitation_create(
+            invited_by=colleague,
+            municipality=world.municipality,
+            email=officer.email,
+            role=Role.ACCOUNTANT,
+        )
 
 
 def test_years_and_ids_are_not_printed_with_thousands_separators():
     from django.template import Context, Template
 
-    assert Template("{{ year }} {{ n }}").render(Context({"year": 2023, "n": 1034000})) == "2023 1034000"
+    assert (
+        Template("{{ year }} {{ n }}").render(Context({"year": 2023, "n": 1034000}))
+        == "2023 1034000"
+    )

@@ -34,14 +34,18 @@ def schools(world):
         ("", "invalid_pk_value"),
     ],
 )
-def test_multiple_field_rejects_bad_ids_without_a_query(schools, django_assert_num_queries, value, code):
+def test_multiple_field_rejects_bad_ids_without_a_query(
+    schools, django_assert_num_queries, value, code
+):
     field = IdModelMultipleChoiceField(queryset=schools, required=False)
     with django_assert_num_queries(0), pytest.raises(ValidationError) as error:
         field.clean([value])
     assert error.value.code == code
 
 
-def test_multiple_field_rejects_a_huge_id_next_to_a_valid_one(world, schools, django_assert_num_queries):
+def test_multiple_field_rejects_a_huge_id_next_to_a_valid_one(
+    world, schools, django_assert_num_queries
+):
     field = IdModelMultipleChoiceField(queryset=schools)
     with django_assert_num_queries(0), pytest.raises(ValidationError) as error:
         field.clean([str(world.school.pk), HUGE])
@@ -91,11 +95,22 @@ def test_a_text_key_is_left_to_django(db):
 def test_huge_school_id_on_activity_create_is_a_form_error(world, client):
     client.force_login(world.users[Role.POLICY_OFFICER])
     url = reverse("funding:activity_create", kwargs={"municipality": world.municipality.slug})
-    response = client.post(url, {
-        "code": "NEW", "name": "Nieuw", "themes": ["taal"], "start": "2023-08-01", "end": "2024-07-31",
-        "funding": "GOAB:1000", "schools": [HUGE], "planned_cost": "1000", "menukaart": "", "partner": "",
-        "description": "",
-    })
+    response = client.post(
+        url,
+        {
+            "code": "NEW",
+            "name": "Nieuw",
+            "themes": ["taal"],
+            "start": "2023-08-01",
+            "end": "2024-07-31",
+            "funding": "GOAB:1000",
+            "schools": [HUGE],
+            "planned_cost": "1000",
+            "menukaart": "",
+            "partner": "",
+            "description": "",
+        },
+    )
     assert response.status_code in (200, 400)
     assert "schools" in response.context["form"].errors
     with scopes_disabled():

@@ -26,7 +26,9 @@ def test_health_is_503_and_names_redis_when_it_is_down(client, settings):
     from portal.celery import app
 
     dead = "redis://127.0.0.1:1/0"
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}
+    }
     settings.CELERY_TASK_ALWAYS_EAGER = False
     old_broker = app.conf.broker_url
     app.conf.broker_url = dead
@@ -44,7 +46,8 @@ def test_health_is_503_and_names_redis_when_it_is_down(client, settings):
 
 def _production_env(tmp_path):
     env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
     }
     env.update(
@@ -59,7 +62,11 @@ def _production_env(tmp_path):
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=_production_env(tmp_path), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=_production_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -69,7 +76,12 @@ def test_production_refuses_to_start_without_secret_key(tmp_path):
     env = _production_env(tmp_path)
     del env["SECRET_KEY"]
     result = subprocess.run(
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
@@ -84,8 +96,16 @@ def test_production_settings_are_secure(tmp_path):
     env = _production_env(tmp_path)
     env["REDIS_URL"] = "redis://redis:6379/0"
     env["EMAIL_HOST"] = "smtp.example.nl"
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == [
-        False, True, True, True, True, False, "django.core.mail.backends.smtp.EmailBackend"
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+        "django.core.mail.backends.smtp.EmailBackend",
     ]

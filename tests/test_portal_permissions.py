@@ -39,16 +39,25 @@ def _scan_document(w):
 def _intervention(w):
     if "intervention" not in w.objects:
         scan = _submitted_scan(w)
-        activity = f.ActivityFactory(municipality=w.municipality, owner_school=w.school, code="SCAN-2023-1")
+        activity = f.ActivityFactory(
+            municipality=w.municipality, owner_school=w.school, code="SCAN-2023-1"
+        )
         scan.interventions.add(activity)
         w.objects["intervention"] = activity
     return w.objects["intervention"]
 
+
 def _import_job(w, kind):
     from schools.models import ImportJob
 
-    return ImportJob.objects.create(municipality=w.municipality, kind=kind, path="imports/x", filename="x.csv",
-                                    status=ImportJob.Status.DONE, summary="1 regels")
+    return ImportJob.objects.create(
+        municipality=w.municipality,
+        kind=kind,
+        path="imports/x",
+        filename="x.csv",
+        status=ImportJob.Status.DONE,
+        summary="1 regels",
+    )
 
 
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
@@ -87,9 +96,14 @@ URL_KWARGS = {
     "finding_id": lambda w: _funding_object(w, "finding").pk,
     "check_run_id": lambda w: _funding_object(w, "check_run").pk,
     # A finished spending report (with stored files) and a period lock of the municipality.
-    "report_id": lambda w: w.objects.setdefault(
-        "report", f.SpendingReportFactory(municipality=w.municipality, done=True)).pk,
-    "lock_id": lambda w: w.objects.setdefault("lock", f.PeriodLockFactory(municipality=w.municipality)).pk,
+    "report_id": lambda w: (
+        w.objects.setdefault(
+            "report", f.SpendingReportFactory(municipality=w.municipality, done=True)
+        ).pk
+    ),
+    "lock_id": lambda w: (
+        w.objects.setdefault("lock", f.PeriodLockFactory(municipality=w.municipality)).pk
+    ),
 }
 
 
@@ -104,21 +118,28 @@ def _meetings_world(w):
         from . import factories as f
 
         built = {}
-        for prefix, tenant in (("", {"municipality": w.municipality}), ("region_", {"municipality": None, "region": w.region})):
+        for prefix, tenant in (
+            ("", {"municipality": w.municipality}),
+            ("region_", {"municipality": None, "region": w.region}),
+        ):
             series = f.MeetingSeriesFactory(**tenant)
             meeting = f.MeetingFactory(**tenant, series=series)
             f.ParticipantFactory(meeting=meeting, user=w.users[Role.SCHOOL_DIRECTOR], name="")
             attachment = Attachment(meeting=meeting, name="Notitie")
             attachment.file.save("notitie.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
-            built.update({
-                f"{prefix}series": series,
-                f"{prefix}standing_item": f.StandingItemFactory(series=series),
-                f"{prefix}meeting": meeting,
-                f"{prefix}participant": f.ParticipantFactory(meeting=meeting),
-                f"{prefix}attachment": attachment,
-                f"{prefix}agenda_item": f.AgendaItemFactory(meeting=meeting),
-                f"{prefix}action": f.ActionItemFactory(meeting=meeting, owner_user=w.users[Role.SCHOOL_DIRECTOR]),
-            })
+            built.update(
+                {
+                    f"{prefix}series": series,
+                    f"{prefix}standing_item": f.StandingItemFactory(series=series),
+                    f"{prefix}meeting": meeting,
+                    f"{prefix}participant": f.ParticipantFactory(meeting=meeting),
+                    f"{prefix}attachment": attachment,
+                    f"{prefix}agenda_item": f.AgendaItemFactory(meeting=meeting),
+                    f"{prefix}action": f.ActionItemFactory(
+                        meeting=meeting, owner_user=w.users[Role.SCHOOL_DIRECTOR]
+                    ),
+                }
+            )
         w.objects["meetings"] = built
     return w.objects["meetings"]
 
@@ -132,16 +153,27 @@ def _funding_object(world, kind):
     if "grant" not in world.objects:
         grant = f.GrantFactory(municipality=world.municipality, reference="PERM-GRANT")
         world.objects["grant"] = grant
-        world.objects["expenditure"] = f.ExpenditureFactory(grant=grant, booking_id="PERM-1", depreciation_months=120)
+        world.objects["expenditure"] = f.ExpenditureFactory(
+            grant=grant, booking_id="PERM-1", depreciation_months=120
+        )
         world.objects["activity"] = f.activity_with_funding(
-            municipality=world.municipality, owner_school=world.school, code="PERM-OWN", streams=("NPO-SCHOOL",)
+            municipality=world.municipality,
+            owner_school=world.school,
+            code="PERM-OWN",
+            streams=("NPO-SCHOOL",),
         )
         world.objects["finding"] = Finding.objects.create(
-            municipality=world.municipality, rule="F7", severity="error", key="perm", fingerprint="perm",
-            subjects=["booking:PERM-1"], message="test",
+            municipality=world.municipality,
+            rule="F7",
+            severity="error",
+            key="perm",
+            fingerprint="perm",
+            subjects=["booking:PERM-1"],
+            message="test",
         )
         world.objects["check_run"] = CheckRun.objects.create(municipality=world.municipality)
     return world.objects[kind]
+
 
 # (url name, role) -> expected status where object-level rules differ from the matrix.
 # Each entry says why.
@@ -164,7 +196,9 @@ def _walk(patterns, prefix="", namespace=""):
 def tenant_patterns():
     seen = set()
     for route, name, pattern in _walk(get_resolver().url_patterns):
-        if route.startswith(SKIP_PREFIXES) or ("<slug:municipality>" not in route and "<slug:region>" not in route):
+        if route.startswith(SKIP_PREFIXES) or (
+            "<slug:municipality>" not in route and "<slug:region>" not in route
+        ):
             continue
         if name in seen:
             continue
@@ -175,7 +209,11 @@ def tenant_patterns():
 def _view_permission(pattern):
     callback = pattern.callback
     view_class = getattr(callback, "view_class", None)
-    return getattr(view_class, "permission", None) if view_class else getattr(callback, "permission", None)
+    return (
+        getattr(view_class, "permission", None)
+        if view_class
+        else getattr(callback, "permission", None)
+    )
 
 
 def _url(world, name, route):
@@ -208,12 +246,16 @@ def _assert_ok(response, url):
 @pytest.mark.parametrize("name,pattern,route", list(tenant_patterns()))
 def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, route):
     permission = _view_permission(pattern)
-    assert permission, f"{name} does not declare a permission (PortalViewMixin.permission or @portal_permission)"
+    assert permission, (
+        f"{name} does not declare a permission (PortalViewMixin.permission or @portal_permission)"
+    )
     with scopes_disabled():
         url = _url(world, name, route)
 
     response = client.get(url)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"], f"anonymous on {url}"
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"], (
+        f"anonymous on {url}"
+    )
 
     client.force_login(world.foreign_user)
     assert client.get(url).status_code == 404, f"foreign user on {url}"
@@ -226,10 +268,17 @@ def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, rou
         if expected == "ok":
             _assert_ok(response, f"{role} GET {url}")
         else:
-            assert response.status_code == expected, f"{role} GET {url}: {response.status_code}, expected {expected}"
+            assert response.status_code == expected, (
+                f"{role} GET {url}: {response.status_code}, expected {expected}"
+            )
             assert client.post(url).status_code == expected, f"{role} POST {url}"
 
 
 def test_the_walk_finds_the_tenant_pages():
     names = {p.values[0] for p in tenant_patterns()}
-    assert {"portal:dashboard", "portal:members", "portal:audit", "portal:region_dashboard"} <= names
+    assert {
+        "portal:dashboard",
+        "portal:members",
+        "portal:audit",
+        "portal:region_dashboard",
+    } <= names

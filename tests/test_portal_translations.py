@@ -66,7 +66,9 @@ def test_placeholders_survive_translation():
     broken = []
     for e in messages:
         sources = [e["msgid"], e.get("msgid_plural", e["msgid"])]
-        for source, translation in zip(sources if "msgid_plural" in e else sources[:1], _translations(e)):
+        for source, translation in zip(
+            sources if "msgid_plural" in e else sources[:1], _translations(e)
+        ):
             if "python-format" not in e["flags"]:
                 continue
             if sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(translation)):
@@ -99,10 +101,34 @@ def _nav(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
-DUTCH_NAV = ["Overzicht", "Scholen", "Schoolscans", "Beschikkingen", "Activiteiten", "Bestedingen",
-             "Bevindingen", "Overleggen", "Actiepunten", "Rapportages", "Leden", "Audittrail"]
-ENGLISH_NAV = ["Overview", "Schools", "School scans", "Grants", "Activities", "Expenditure",
-               "Findings", "Meetings", "Action items", "Reports", "Members", "Audit trail"]
+DUTCH_NAV = [
+    "Overzicht",
+    "Scholen",
+    "Schoolscans",
+    "Beschikkingen",
+    "Activiteiten",
+    "Bestedingen",
+    "Bevindingen",
+    "Overleggen",
+    "Actiepunten",
+    "Rapportages",
+    "Leden",
+    "Audittrail",
+]
+ENGLISH_NAV = [
+    "Overview",
+    "Schools",
+    "School scans",
+    "Grants",
+    "Activities",
+    "Expenditure",
+    "Findings",
+    "Meetings",
+    "Action items",
+    "Reports",
+    "Members",
+    "Audit trail",
+]
 
 
 def test_login_page_in_english(client, db):

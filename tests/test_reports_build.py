@@ -26,14 +26,18 @@ from .reports_data import make_report_world
 
 pytestmark = pytest.mark.django_db
 
-needs_pdftotext = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"
+)
 
 
 @pytest.fixture(autouse=True)
 def _jobs_start_on_commit(monkeypatch):
     """The test's transaction never commits: run on-commit callbacks (the job's enqueue) at once,
     as a committed request would; the tasks themselves run in-process (conftest)."""
-    monkeypatch.setattr(services.transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+    monkeypatch.setattr(
+        services.transaction, "on_commit", lambda fn, using=None, robust=False: fn()
+    )
 
 
 def pdf_text(payload: bytes, layout=True) -> str:
@@ -43,7 +47,9 @@ def pdf_text(payload: bytes, layout=True) -> str:
 
 def request_report(world, stream, year=2023, role=Role.ACCOUNTANT):
     with scope(municipality=world.municipality):
-        return services.report_request(municipality=world.municipality, stream=stream, year=year, user=world.users[role])
+        return services.report_request(
+            municipality=world.municipality, stream=stream, year=year, user=world.users[role]
+        )
 
 
 def stored(report, kind):
@@ -61,15 +67,26 @@ def test_pdf_shows_summary_findings_and_annex_with_equal_totals(world):
     text = pdf_text(payload)
     words = " ".join(pdf_text(payload, layout=False).split())  # wrapped cells joined again
     spending = format_money(Decimal("3334.56")).replace("\u00a0", " ")
-    assert "Samenvatting" in text and "Bevindingen" in text and "Bijlage: alle bestedingsregels" in text
-    assert "Dubbele boeking B-2023-1" in words and "Bewust dubbel: twee groepen." in words and "verantwoord" in words
+    assert (
+        "Samenvatting" in text
+        and "Bevindingen" in text
+        and "Bijlage: alle bestedingsregels" in text
+    )
+    assert (
+        "Dubbele boeking B-2023-1" in words
+        and "Bewust dubbel: twee groepen." in words
+        and "verantwoord" in words
+    )
     for booking in ("B-2023-1", "B-2023-2", "B-2023-3", "B-2023-4"):
         assert booking in text
     assert "B-2024-1" not in text and "G-2023-1" not in text
     summary_line = next(l for l in text.splitlines() if "Besteding in 2023" in l)
     total_line = next(l for l in text.splitlines() if "Eindtotaal bijlage" in l)
     assert spending in summary_line and spending in total_line  # € 3.334,56 both
-    assert "Subtotaal januari 2023" in text and format_money(Decimal("1334.55")).replace("\u00a0", " ") in text
+    assert (
+        "Subtotaal januari 2023" in text
+        and format_money(Decimal("1334.55")).replace("\u00a0", " ") in text
+    )
     assert report.data_sha256 in text
     pages = text.count("\f")
     assert f"pagina 1 van {pages}" in text and f"pagina {pages} van {pages}" in text
@@ -79,14 +96,20 @@ def test_xlsx_holds_the_same_figures_and_every_line(world):
     d = make_report_world(world)
     report, _ = request_report(world, d["stream"])
     book = openpyxl.load_workbook(io.BytesIO(stored(report, "xlsx")))
-    summary = {row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]}
+    summary = {
+        row[0]: row[1] for row in book.worksheets[0].iter_rows(values_only=True) if row and row[0]
+    }
     assert Decimal(str(summary["Besteding in de periode"])) == Decimal("3334.56")
     assert Decimal(str(summary["Cumulatief besteed"])) == Decimal("4834.56")
     lines = list(book.worksheets[1].iter_rows(values_only=True))
     body = lines[1:-1]
     assert [r[1] for r in body] == ["B-2023-1", "B-2023-2", "B-2023-3", "B-2023-4"]
     assert all(isinstance(r[9], (int, float)) for r in body)  # numbers as numbers
-    assert Decimal(str(sum(Decimal(str(r[9])) for r in body))) == Decimal(str(lines[-1][9])) == Decimal("3334.56")
+    assert (
+        Decimal(str(sum(Decimal(str(r[9])) for r in body)))
+        == Decimal(str(lines[-1][9]))
+        == Decimal("3334.56")
+    )
 
 
 def test_same_data_returns_the_existing_version_and_a_changed_line_makes_version_2(world):
@@ -108,15 +131,21 @@ def test_same_data_returns_the_existing_version_and_a_changed_line_makes_version
 
 def test_a_failed_build_shows_its_reason_and_the_retry_builds_it(world, client):
     d = make_report_world(world)
-    with mock.patch.object(services, "render_report_pdf", side_effect=RuntimeError("geen lettertype")):
+    with mock.patch.object(
+        services, "render_report_pdf", side_effect=RuntimeError("geen lettertype")
+    ):
         report, _ = request_report(world, d["stream"])
     report.refresh_from_db()
     assert report.status == "failed" and "geen lettertype" in report.error
     client.force_login(world.users[Role.ACCOUNTANT])
-    url = reverse("funding:report_status", kwargs={"municipality": "midden-groningen", "report_id": report.pk})
+    url = reverse(
+        "funding:report_status", kwargs={"municipality": "midden-groningen", "report_id": report.pk}
+    )
     page = client.get(url).content.decode()
     assert "geen lettertype" in page and "Opnieuw proberen" in page and "data-poll-done" in page
-    retry = reverse("funding:report_retry", kwargs={"municipality": "midden-groningen", "report_id": report.pk})
+    retry = reverse(
+        "funding:report_retry", kwargs={"municipality": "midden-groningen", "report_id": report.pk}
+    )
     assert client.post(retry).status_code == 302
     report.refresh_from_db()
     assert report.status == "done" and report.error == ""
@@ -141,12 +170,15 @@ def test_a_job_left_running_by_a_dead_worker_is_built_again_then_failed_after_ma
         report, _ = request_report(world, d["stream"])
     with scopes_disabled():
         long_ago = timezone.now() - services.stale_after() - timedelta(seconds=1)
-        SpendingReport.objects.filter(pk=report.pk).update(status="running", started_at=long_ago, attempts=1)
+        SpendingReport.objects.filter(pk=report.pk).update(
+            status="running", started_at=long_ago, attempts=1
+        )
         assert services.reports_reap_stale() == 1  # re-queued; in-process here, so built at once
         report.refresh_from_db()
         assert report.status == "done" and report.attempts == 2
-        SpendingReport.objects.filter(pk=report.pk).update(status="running", started_at=long_ago,
-                                                          attempts=services.MAX_ATTEMPTS)
+        SpendingReport.objects.filter(pk=report.pk).update(
+            status="running", started_at=long_ago, attempts=services.MAX_ATTEMPTS
+        )
         assert services.reports_reap_stale() == 1
         report.refresh_from_db()
     assert report.status == "failed" and "afgebroken" in report.error
@@ -159,25 +191,55 @@ def test_request_page_starts_the_job_and_the_page_polls_then_offers_downloads(wo
     response = client.post(url, {"stream": "NPO-GEM", "year": "2023"})
     with scopes_disabled():
         report = SpendingReport.objects.get()
-    assert response.status_code == 302 and response["Location"].endswith(f"/rapportages/{report.pk}/")
+    assert response.status_code == 302 and response["Location"].endswith(
+        f"/rapportages/{report.pk}/"
+    )
     page = client.get(response["Location"]).content.decode()
     assert "data-poll-url" in page and "Download PDF" in page and 'aria-live="polite"' in page
-    pdf = client.get(reverse("funding:report_download_pdf", kwargs={"municipality": "midden-groningen", "report_id": report.pk}))
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
-    assert "attachment" in pdf["Content-Disposition"] and pdf["Cache-Control"] == "private, no-store"
-    assert client.get(reverse("funding:report_list", kwargs={"municipality": "midden-groningen"})).status_code == 200
+    pdf = client.get(
+        reverse(
+            "funding:report_download_pdf",
+            kwargs={"municipality": "midden-groningen", "report_id": report.pk},
+        )
+    )
+    assert (
+        pdf.status_code == 200
+        and pdf["Content-Type"] == "application/pdf"
+        and pdf.content.startswith(b"%PDF")
+    )
+    assert (
+        "attachment" in pdf["Content-Disposition"] and pdf["Cache-Control"] == "private, no-store"
+    )
+    assert (
+        client.get(
+            reverse("funding:report_list", kwargs={"municipality": "midden-groningen"})
+        ).status_code
+        == 200
+    )
     del d
 
 
-@pytest.mark.parametrize("role", [Role.SCHOOL_DIRECTOR, Role.LEA_CHAIR, Role.REGIONAL_COORDINATOR, "foreign"])
+@pytest.mark.parametrize(
+    "role", [Role.SCHOOL_DIRECTOR, Role.LEA_CHAIR, Role.REGIONAL_COORDINATOR, "foreign"]
+)
 def test_others_can_neither_request_nor_download(world, client, role):
     d = make_report_world(world)
     report, _ = request_report(world, d["stream"])
     client.force_login(world.foreign_user if role == "foreign" else world.users[role])
     kwargs = {"municipality": "midden-groningen"}
-    assert client.post(reverse("funding:report_list", kwargs=kwargs), {"stream": "NPO-GEM", "year": "2024"}).status_code == 404
+    assert (
+        client.post(
+            reverse("funding:report_list", kwargs=kwargs), {"stream": "NPO-GEM", "year": "2024"}
+        ).status_code
+        == 404
+    )
     for name in ("report_download_pdf", "report_download_xlsx", "report_detail"):
-        assert client.get(reverse(f"funding:{name}", kwargs={**kwargs, "report_id": report.pk})).status_code == 404
+        assert (
+            client.get(
+                reverse(f"funding:{name}", kwargs={**kwargs, "report_id": report.pk})
+            ).status_code
+            == 404
+        )
     with scopes_disabled():
         assert SpendingReport.objects.count() == 1
 
@@ -185,7 +247,10 @@ def test_others_can_neither_request_nor_download(world, client, role):
 def test_another_municipalitys_report_is_not_found_for_our_accountant(world, client):
     foreign = f.SpendingReportFactory(municipality=world.other_municipality, done=True)
     client.force_login(world.users[Role.ACCOUNTANT])
-    url = reverse("funding:report_download_pdf", kwargs={"municipality": "midden-groningen", "report_id": foreign.pk})
+    url = reverse(
+        "funding:report_download_pdf",
+        kwargs={"municipality": "midden-groningen", "report_id": foreign.pk},
+    )
     assert client.get(url).status_code == 404
 
 
@@ -214,15 +279,37 @@ def test_command_line_writes_the_same_report(world, tmp_path):
     d = make_report_world(world)
     pdf, xlsx = tmp_path / "r.pdf", tmp_path / "r.xlsx"
     out = io.StringIO()
-    call_command("spending_report", "--municipality", "GM1952", "--stream", "NPO-GEM", "--year", "2023",
-                 "--output", str(pdf), "--xlsx", str(xlsx), stdout=out)
+    call_command(
+        "spending_report",
+        "--municipality",
+        "GM1952",
+        "--stream",
+        "NPO-GEM",
+        "--year",
+        "2023",
+        "--output",
+        str(pdf),
+        "--xlsx",
+        str(xlsx),
+        stdout=out,
+    )
     assert pdf.read_bytes().startswith(b"%PDF") and xlsx.read_bytes().startswith(b"PK")
     with scopes_disabled():
         report = SpendingReport.objects.get()
     assert services._sha256(pdf.read_bytes()) == report.pdf_sha256 and "versie 1" in out.getvalue()
     # Again with the same data: the stored version, not a new one.
-    call_command("spending_report", "--municipality", "GM1952", "--stream", "NPO-GEM", "--year", "2023",
-                 "--output", str(tmp_path / "again.pdf"), stdout=io.StringIO())
+    call_command(
+        "spending_report",
+        "--municipality",
+        "GM1952",
+        "--stream",
+        "NPO-GEM",
+        "--year",
+        "2023",
+        "--output",
+        str(tmp_path / "again.pdf"),
+        stdout=io.StringIO(),
+    )
     assert (tmp_path / "again.pdf").read_bytes() == pdf.read_bytes()
     del d
 
@@ -248,7 +335,9 @@ def test_parallel_rendering_gives_the_same_pages_as_one_process():
     two = render_parallel(htmls, workers=2)
     if shutil.which("pdftotext"):
         assert pdf_text(one) == pdf_text(two)
-        assert "pagina 9 van 9" in pdf_text(two) and pdf_text(two).index("deel 2") < pdf_text(two).index("deel 3")
+        assert "pagina 9 van 9" in pdf_text(two) and pdf_text(two).index("deel 2") < pdf_text(
+            two
+        ).index("deel 3")
 
 
 @needs_pdftotext

@@ -17,24 +17,37 @@ pytestmark = pytest.mark.django_db
 
 def _content(world, stream, year):
     with scope(municipality=world.municipality):
-        return compute_report(collect_report_data(municipality=world.municipality, stream=stream, year=year))
+        return compute_report(
+            collect_report_data(municipality=world.municipality, stream=stream, year=year)
+        )
 
 
 def test_every_total_equals_the_sum_of_its_lines(world):
     d = make_report_world(world)
     c = _content(world, d["stream"], 2023)
     s = c.summary
-    assert s.spending == Decimal("3334.56")  # 1234.56 + 99.99 + 2000.00 + 0.01, only 2023, only this stream
+    assert s.spending == Decimal(
+        "3334.56"
+    )  # 1234.56 + 99.99 + 2000.00 + 0.01, only 2023, only this stream
     assert c.annex_total == s.spending
     assert sum(l.amount for g in c.annex for l in g.lines) == s.spending
-    assert [g.subtotal for g in c.annex] == [Decimal("1334.55"), Decimal("2000.00"), Decimal("0.01")]
-    assert {r.label: r.amount for r in c.by_sector} == {"Basisonderwijs": Decimal("1334.55"), "(geen school genoemd)": Decimal("2000.01")}
+    assert [g.subtotal for g in c.annex] == [
+        Decimal("1334.55"),
+        Decimal("2000.00"),
+        Decimal("0.01"),
+    ]
+    assert {r.label: r.amount for r in c.by_sector} == {
+        "Basisonderwijs": Decimal("1334.55"),
+        "(geen school genoemd)": Decimal("2000.01"),
+    }
     for rows in (c.by_category, c.by_activity, c.by_school, c.by_sector):
         assert sum(r.amount for r in rows) == s.spending
         assert sum(r.count for r in rows) == c.line_count == 4
     assert sum(m.amount for m in c.by_month) == s.spending
     assert len(c.by_month) == 12 and c.by_month[-1].running_total == s.spending
-    assert c.signed_off_total == Decimal("2000.00") and [l.booking_id for l in c.signoffs] == ["B-2023-3"]
+    assert c.signed_off_total == Decimal("2000.00") and [l.booking_id for l in c.signoffs] == [
+        "B-2023-3"
+    ]
     assert c.granted_total == s.granted == Decimal("105000.00")
 
 
@@ -61,31 +74,44 @@ def test_findings_are_those_of_the_stream_in_the_municipality(world):
     d = make_report_world(world)
     c = _content(world, d["stream"], 2023)
     assert [(x.message, x.status_label, x.reason) for x in c.findings] == [
-        ("Dubbele boeking B-2023-1", "verantwoord", "Bewust dubbel: twee groepen.")]
+        ("Dubbele boeking B-2023-1", "verantwoord", "Bewust dubbel: twee groepen.")
+    ]
 
 
 def test_data_hash_is_stable_and_changes_with_one_cent(world):
     d = make_report_world(world)
     with scope(municipality=world.municipality):
-        first = data_sha256(collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023))
-        again = data_sha256(collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023))
+        first = data_sha256(
+            collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+        )
+        again = data_sha256(
+            collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+        )
         Expenditure.objects.filter(booking_id="B-2023-2").update(amount=Decimal("100.00"))
-        changed = data_sha256(collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023))
+        changed = data_sha256(
+            collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+        )
         # A line of another year that does not feed the 2023 report leaves its hash alone.
         Expenditure.objects.filter(booking_id="B-2024-1").update(amount=Decimal("1.00"))
-        later = data_sha256(collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023))
+        later = data_sha256(
+            collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+        )
     assert first == again and len(first) == 64
     assert changed != first
     assert later == changed
 
 
 @pytest.mark.parametrize("extra", [3, 30])
-def test_collecting_the_data_takes_the_same_queries_for_3_and_30_lines(world, extra, django_assert_num_queries):
+def test_collecting_the_data_takes_the_same_queries_for_3_and_30_lines(
+    world, extra, django_assert_num_queries
+):
     d = make_report_world(world, extra_lines=extra)
     with scope(municipality=world.municipality):
         # grants, lines, funding lines, findings, period locks
         with django_assert_num_queries(5):
-            data = collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+            data = collect_report_data(
+                municipality=world.municipality, stream=d["stream"], year=2023
+            )
     assert len(data.lines) == 5 + extra
 
 
@@ -95,7 +121,9 @@ def test_a_municipality_without_grants_gets_an_empty_but_consistent_report(world
     assert c.annex == [] and c.summary.spending == Decimal("0.00") and c.summary.utilisation is None
 
 
-def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subtotal_per_month(world):
+def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subtotal_per_month(
+    world,
+):
     from funding.services.reports import annex_chunks
 
     d = make_report_world(world, extra_lines=600)

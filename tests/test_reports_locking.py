@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _jobs_start_on_commit(monkeypatch):
-    monkeypatch.setattr(services.transaction, "on_commit", lambda fn, using=None, robust=False: fn())
+    monkeypatch.setattr(
+        services.transaction, "on_commit", lambda fn, using=None, robust=False: fn()
+    )
 
 
 def _url(name, **kwargs):
@@ -47,22 +49,36 @@ def test_finalise_locks_the_year_until_a_policy_officer_reopens_it_with_a_reason
         report.refresh_from_db()
         assert report.finalised_by == world.users[Role.ACCOUNTANT]
         with pytest.raises(ApplicationError, match="2023"):
-            assert_lines_unlocked(municipality=world.municipality, lines=[(stream.pk, datetime.date(2023, 5, 1))])
-        assert_lines_unlocked(municipality=world.municipality, lines=[(stream.pk, datetime.date(2024, 5, 1))])
+            assert_lines_unlocked(
+                municipality=world.municipality, lines=[(stream.pk, datetime.date(2023, 5, 1))]
+            )
+        assert_lines_unlocked(
+            municipality=world.municipality, lines=[(stream.pk, datetime.date(2024, 5, 1))]
+        )
 
     # The accountant cannot reopen (403); the policy officer must give a reason.
     assert client.post(_url("period_reopen", lock_id=lock.pk), {"reason": "x"}).status_code == 403
     client.force_login(world.users[Role.POLICY_OFFICER])
     assert client.post(_url("period_reopen", lock_id=lock.pk), {"reason": "  "}).status_code == 400
-    response = client.post(_url("period_reopen", lock_id=lock.pk), {"reason": "Correctie factuur leverancier"})
+    response = client.post(
+        _url("period_reopen", lock_id=lock.pk), {"reason": "Correctie factuur leverancier"}
+    )
     assert response.status_code == 302
     with scopes_disabled():
         lock.refresh_from_db()
-        assert lock.reopened_by == world.users[Role.POLICY_OFFICER] and lock.reopen_reason == "Correctie factuur leverancier"
+        assert (
+            lock.reopened_by == world.users[Role.POLICY_OFFICER]
+            and lock.reopen_reason == "Correctie factuur leverancier"
+        )
         event = AuditEvent.objects.get(action="period.reopen")
-        assert event.reason == "Correctie factuur leverancier" and event.actor == world.users[Role.POLICY_OFFICER]
+        assert (
+            event.reason == "Correctie factuur leverancier"
+            and event.actor == world.users[Role.POLICY_OFFICER]
+        )
         assert AuditEvent.objects.filter(action="period.lock").count() == 1
-        assert_lines_unlocked(municipality=world.municipality, lines=[(stream.pk, datetime.date(2023, 5, 1))])
+        assert_lines_unlocked(
+            municipality=world.municipality, lines=[(stream.pk, datetime.date(2023, 5, 1))]
+        )
 
     # The lock history feeds the report: asking again makes version 2, which shows the reopening.
     client.post(_url("report_list"), {"stream": "NPO-GEM", "year": "2023"})
@@ -70,12 +86,20 @@ def test_finalise_locks_the_year_until_a_policy_officer_reopens_it_with_a_reason
         second = SpendingReport.objects.get(version=2)
         assert second.status == "done"
         with scope(municipality=world.municipality):
-            content = services.build_report_content(municipality=world.municipality, stream=stream, year=2023, report=second)
-    assert content.version == 2 and [(l.year, l.reason) for l in content.locks] == [(2023, "Correctie factuur leverancier")]
+            content = services.build_report_content(
+                municipality=world.municipality, stream=stream, year=2023, report=second
+            )
+    assert content.version == 2 and [(l.year, l.reason) for l in content.locks] == [
+        (2023, "Correctie factuur leverancier")
+    ]
     if shutil.which("pdftotext"):
         with scopes_disabled():
             payload, _name = services.report_file(second, "pdf")
-        words = " ".join(subprocess.run(["pdftotext", "-", "-"], input=payload, capture_output=True, check=True).stdout.decode().split())
+        words = " ".join(
+            subprocess.run(["pdftotext", "-", "-"], input=payload, capture_output=True, check=True)
+            .stdout.decode()
+            .split()
+        )
         assert "versie 2" in words and "Afsluiting en heropening van de periode" in words
         assert "Correctie factuur leverancier" in words
 
@@ -84,11 +108,15 @@ def test_only_a_current_finished_year_report_can_be_made_final(world):
     d = make_report_world(world)
     accountant = world.users[Role.ACCOUNTANT]
     with scope(municipality=world.municipality):
-        whole, _ = services.report_request(municipality=world.municipality, stream=d["stream"], year=None, user=accountant)
+        whole, _ = services.report_request(
+            municipality=world.municipality, stream=d["stream"], year=None, user=accountant
+        )
         whole.refresh_from_db()
         with pytest.raises(ApplicationError, match="jaarrapportage"):
             services.report_finalise(report=whole, user=accountant)
-        year, _ = services.report_request(municipality=world.municipality, stream=d["stream"], year=2023, user=accountant)
+        year, _ = services.report_request(
+            municipality=world.municipality, stream=d["stream"], year=2023, user=accountant
+        )
         year.refresh_from_db()
         d["lines"][1].amount += 1
         d["lines"][1].save()

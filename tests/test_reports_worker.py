@@ -20,12 +20,18 @@ def _status(report_id):
 
 
 @pytest.mark.worker
-def test_killing_the_worker_mid_build_ends_done_after_restart_or_failed_with_reason(celery_worker, world):
+def test_killing_the_worker_mid_build_ends_done_after_restart_or_failed_with_reason(
+    celery_worker, world
+):
     # Enough lines that the PDF takes several seconds, so the kill lands mid-build.
     d = make_report_world(world, extra_lines=2500)
     with scope(municipality=world.municipality):
         report, created = services.report_request(
-            municipality=world.municipality, stream=d["stream"], year=2023, user=world.users[Role.ACCOUNTANT])
+            municipality=world.municipality,
+            stream=d["stream"],
+            year=2023,
+            user=world.users[Role.ACCOUNTANT],
+        )
     assert created
 
     deadline = time.monotonic() + 90
@@ -42,7 +48,9 @@ def test_killing_the_worker_mid_build_ends_done_after_restart_or_failed_with_rea
     while (current := _status(report.pk)).status not in ("done", "failed"):
         assert time.monotonic() < deadline, f"report stuck in {current.status!r} ({current.stage})"
         time.sleep(1)
-    print(f"report {current.pk}: {current.status} after {current.attempts} attempt(s) {current.error}")
+    print(
+        f"report {current.pk}: {current.status} after {current.attempts} attempt(s) {current.error}"
+    )
     if current.status == "failed":
         assert current.error, "a failed report must say why"
     else:

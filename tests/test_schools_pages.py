@@ -43,9 +43,13 @@ def populate(world, n):
         f.FundingLineFactory(activity=listed, stream=goab)
         wide = f.ActivityFactory(municipality=world.municipality, themes=["sport"], sectors=["BO"])
         f.FundingLineFactory(activity=wide, stream=goab)
-        own = f.ActivityFactory(municipality=world.municipality, owner_school=world.school, themes=["taal"])
+        own = f.ActivityFactory(
+            municipality=world.municipality, owner_school=world.school, themes=["taal"]
+        )
         f.FundingLineFactory(activity=own, stream=FundingStream.objects.get(code="NPO-SCHOOL"))
-        old = f.ScanFactory(school=world.school, school_year=f"{2000 + i}-{2001 + i}", reviewed=True)
+        old = f.ScanFactory(
+            school=world.school, school_year=f"{2000 + i}-{2001 + i}", reviewed=True
+        )
         f.NeedFactory(scan=old, theme="rekenen")
         f.ExpenditureFactory(grant=grant, school=world.school, amount=Decimal("100.00"))
 
@@ -90,11 +94,19 @@ def test_school_page_query_count_is_pinned(client, world, django_assert_max_num_
     assert len(response.context["scans"]) == 30
     assert len(response.context["interventions"]) == 30
     assert len(response.context["reaching"]) == 60
-    assert response.context["spending"] == [{"grant__stream__code": "GOAB", "grant__stream__name": response.context["spending"][0]["grant__stream__name"], "total": Decimal("3000.00")}]
+    assert response.context["spending"] == [
+        {
+            "grant__stream__code": "GOAB",
+            "grant__stream__name": response.context["spending"][0]["grant__stream__name"],
+            "total": Decimal("3000.00"),
+        }
+    ]
 
 
 def test_overview_shows_submitted_missing_heatmap_top_and_joint_needs(client, world):
-    third = f.SchoolFactory(municipality=world.municipality, code="93MC00", name="Kindcentrum De Wilgen")
+    third = f.SchoolFactory(
+        municipality=world.municipality, code="93MC00", name="Kindcentrum De Wilgen"
+    )
     for school, severity in [(world.school, "severe"), (world.other_school, "moderate")]:
         scan = f.ScanFactory(school=school, school_year=YEAR, submitted=True)
         f.NeedFactory(scan=scan, theme="taal", severity=severity, share_of_pupils=Decimal("28"))
@@ -107,11 +119,15 @@ def test_overview_shows_submitted_missing_heatmap_top_and_joint_needs(client, wo
     assert [s.code for s in overview.missing] == ["93MC00"]  # a draft is not submitted
     assert overview.themes == [("taal", "taal en lezen")]  # the draft's needs stay invisible
     assert [(code, serious) for code, _label, serious, _any in overview.top_themes] == [("taal", 2)]
-    assert [(code, sorted(s.code for s in schools)) for code, _l, schools in overview.joint_needs] == [
-        ("taal", ["91KA00", "92LB00"])]
+    assert [
+        (code, sorted(s.code for s in schools)) for code, _l, schools in overview.joint_needs
+    ] == [("taal", ["91KA00", "92LB00"])]
     page = response.content.decode()
     # Severity as colour and as a letter and a word, not colour alone.
-    assert 'class="sev sev-severe"' in page and '<span class="visually-hidden">ernstig (28%)</span>' in page
+    assert (
+        'class="sev sev-severe"' in page
+        and '<span class="visually-hidden">ernstig (28%)</span>' in page
+    )
 
 
 def test_school_page_lists_reaching_activities_by_the_rules(client, world):
@@ -119,7 +135,9 @@ def test_school_page_lists_reaching_activities_by_the_rules(client, world):
     sectors (all when empty); a school's own intervention is not a municipal activity."""
     listed = f.ActivityFactory(municipality=world.municipality, code="LISTED")
     listed.schools.add(world.school)
-    f.ActivityFactory(municipality=world.municipality, code="OTHER-LISTED").schools.add(world.other_school)
+    f.ActivityFactory(municipality=world.municipality, code="OTHER-LISTED").schools.add(
+        world.other_school
+    )
     f.ActivityFactory(municipality=world.municipality, code="ALL-BO", sectors=["BO", "SBO"])
     f.ActivityFactory(municipality=world.municipality, code="ALL", sectors=[])
     f.ActivityFactory(municipality=world.municipality, code="ONLY-VO", sectors=["VO"])
@@ -138,13 +156,26 @@ def test_school_page_shows_which_serious_needs_are_covered(client, world):
     f.NeedFactory(scan=scan, theme="sport", severity="moderate")
     f.NeedFactory(scan=scan, theme="zorg", severity="severe")
     f.NeedFactory(scan=scan, theme="taal", severity="limited")  # not serious: not listed
-    f.ActivityFactory(municipality=world.municipality, code="TVT", themes=["sport", "cultuur"],
-                      start=datetime.date(2023, 8, 1), end=datetime.date(2025, 7, 31)).schools.add(world.school)
-    f.ActivityFactory(municipality=world.municipality, code="ZOMER22", themes=["zorg"],
-                      start=datetime.date(2022, 7, 11), end=datetime.date(2022, 8, 19))  # before the school year
+    f.ActivityFactory(
+        municipality=world.municipality,
+        code="TVT",
+        themes=["sport", "cultuur"],
+        start=datetime.date(2023, 8, 1),
+        end=datetime.date(2025, 7, 31),
+    ).schools.add(world.school)
+    f.ActivityFactory(
+        municipality=world.municipality,
+        code="ZOMER22",
+        themes=["zorg"],
+        start=datetime.date(2022, 7, 11),
+        end=datetime.date(2022, 8, 19),
+    )  # before the school year
     client.force_login(world.users[Role.POLICY_OFFICER])
     response = client.get(url(world, "school_detail", school_id=world.school.pk))
-    coverage = {need.theme: [a.code for a in covering] for _year, need, covering in response.context["coverage"]}
+    coverage = {
+        need.theme: [a.code for a in covering]
+        for _year, need, covering in response.context["coverage"]
+    }
     assert coverage == {"sport": ["TVT"], "zorg": []}
     assert "niet gedekt (lacune)" in response.content.decode()
 
@@ -154,7 +185,9 @@ def test_school_page_renders_panels_of_other_apps(client, world):
     from portal.dashboard import Panel
 
     def provider(request, school):
-        return [Panel("schools/partials/panel_themes.html", {"school_year": school.code, "themes": []})]
+        return [
+            Panel("schools/partials/panel_themes.html", {"school_year": school.code, "themes": []})
+        ]
 
     dashboard.register(provider, slot="school")
     try:
@@ -166,7 +199,13 @@ def test_school_page_renders_panels_of_other_apps(client, world):
 
 
 def test_school_list_filters_and_exports_without_formula_injection(client, world):
-    f.SchoolFactory(municipality=world.municipality, code="97RG00", name="=HYPERLINK(\"x\") SBO", sector="SBO", board_number="41234")
+    f.SchoolFactory(
+        municipality=world.municipality,
+        code="97RG00",
+        name='=HYPERLINK("x") SBO',
+        sector="SBO",
+        board_number="41234",
+    )
     client.force_login(world.users[Role.POLICY_OFFICER])
     response = client.get(url(world, "school_list"), {"sector": "SBO"})
     assert [s.code for s in response.context["schools"]] == ["97RG00"]
@@ -184,9 +223,14 @@ def test_overview_and_scan_list_export(client, world):
     scan = f.ScanFactory(school=world.school, school_year=YEAR, submitted=True)
     f.NeedFactory(scan=scan, theme="taal", severity="severe")
     client.force_login(world.users[Role.POLICY_OFFICER])
-    body = client.get(url(world, "scan_overview"), {"school_year": YEAR, "export": "csv"}).content.decode("utf-8-sig")
-    assert body.splitlines() == ["vestigingscode;school;sector;scan;taal en lezen",
-                                 "92LB00;CBS Het Kompas;BO;ontbreekt;", "91KA00;OBS De Vlonder;BO;ingediend;ernstig"]
+    body = client.get(
+        url(world, "scan_overview"), {"school_year": YEAR, "export": "csv"}
+    ).content.decode("utf-8-sig")
+    assert body.splitlines() == [
+        "vestigingscode;school;sector;scan;taal en lezen",
+        "92LB00;CBS Het Kompas;BO;ontbreekt;",
+        "91KA00;OBS De Vlonder;BO;ingediend;ernstig",
+    ]
     body = client.get(url(world, "scan_list"), {"export": "csv"}).content.decode("utf-8-sig")
     assert body.splitlines()[1].startswith(f"91KA00;OBS De Vlonder;{YEAR};ingediend;formulier;")
     response = client.get(url(world, "scan_overview"), {"export": "xlsx"})
@@ -201,8 +245,18 @@ def test_director_sees_only_own_school_in_the_list(client, world):
 
 def test_policy_officer_edits_a_school_with_audit(client, world):
     client.force_login(world.users[Role.POLICY_OFFICER])
-    data = {"name": "OBS De Vlonder", "sector": "BO", "board_number": "41234", "swv_code": "PO-20-01",
-            "street": "", "house_number": "", "postcode": "", "city": "Hoogezand", "denomination": "", "pupil_count": 212}
+    data = {
+        "name": "OBS De Vlonder",
+        "sector": "BO",
+        "board_number": "41234",
+        "swv_code": "PO-20-01",
+        "street": "",
+        "house_number": "",
+        "postcode": "",
+        "city": "Hoogezand",
+        "denomination": "",
+        "pupil_count": 212,
+    }
     response = client.post(url(world, "school_update", school_id=world.school.pk), data)
     assert response.status_code == 302
     with scopes_disabled():
@@ -216,6 +270,7 @@ def test_policy_officer_edits_a_school_with_audit(client, world):
 
 # --- dashboards ------------------------------------------------------------------
 
+
 def test_overview_and_dashboard_follow_the_newest_scan_round(client, world):
     """With no scans in the current school year yet, the municipality looks at its latest round."""
     scan = f.ScanFactory(school=world.school, school_year="2021-2022", submitted=True)
@@ -223,48 +278,77 @@ def test_overview_and_dashboard_follow_the_newest_scan_round(client, world):
     f.ScanFactory(school=world.other_school, school_year="2099-2100")  # a draft does not count
     client.force_login(world.users[Role.POLICY_OFFICER])
     assert client.get(url(world, "scan_overview")).context["school_year"] == "2021-2022"
-    assert client.get(url(world, "scan_overview"), {"school_year": YEAR}).context["school_year"] == YEAR
-    panels = client.get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})).context["panels"]
-    assert next(p.context["school_year"] for p in panels if p.template.endswith("panel_scans.html")) == "2021-2022"
+    assert (
+        client.get(url(world, "scan_overview"), {"school_year": YEAR}).context["school_year"]
+        == YEAR
+    )
+    panels = client.get(
+        reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})
+    ).context["panels"]
+    assert (
+        next(p.context["school_year"] for p in panels if p.template.endswith("panel_scans.html"))
+        == "2021-2022"
+    )
 
 
 def test_dashboard_panels_per_role(client, world):
     scan = f.ScanFactory(school=world.school, school_year=YEAR, submitted=True)
     f.NeedFactory(scan=scan, theme="taal", severity="severe")
-    f.ScanFactory(school=world.other_school, school_year=YEAR)  # a draft: missing for the municipality
+    f.ScanFactory(
+        school=world.other_school, school_year=YEAR
+    )  # a draft: missing for the municipality
     dashboard = reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})
 
     client.force_login(world.users[Role.POLICY_OFFICER])
     panels = client.get(dashboard).context["panels"]
-    overview = next(p.context["overview"] for p in panels if p.template == "schools/partials/panel_scans.html")
+    overview = next(
+        p.context["overview"] for p in panels if p.template == "schools/partials/panel_scans.html"
+    )
     assert overview.submitted_count == 1 and [s.code for s in overview.missing] == ["92LB00"]
 
     client.force_login(world.users[Role.SCHOOL_DIRECTOR])
     page = client.get(dashboard).content.decode()
-    assert "Schoolscan van uw school" in page and "OBS De Vlonder" in page and "CBS Het Kompas" not in page
+    assert (
+        "Schoolscan van uw school" in page
+        and "OBS De Vlonder" in page
+        and "CBS Het Kompas" not in page
+    )
 
     client.force_login(world.users[Role.LEA_CHAIR])
     response = client.get(dashboard)
-    themes = next(p.context["themes"] for p in response.context["panels"] if p.template.endswith("panel_themes.html"))
+    themes = next(
+        p.context["themes"]
+        for p in response.context["panels"]
+        if p.template.endswith("panel_themes.html")
+    )
     assert themes == [("taal en lezen", 1, 1)]  # counts only, no school names
     assert "OBS De Vlonder" not in response.content.decode()
 
     client.force_login(world.users[Role.REGIONAL_COORDINATOR])
     response = client.get(reverse("portal:region_dashboard", kwargs={"region": world.region.slug}))
-    themes = next(p.context["themes"] for p in response.context["panels"] if p.template.endswith("panel_themes.html"))
+    themes = next(
+        p.context["themes"]
+        for p in response.context["panels"]
+        if p.template.endswith("panel_themes.html")
+    )
     assert themes == [("taal en lezen", 1, 1)]
 
 
 def test_navigation_shows_schools_and_scans_by_permission(client, world):
     client.force_login(world.users[Role.SCHOOL_DIRECTOR])
-    page = client.get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})).content.decode()
+    page = client.get(
+        reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})
+    ).content.decode()
     assert url(world, "school_list") in page and url(world, "scan_list") in page
     client.force_login(world.users[Role.ACCOUNTANT])
-    page = client.get(reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})).content.decode()
+    page = client.get(
+        reverse("portal:dashboard", kwargs={"municipality": world.municipality.slug})
+    ).content.decode()
     assert url(world, "school_list") in page and url(world, "scan_list") not in page
 
 
 # --- demo -------------------------------------------------------------------------
+
 
 def test_demo_seed_tells_the_scan_story_and_is_idempotent():
     call_command("seed_demo")
@@ -275,9 +359,16 @@ def test_demo_seed_tells_the_scan_story_and_is_idempotent():
         assert scans[("92LB00", "2023-2024")].status == "reviewed"
         returned = scans[("93MC00", "2023-2024")]
         assert returned.status == "draft" and returned.comments.get().kind == "returned"
-        assert scans[("94ND00", "2023-2024")].status == "draft" and not scans[("94ND00", "2023-2024")].comments.exists()
-        assert list(scans[("91KA00", "2023-2024")].interventions.values_list("code", flat=True)) == ["SPORT-NPO"]
-        assert list(scans[("92LB00", "2021-2022")].interventions.values_list("code", flat=True)) == ["LEZEN"]
+        assert (
+            scans[("94ND00", "2023-2024")].status == "draft"
+            and not scans[("94ND00", "2023-2024")].comments.exists()
+        )
+        assert list(
+            scans[("91KA00", "2023-2024")].interventions.values_list("code", flat=True)
+        ) == ["SPORT-NPO"]
+        assert list(
+            scans[("92LB00", "2021-2022")].interventions.values_list("code", flat=True)
+        ) == ["LEZEN"]
         assert scans[("91KA00", "2023-2024")].documents.count() == 1
         from funding.models import Activity
 
@@ -290,7 +381,15 @@ def test_staff_admin_shows_schools_and_scans_read_only(client, world):
     f.ScanDocumentFactory(scan=scan)
     admin = f.UserFactory(email="staff@portal.example", is_staff=True, is_superuser=True)
     client.force_login(admin)
-    for target in ["/admin/schools/school/", f"/admin/schools/school/{world.school.pk}/change/",
-                   "/admin/schools/scan/", f"/admin/schools/scan/{scan.pk}/change/", "/admin/schools/schoolweight/"]:
+    for target in [
+        "/admin/schools/school/",
+        f"/admin/schools/school/{world.school.pk}/change/",
+        "/admin/schools/scan/",
+        f"/admin/schools/scan/{scan.pk}/change/",
+        "/admin/schools/schoolweight/",
+    ]:
         assert client.get(target).status_code == 200, target
-    assert client.post(f"/admin/schools/scan/{scan.pk}/change/", {"status": "draft"}).status_code == 403
+    assert (
+        client.post(f"/admin/schools/scan/{scan.pk}/change/", {"status": "draft"}).status_code
+        == 403
+    )

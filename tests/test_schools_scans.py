@@ -51,28 +51,46 @@ def fresh(scan):
 
 def test_director_creates_fills_uploads_and_submits_a_scan(client, world):
     login(client, world, Role.SCHOOL_DIRECTOR)
-    response = client.post(url(world, "scan_create"), {"school": world.school.pk, "school_year": "2023-2024"})
+    response = client.post(
+        url(world, "scan_create"), {"school": world.school.pk, "school_year": "2023-2024"}
+    )
     assert response.status_code == 302
     with scopes_disabled():
         scan = Scan.objects.get(school=world.school, school_year="2023-2024")
     assert scan.status == Scan.Status.DRAFT
 
-    response = client.post(url(world, "scan_update", scan_id=scan.pk), {
-        "sport-severity": "moderate", "sport-share": "35", "sport-note": "Motoriek blijft achter",
-        "taal-severity": "severe", "taal-share": "28",
-    })
+    response = client.post(
+        url(world, "scan_update", scan_id=scan.pk),
+        {
+            "sport-severity": "moderate",
+            "sport-share": "35",
+            "sport-note": "Motoriek blijft achter",
+            "taal-severity": "severe",
+            "taal-share": "28",
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
-        assert {(n.theme, n.severity) for n in scan.needs.all()} == {("sport", "moderate"), ("taal", "severe")}
+        assert {(n.theme, n.severity) for n in scan.needs.all()} == {
+            ("sport", "moderate"),
+            ("taal", "severe"),
+        }
 
-    response = client.post(url(world, "document_upload", scan_id=scan.pk),
-                           {"file": SimpleUploadedFile("Scan De Vlonder.pdf", PDF)})
+    response = client.post(
+        url(world, "document_upload", scan_id=scan.pk),
+        {"file": SimpleUploadedFile("Scan De Vlonder.pdf", PDF)},
+    )
     assert response.status_code == 302
     response = client.post(url(world, "scan_submit", scan_id=scan.pk), follow=True)
     assert "De scan is ingediend bij de gemeente." in messages_of(response)
     scan = fresh(scan)
-    assert scan.status == Scan.Status.SUBMITTED and scan.submitted_by == world.users[Role.SCHOOL_DIRECTOR]
-    actions = set(AuditEvent.objects.filter(object_id=str(scan.pk)).values_list("action", flat=True))
+    assert (
+        scan.status == Scan.Status.SUBMITTED
+        and scan.submitted_by == world.users[Role.SCHOOL_DIRECTOR]
+    )
+    actions = set(
+        AuditEvent.objects.filter(object_id=str(scan.pk)).values_list("action", flat=True)
+    )
     assert {"scan.create", "scan.needs_update", "scan.document_upload", "scan.submit"} <= actions
 
     # Once submitted, the school can no longer change it.
@@ -84,7 +102,9 @@ def test_director_creates_fills_uploads_and_submits_a_scan(client, world):
 
 def test_an_empty_scan_cannot_be_submitted(client, world):
     scan = f.ScanFactory(school=world.school)
-    response = login(client, world, Role.SCHOOL_DIRECTOR).post(url(world, "scan_submit", scan_id=scan.pk), follow=True)
+    response = login(client, world, Role.SCHOOL_DIRECTOR).post(
+        url(world, "scan_submit", scan_id=scan.pk), follow=True
+    )
     assert any("lege scan" in m for m in messages_of(response))
     assert fresh(scan).status == Scan.Status.DRAFT
 
@@ -94,9 +114,13 @@ def test_policy_officer_reviews_a_submitted_scan(client, world):
     login(client, world, Role.POLICY_OFFICER)
     response = client.get(url(world, "scan_detail", scan_id=scan.pk))
     assert response.status_code == 200 and response.context["review_form"] is not None
-    client.post(url(world, "scan_review", scan_id=scan.pk), {"decision": "review", "comment": "Helder."})
+    client.post(
+        url(world, "scan_review", scan_id=scan.pk), {"decision": "review", "comment": "Helder."}
+    )
     scan = fresh(scan)
-    assert scan.status == Scan.Status.REVIEWED and scan.reviewed_by == world.users[Role.POLICY_OFFICER]
+    assert (
+        scan.status == Scan.Status.REVIEWED and scan.reviewed_by == world.users[Role.POLICY_OFFICER]
+    )
     assert AuditEvent.objects.filter(action="scan.review", object_id=str(scan.pk)).exists()
 
 
@@ -104,11 +128,18 @@ def test_returning_a_scan_needs_a_comment_and_keeps_it(client, world):
     scan = f.ScanFactory(school=world.school, submitted=True)
     f.NeedFactory(scan=scan)
     login(client, world, Role.POLICY_OFFICER)
-    response = client.post(url(world, "scan_review", scan_id=scan.pk), {"decision": "return", "comment": " "}, follow=True)
+    response = client.post(
+        url(world, "scan_review", scan_id=scan.pk),
+        {"decision": "return", "comment": " "},
+        follow=True,
+    )
     assert any("Schrijf bij het terugsturen" in m for m in messages_of(response))
     assert fresh(scan).status == Scan.Status.SUBMITTED
 
-    client.post(url(world, "scan_review", scan_id=scan.pk), {"decision": "return", "comment": "Graag zorg toelichten."})
+    client.post(
+        url(world, "scan_review", scan_id=scan.pk),
+        {"decision": "return", "comment": "Graag zorg toelichten."},
+    )
     assert fresh(scan).status == Scan.Status.DRAFT
     assert AuditEvent.objects.get(action="scan.return").reason == "Graag zorg toelichten."
 
@@ -128,17 +159,27 @@ def test_municipality_does_not_see_draft_scans(client, world):
     assert client.get(url(world, "scan_detail", scan_id=scan.pk)).status_code == 404
     assert scan.pk not in [s.pk for s in client.get(url(world, "scan_list")).context["scans"]]
     # ... nor can it review one.
-    assert client.post(url(world, "scan_review", scan_id=scan.pk), {"decision": "review"}).status_code == 404
+    assert (
+        client.post(url(world, "scan_review", scan_id=scan.pk), {"decision": "review"}).status_code
+        == 404
+    )
 
 
 def test_director_of_another_school_gets_404_on_scan_and_document(client, world):
     scan = f.ScanFactory(school=world.school, submitted=True)
     document = f.ScanDocumentFactory(scan=scan)
     other_director = f.UserFactory(email="directeur@kompas.example")
-    f.MembershipFactory(user=other_director, role=Role.SCHOOL_DIRECTOR, municipality=None, school=world.other_school)
+    f.MembershipFactory(
+        user=other_director, role=Role.SCHOOL_DIRECTOR, municipality=None, school=world.other_school
+    )
     client.force_login(other_director)
     assert client.get(url(world, "scan_detail", scan_id=scan.pk)).status_code == 404
-    assert client.get(url(world, "document_download", scan_id=scan.pk, document_id=document.pk)).status_code == 404
+    assert (
+        client.get(
+            url(world, "document_download", scan_id=scan.pk, document_id=document.pk)
+        ).status_code
+        == 404
+    )
     assert client.post(url(world, "scan_submit", scan_id=scan.pk)).status_code == 404
     assert client.get(url(world, "school_detail", school_id=world.school.pk)).status_code == 404
     assert client.get(url(world, "scan_update", scan_id=scan.pk)).status_code == 404
@@ -146,16 +187,28 @@ def test_director_of_another_school_gets_404_on_scan_and_document(client, world)
 
 # --- documents ----------------------------------------------------------------
 
+
 def upload(client, world, scan, content, name):
-    return client.post(url(world, "document_upload", scan_id=scan.pk), {"file": SimpleUploadedFile(name, content)}, follow=True)
+    return client.post(
+        url(world, "document_upload", scan_id=scan.pk),
+        {"file": SimpleUploadedFile(name, content)},
+        follow=True,
+    )
 
 
-@pytest.mark.parametrize("content, name, message", [
-    (b"MZ\x90\x00 this is an exe", "scan.pdf", "geen PDF-, Word- (.docx) of Excel-bestand"),
-    (b"", "scan.pdf", "leeg"),
-    (b"PK\x03\x04 broken zip", "scan.docx", "geen PDF-, Word- (.docx) of Excel-bestand"),
-    (None, "scan.zip", "geen PDF-, Word- (.docx) of Excel-bestand"),  # a zip that is no Office file
-])
+@pytest.mark.parametrize(
+    "content, name, message",
+    [
+        (b"MZ\x90\x00 this is an exe", "scan.pdf", "geen PDF-, Word- (.docx) of Excel-bestand"),
+        (b"", "scan.pdf", "leeg"),
+        (b"PK\x03\x04 broken zip", "scan.docx", "geen PDF-, Word- (.docx) of Excel-bestand"),
+        (
+            None,
+            "scan.zip",
+            "geen PDF-, Word- (.docx) of Excel-bestand",
+        ),  # a zip that is no Office file
+    ],
+)
 def test_documents_are_checked_by_content_not_by_name(client, world, content, name, message):
     if content is None:
         buffer = io.BytesIO()
@@ -178,10 +231,14 @@ def test_oversized_document_is_refused(client, world):
         assert not ScanDocument.objects.exists()
 
 
-def test_reupload_keeps_versions_under_unguessable_names_and_downloads_with_original_name(client, world):
+def test_reupload_keeps_versions_under_unguessable_names_and_downloads_with_original_name(
+    client, world
+):
     scan = f.ScanFactory(school=world.school)
     login(client, world, Role.SCHOOL_DIRECTOR)
-    upload(client, world, scan, office_file("word"), "Schoolscan concept.pdf")  # a DOCX, whatever its name
+    upload(
+        client, world, scan, office_file("word"), "Schoolscan concept.pdf"
+    )  # a DOCX, whatever its name
     upload(client, world, scan, office_file("xl"), "Schoolscan – definitief.xlsx")
     with scopes_disabled():
         first, second = ScanDocument.objects.filter(scan=scan).order_by("version")
@@ -192,9 +249,15 @@ def test_reupload_keeps_versions_under_unguessable_names_and_downloads_with_orig
         assert "Schoolscan" not in stored and len(stored) == 32  # a random hex name
     response = client.get(url(world, "document_download", scan_id=scan.pk, document_id=second.pk))
     assert response.status_code == 200
-    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert (
+        response["Content-Type"]
+        == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "filename*=utf-8''Schoolscan%20%E2%80%93%20definitief.xlsx" in response["Content-Disposition"]
+    assert (
+        "filename*=utf-8''Schoolscan%20%E2%80%93%20definitief.xlsx"
+        in response["Content-Disposition"]
+    )
     assert b"".join(response.streaming_content) == office_file("xl")
 
 
@@ -204,11 +267,23 @@ def test_policy_officer_downloads_documents_of_submitted_scans_only(client, worl
     submitted = f.ScanFactory(school=world.other_school, submitted=True)
     submitted_document = f.ScanDocumentFactory(scan=submitted)
     login(client, world, Role.POLICY_OFFICER)
-    assert client.get(url(world, "document_download", scan_id=draft.pk, document_id=draft_document.pk)).status_code == 404
-    response = client.get(url(world, "document_download", scan_id=submitted.pk, document_id=submitted_document.pk))
+    assert (
+        client.get(
+            url(world, "document_download", scan_id=draft.pk, document_id=draft_document.pk)
+        ).status_code
+        == 404
+    )
+    response = client.get(
+        url(world, "document_download", scan_id=submitted.pk, document_id=submitted_document.pk)
+    )
     assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
     # The document must belong to the scan in the URL.
-    assert client.get(url(world, "document_download", scan_id=submitted.pk, document_id=draft_document.pk)).status_code == 404
+    assert (
+        client.get(
+            url(world, "document_download", scan_id=submitted.pk, document_id=draft_document.pk)
+        ).status_code
+        == 404
+    )
 
 
 def test_lea_chair_and_accountant_cannot_download_documents(client, world):
@@ -225,7 +300,9 @@ def test_director_cannot_add_interventions_to_a_submitted_scan(client, world):
     scan = f.ScanFactory(school=world.school, submitted=True)
     login(client, world, Role.SCHOOL_DIRECTOR)
     response = client.get(url(world, "intervention_create", scan_id=scan.pk))
-    assert response.status_code == 302 and response["Location"] == url(world, "scan_detail", scan_id=scan.pk)
+    assert response.status_code == 302 and response["Location"] == url(
+        world, "scan_detail", scan_id=scan.pk
+    )
 
 
 def test_director_cannot_upload_to_a_submitted_scan(client, world):
@@ -236,20 +313,35 @@ def test_director_cannot_upload_to_a_submitted_scan(client, world):
 
 # --- interventions -------------------------------------------------------------
 
+
 def test_chosen_intervention_is_a_school_owned_activity_with_a_funding_line(client, world):
     scan = f.ScanFactory(school=world.school)
     login(client, world, Role.SCHOOL_DIRECTOR)
     npo = FundingStream.objects.get(code="NPO-SCHOOL")
-    response = client.post(url(world, "intervention_create", scan_id=scan.pk), {
-        "name": "Extra sport en bewegen", "menukaart": "C", "themes": ["sport"], "stream": npo.pk,
-        "start": "2023-08-01", "end": "2024-07-31", "planned_cost": "24000",
-    })
+    response = client.post(
+        url(world, "intervention_create", scan_id=scan.pk),
+        {
+            "name": "Extra sport en bewegen",
+            "menukaart": "C",
+            "themes": ["sport"],
+            "stream": npo.pk,
+            "start": "2023-08-01",
+            "end": "2024-07-31",
+            "planned_cost": "24000",
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
         activity = Activity.objects.get(owner_school=world.school)
         assert activity.municipality == world.municipality
-        assert (activity.themes, activity.menukaart, activity.planned_cost) == (["sport"], "C", Decimal("24000.00"))
-        assert [(line.stream.code, line.amount) for line in activity.funding_lines.all()] == [("NPO-SCHOOL", Decimal("24000.00"))]
+        assert (activity.themes, activity.menukaart, activity.planned_cost) == (
+            ["sport"],
+            "C",
+            Decimal("24000.00"),
+        )
+        assert [(line.stream.code, line.amount) for line in activity.funding_lines.all()] == [
+            ("NPO-SCHOOL", Decimal("24000.00"))
+        ]
         assert list(scan.interventions.all()) == [activity]
         assert activity.code == "SCAN-2023-1"
     assert AuditEvent.objects.filter(action="scan.intervention_save").exists()
@@ -262,20 +354,36 @@ def test_chosen_intervention_is_a_school_owned_activity_with_a_funding_line(clie
 def test_menukaart_f_only_together_with_a_to_e(client, world):
     scan = f.ScanFactory(school=world.school)
     login(client, world, Role.SCHOOL_DIRECTOR)
-    data = {"name": "Ouderavonden", "menukaart": "F", "themes": ["ouderbetrokkenheid"],
-            "stream": FundingStream.objects.get(code="NPO-SCHOOL").pk, "start": "2023-08-01", "end": "2024-07-31"}
+    data = {
+        "name": "Ouderavonden",
+        "menukaart": "F",
+        "themes": ["ouderbetrokkenheid"],
+        "stream": FundingStream.objects.get(code="NPO-SCHOOL").pk,
+        "start": "2023-08-01",
+        "end": "2024-07-31",
+    }
     response = client.post(url(world, "intervention_create", scan_id=scan.pk), data)
     assert response.status_code == 200
-    assert "Menukaart F kiest u alleen samen met een interventie uit A-E." in response.content.decode()
+    assert (
+        "Menukaart F kiest u alleen samen met een interventie uit A-E." in response.content.decode()
+    )
 
 
 def test_intervention_with_a_stream_not_for_the_sector_is_refused(client, world):
     vo_school = f.SchoolFactory(municipality=world.municipality, code="90VO00", sector="VO")
     director = f.UserFactory(email="vo@school.example")
-    f.MembershipFactory(user=director, role=Role.SCHOOL_DIRECTOR, municipality=None, school=vo_school)
+    f.MembershipFactory(
+        user=director, role=Role.SCHOOL_DIRECTOR, municipality=None, school=vo_school
+    )
     scan = f.ScanFactory(school=vo_school)
     client.force_login(director)
-    data = {"name": "Taalklas", "menukaart": "B", "themes": ["taal"], "stream": FundingStream.objects.get(code="GOAB").pk,
-            "start": "2023-08-01", "end": "2024-07-31"}
+    data = {
+        "name": "Taalklas",
+        "menukaart": "B",
+        "themes": ["taal"],
+        "stream": FundingStream.objects.get(code="GOAB").pk,
+        "start": "2023-08-01",
+        "end": "2024-07-31",
+    }
     response = client.post(url(world, "intervention_create", scan_id=scan.pk), data)
     assert "GOAB is niet bedoeld voor sector VO." in response.content.decode()

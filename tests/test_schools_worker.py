@@ -63,6 +63,8 @@ def test_import_survives_a_worker_killed_mid_job(celery_worker, client, world):
         assert School.objects.count() == 3  # all-or-nothing: the killed run left nothing
     celery_worker.start()
     # Redelivered after the visibility timeout (15 s in tests), then run again to the end.
-    assert wait_for(lambda: job_status(job_id) == ImportJob.Status.DONE, timeout=120), job_status(job_id)
+    assert wait_for(lambda: job_status(job_id) == ImportJob.Status.DONE, timeout=120), job_status(
+        job_id
+    )
     with scopes_disabled():
         assert School.objects.filter(municipality=world.municipality).count() == 20_000 + 2

@@ -4,107 +4,251 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Activity',
+            name="Activity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=50, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('description', models.TextField(blank=True, verbose_name='omschrijving')),
-                ('themes', models.JSONField(default=list, verbose_name="thema's")),
-                ('sectors', models.JSONField(blank=True, default=list, verbose_name='sectoren')),
-                ('start', models.DateField(verbose_name='begin')),
-                ('end', models.DateField(verbose_name='einde')),
-                ('planned_cost', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='geplande kosten')),
-                ('menukaart', models.CharField(blank=True, choices=[('A', 'A. Meer onderwijs'), ('B', 'B. Effectievere inzet van onderwijs'), ('C', 'C. Sociaal-emotionele en fysieke ontwikkeling'), ('D', 'D. Executieve functies'), ('E', 'E. (Extra) inzet van personeel en ondersteuning'), ('F', 'F. Faciliteiten en randvoorwaarden')], max_length=1, verbose_name='menukaart')),
-                ('partner', models.CharField(blank=True, max_length=200, verbose_name='uitvoerende partner')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=50, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                ("description", models.TextField(blank=True, verbose_name="omschrijving")),
+                ("themes", models.JSONField(default=list, verbose_name="thema's")),
+                ("sectors", models.JSONField(blank=True, default=list, verbose_name="sectoren")),
+                ("start", models.DateField(verbose_name="begin")),
+                ("end", models.DateField(verbose_name="einde")),
+                (
+                    "planned_cost",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="geplande kosten",
+                    ),
+                ),
+                (
+                    "menukaart",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("A", "A. Meer onderwijs"),
+                            ("B", "B. Effectievere inzet van onderwijs"),
+                            ("C", "C. Sociaal-emotionele en fysieke ontwikkeling"),
+                            ("D", "D. Executieve functies"),
+                            ("E", "E. (Extra) inzet van personeel en ondersteuning"),
+                            ("F", "F. Faciliteiten en randvoorwaarden"),
+                        ],
+                        max_length=1,
+                        verbose_name="menukaart",
+                    ),
+                ),
+                (
+                    "partner",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="uitvoerende partner"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': 'activiteit',
-                'verbose_name_plural': 'activiteiten',
-                'ordering': ['start', 'code'],
+                "verbose_name": "activiteit",
+                "verbose_name_plural": "activiteiten",
+                "ordering": ["start", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Expenditure',
+            name="Expenditure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('booking_id', models.CharField(max_length=50, verbose_name='boekingsnummer')),
-                ('date', models.DateField(verbose_name='boekdatum')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='bedrag')),
-                ('supplier', models.CharField(max_length=200, verbose_name='leverancier')),
-                ('invoice_number', models.CharField(blank=True, max_length=100, verbose_name='factuurnummer')),
-                ('supplier_key', models.CharField(editable=False, max_length=200)),
-                ('invoice_key', models.CharField(blank=True, editable=False, max_length=100)),
-                ('description', models.CharField(blank=True, max_length=500, verbose_name='omschrijving')),
-                ('cost_category', models.CharField(choices=[('personeel', 'personeel'), ('materiaal', 'materiaal'), ('huisvesting', 'huisvesting'), ('ict', 'ICT'), ('inhuur', 'inhuur'), ('overig', 'overig')], default='overig', max_length=20, verbose_name='kostensoort')),
-                ('depreciation_months', models.PositiveIntegerField(blank=True, null=True, verbose_name='afschrijvingstermijn (maanden)')),
-                ('new_construction', models.BooleanField(default=False, verbose_name='nieuwbouw of tijdelijke huisvesting')),
-                ('signed_off_at', models.DateTimeField(blank=True, null=True, verbose_name='afgetekend op')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("booking_id", models.CharField(max_length=50, verbose_name="boekingsnummer")),
+                ("date", models.DateField(verbose_name="boekdatum")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=14, verbose_name="bedrag"),
+                ),
+                ("supplier", models.CharField(max_length=200, verbose_name="leverancier")),
+                (
+                    "invoice_number",
+                    models.CharField(blank=True, max_length=100, verbose_name="factuurnummer"),
+                ),
+                ("supplier_key", models.CharField(editable=False, max_length=200)),
+                ("invoice_key", models.CharField(blank=True, editable=False, max_length=100)),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=500, verbose_name="omschrijving"),
+                ),
+                (
+                    "cost_category",
+                    models.CharField(
+                        choices=[
+                            ("personeel", "personeel"),
+                            ("materiaal", "materiaal"),
+                            ("huisvesting", "huisvesting"),
+                            ("ict", "ICT"),
+                            ("inhuur", "inhuur"),
+                            ("overig", "overig"),
+                        ],
+                        default="overig",
+                        max_length=20,
+                        verbose_name="kostensoort",
+                    ),
+                ),
+                (
+                    "depreciation_months",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="afschrijvingstermijn (maanden)"
+                    ),
+                ),
+                (
+                    "new_construction",
+                    models.BooleanField(
+                        default=False, verbose_name="nieuwbouw of tijdelijke huisvesting"
+                    ),
+                ),
+                (
+                    "signed_off_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="afgetekend op"),
+                ),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': 'besteding',
-                'verbose_name_plural': 'bestedingen',
-                'ordering': ['date', 'booking_id'],
+                "verbose_name": "besteding",
+                "verbose_name_plural": "bestedingen",
+                "ordering": ["date", "booking_id"],
             },
         ),
         migrations.CreateModel(
-            name='FundingLine',
+            name="FundingLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='bedrag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="bedrag",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'financieringsregel',
-                'verbose_name_plural': 'financieringsregels',
+                "verbose_name": "financieringsregel",
+                "verbose_name_plural": "financieringsregels",
             },
         ),
         migrations.CreateModel(
-            name='FundingStream',
+            name="FundingStream",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, unique=True, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('regulation', models.CharField(blank=True, max_length=300, verbose_name='regeling')),
-                ('paid_to', models.CharField(choices=[('municipality', 'gemeente'), ('school_board', 'schoolbestuur')], max_length=20, verbose_name='uitbetaald aan')),
-                ('window_start', models.DateField(blank=True, null=True, verbose_name='begin bestedingstermijn')),
-                ('window_end', models.DateField(blank=True, null=True, verbose_name='einde bestedingstermijn')),
-                ('eligible_sectors', models.JSONField(blank=True, default=list, verbose_name='toegestane sectoren')),
-                ('new_construction_allowed', models.BooleanField(default=True, verbose_name='nieuwbouw of tijdelijke huisvesting toegestaan')),
-                ('sisa_code', models.CharField(blank=True, max_length=20, verbose_name='SiSa-code')),
-                ('notes', models.TextField(blank=True, verbose_name='toelichting')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, unique=True, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                (
+                    "regulation",
+                    models.CharField(blank=True, max_length=300, verbose_name="regeling"),
+                ),
+                (
+                    "paid_to",
+                    models.CharField(
+                        choices=[("municipality", "gemeente"), ("school_board", "schoolbestuur")],
+                        max_length=20,
+                        verbose_name="uitbetaald aan",
+                    ),
+                ),
+                (
+                    "window_start",
+                    models.DateField(blank=True, null=True, verbose_name="begin bestedingstermijn"),
+                ),
+                (
+                    "window_end",
+                    models.DateField(blank=True, null=True, verbose_name="einde bestedingstermijn"),
+                ),
+                (
+                    "eligible_sectors",
+                    models.JSONField(blank=True, default=list, verbose_name="toegestane sectoren"),
+                ),
+                (
+                    "new_construction_allowed",
+                    models.BooleanField(
+                        default=True, verbose_name="nieuwbouw of tijdelijke huisvesting toegestaan"
+                    ),
+                ),
+                (
+                    "sisa_code",
+                    models.CharField(blank=True, max_length=20, verbose_name="SiSa-code"),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="toelichting")),
             ],
             options={
-                'verbose_name': 'financieringsstroom',
-                'verbose_name_plural': 'financieringsstromen',
-                'ordering': ['code'],
+                "verbose_name": "financieringsstroom",
+                "verbose_name_plural": "financieringsstromen",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Grant',
+            name="Grant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=100, verbose_name='kenmerk')),
-                ('window_start', models.DateField(blank=True, null=True, verbose_name='begin bestedingstermijn')),
-                ('window_end', models.DateField(blank=True, null=True, verbose_name='einde bestedingstermijn')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='toegekend bedrag')),
-                ('carry_over', models.DecimalField(decimal_places=2, default=0, max_digits=14, verbose_name='overgeheveld bedrag')),
-                ('notes', models.TextField(blank=True, verbose_name='toelichting')),
-                ('version', models.PositiveIntegerField(default=1)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=100, verbose_name="kenmerk")),
+                (
+                    "window_start",
+                    models.DateField(blank=True, null=True, verbose_name="begin bestedingstermijn"),
+                ),
+                (
+                    "window_end",
+                    models.DateField(blank=True, null=True, verbose_name="einde bestedingstermijn"),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=14, verbose_name="toegekend bedrag"
+                    ),
+                ),
+                (
+                    "carry_over",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=0,
+                        max_digits=14,
+                        verbose_name="overgeheveld bedrag",
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="toelichting")),
+                ("version", models.PositiveIntegerField(default=1)),
             ],
             options={
-                'verbose_name': 'beschikking',
-                'verbose_name_plural': 'beschikkingen',
-                'ordering': ['stream__code', 'window_start', 'reference'],
+                "verbose_name": "beschikking",
+                "verbose_name_plural": "beschikkingen",
+                "ordering": ["stream__code", "window_start", "reference"],
             },
         ),
     ]

@@ -6,116 +6,202 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('funding', '0001_initial'),
-        ('portal', '0001_initial'),
-        ('schools', '0001_initial'),
+        ("funding", "0001_initial"),
+        ("portal", "0001_initial"),
+        ("schools", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activity',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='activities', to='portal.municipality'),
+            model_name="activity",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="activities",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='owner_school',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='own_activities', to='schools.school', verbose_name='school (eigen interventie)'),
+            model_name="activity",
+            name="owner_school",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="own_activities",
+                to="schools.school",
+                verbose_name="school (eigen interventie)",
+            ),
         ),
         migrations.AddField(
-            model_name='activity',
-            name='schools',
-            field=models.ManyToManyField(blank=True, related_name='reached_by', to='schools.school', verbose_name='scholen'),
+            model_name="activity",
+            name="schools",
+            field=models.ManyToManyField(
+                blank=True, related_name="reached_by", to="schools.school", verbose_name="scholen"
+            ),
         ),
         migrations.AddField(
-            model_name='expenditure',
-            name='activity',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='expenditures', to='funding.activity', verbose_name='activiteit'),
+            model_name="expenditure",
+            name="activity",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="expenditures",
+                to="funding.activity",
+                verbose_name="activiteit",
+            ),
         ),
         migrations.AddField(
-            model_name='expenditure',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='expenditures', to='portal.municipality'),
+            model_name="expenditure",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="expenditures",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='expenditure',
-            name='school',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='expenditures', to='schools.school', verbose_name='school'),
+            model_name="expenditure",
+            name="school",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="expenditures",
+                to="schools.school",
+                verbose_name="school",
+            ),
         ),
         migrations.AddField(
-            model_name='expenditure',
-            name='signed_off_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='afgetekend door'),
+            model_name="expenditure",
+            name="signed_off_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="afgetekend door",
+            ),
         ),
         migrations.AddField(
-            model_name='fundingline',
-            name='activity',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='funding_lines', to='funding.activity'),
+            model_name="fundingline",
+            name="activity",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="funding_lines",
+                to="funding.activity",
+            ),
         ),
         migrations.AddField(
-            model_name='fundingline',
-            name='stream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='funding_lines', to='funding.fundingstream'),
+            model_name="fundingline",
+            name="stream",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="funding_lines",
+                to="funding.fundingstream",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='carried_from',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='carried_into', to='funding.grant', verbose_name='overgeheveld uit'),
+            model_name="grant",
+            name="carried_from",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="carried_into",
+                to="funding.grant",
+                verbose_name="overgeheveld uit",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='portal.municipality'),
+            model_name="grant",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='grant',
-            name='stream',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='grants', to='funding.fundingstream'),
+            model_name="grant",
+            name="stream",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="grants",
+                to="funding.fundingstream",
+            ),
         ),
         migrations.AddField(
-            model_name='expenditure',
-            name='grant',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='expenditures', to='funding.grant', verbose_name='beschikking'),
+            model_name="expenditure",
+            name="grant",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="expenditures",
+                to="funding.grant",
+                verbose_name="beschikking",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner_school__isnull', True)), fields=('municipality', 'code'), name='uniq_municipal_activity_code'),
+            model_name="activity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner_school__isnull", True)),
+                fields=("municipality", "code"),
+                name="uniq_municipal_activity_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner_school__isnull', False)), fields=('owner_school', 'code'), name='uniq_school_activity_code'),
+            model_name="activity",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner_school__isnull", False)),
+                fields=("owner_school", "code"),
+                name="uniq_school_activity_code",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='activity',
-            constraint=models.CheckConstraint(condition=models.Q(('end__gte', models.F('start'))), name='activity_end_after_start'),
+            model_name="activity",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end__gte", models.F("start"))), name="activity_end_after_start"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fundingline',
-            constraint=models.UniqueConstraint(fields=('activity', 'stream'), name='uniq_funding_line'),
+            model_name="fundingline",
+            constraint=models.UniqueConstraint(
+                fields=("activity", "stream"), name="uniq_funding_line"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='grant',
-            constraint=models.UniqueConstraint(fields=('municipality', 'reference'), name='uniq_grant_reference'),
+            model_name="grant",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "reference"), name="uniq_grant_reference"
+            ),
         ),
         migrations.AddIndex(
-            model_name='expenditure',
-            index=models.Index(fields=['grant', 'date'], name='funding_exp_grant_i_c1edf2_idx'),
+            model_name="expenditure",
+            index=models.Index(fields=["grant", "date"], name="funding_exp_grant_i_c1edf2_idx"),
         ),
         migrations.AddIndex(
-            model_name='expenditure',
-            index=models.Index(fields=['municipality', 'supplier_key', 'invoice_key'], name='funding_exp_municip_45cbaa_idx'),
+            model_name="expenditure",
+            index=models.Index(
+                fields=["municipality", "supplier_key", "invoice_key"],
+                name="funding_exp_municip_45cbaa_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='expenditure',
-            index=models.Index(fields=['municipality', 'date'], name='funding_exp_municip_87b510_idx'),
+            model_name="expenditure",
+            index=models.Index(
+                fields=["municipality", "date"], name="funding_exp_municip_87b510_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='expenditure',
-            constraint=models.UniqueConstraint(fields=('municipality', 'booking_id'), name='uniq_expenditure_booking'),
+            model_name="expenditure",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "booking_id"), name="uniq_expenditure_booking"
+            ),
         ),
     ]

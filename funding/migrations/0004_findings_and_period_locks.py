@@ -6,63 +6,201 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0003_load_funding_streams'),
-        ('portal', '0002_initial'),
-        ('schools', '0001_initial'),
+        ("funding", "0003_load_funding_streams"),
+        ("portal", "0002_initial"),
+        ("schools", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Finding',
+            name="Finding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rule', models.CharField(choices=[('F1', 'F1 dubbele boeking'), ('F2', 'F2 gesplitste factuur'), ('F3', 'F3 buiten bestedingstermijn'), ('F4', 'F4 sector niet toegestaan'), ('F5', 'F5 beschikking overschreden'), ('F6', 'F6 afschrijving na termijn'), ('F7', 'F7 nieuwbouw'), ('P1', "P1 overlap in programma's"), ('G1', 'G1 onbedekte behoefte')], max_length=2, verbose_name='regel')),
-                ('severity', models.CharField(choices=[('error', 'fout'), ('warning', 'waarschuwing'), ('info', 'informatie')], max_length=10, verbose_name='ernst')),
-                ('status', models.CharField(choices=[('open', 'open'), ('justified', 'verantwoord'), ('resolved', 'opgelost')], default='open', max_length=10, verbose_name='status')),
-                ('key', models.CharField(help_text='sha256 of rule + sorted subjects', max_length=64)),
-                ('fingerprint', models.CharField(help_text="sha256 of the subjects' data", max_length=64)),
-                ('subjects', models.JSONField(default=list)),
-                ('theme', models.CharField(blank=True, max_length=30, verbose_name='thema')),
-                ('amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='bedrag')),
-                ('message', models.TextField(verbose_name='melding')),
-                ('reason', models.TextField(blank=True, verbose_name='toelichting')),
-                ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('first_seen', models.DateTimeField(auto_now_add=True)),
-                ('last_seen', models.DateTimeField(auto_now=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='findings', to='portal.municipality')),
-                ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='schools.school')),
-                ('streams', models.ManyToManyField(blank=True, related_name='findings', to='funding.fundingstream')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rule",
+                    models.CharField(
+                        choices=[
+                            ("F1", "F1 dubbele boeking"),
+                            ("F2", "F2 gesplitste factuur"),
+                            ("F3", "F3 buiten bestedingstermijn"),
+                            ("F4", "F4 sector niet toegestaan"),
+                            ("F5", "F5 beschikking overschreden"),
+                            ("F6", "F6 afschrijving na termijn"),
+                            ("F7", "F7 nieuwbouw"),
+                            ("P1", "P1 overlap in programma's"),
+                            ("G1", "G1 onbedekte behoefte"),
+                        ],
+                        max_length=2,
+                        verbose_name="regel",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("error", "fout"),
+                            ("warning", "waarschuwing"),
+                            ("info", "informatie"),
+                        ],
+                        max_length=10,
+                        verbose_name="ernst",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "open"),
+                            ("justified", "verantwoord"),
+                            ("resolved", "opgelost"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "key",
+                    models.CharField(help_text="sha256 of rule + sorted subjects", max_length=64),
+                ),
+                (
+                    "fingerprint",
+                    models.CharField(help_text="sha256 of the subjects' data", max_length=64),
+                ),
+                ("subjects", models.JSONField(default=list)),
+                ("theme", models.CharField(blank=True, max_length=30, verbose_name="thema")),
+                (
+                    "amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="bedrag",
+                    ),
+                ),
+                ("message", models.TextField(verbose_name="melding")),
+                ("reason", models.TextField(blank=True, verbose_name="toelichting")),
+                ("reviewed_at", models.DateTimeField(blank=True, null=True)),
+                ("first_seen", models.DateTimeField(auto_now_add=True)),
+                ("last_seen", models.DateTimeField(auto_now=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="findings",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "reviewed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="schools.school",
+                    ),
+                ),
+                (
+                    "streams",
+                    models.ManyToManyField(
+                        blank=True, related_name="findings", to="funding.fundingstream"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bevinding',
-                'verbose_name_plural': 'bevindingen',
-                'ordering': ['rule', 'id'],
-                'indexes': [models.Index(fields=['municipality', 'status', 'rule'], name='funding_fin_municip_693338_idx')],
-                'constraints': [models.UniqueConstraint(fields=('municipality', 'key'), name='uniq_finding_key')],
+                "verbose_name": "bevinding",
+                "verbose_name_plural": "bevindingen",
+                "ordering": ["rule", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["municipality", "status", "rule"],
+                        name="funding_fin_municip_693338_idx",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("municipality", "key"), name="uniq_finding_key")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PeriodLock',
+            name="PeriodLock",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='jaar')),
-                ('locked_at', models.DateTimeField(auto_now_add=True)),
-                ('reopened_at', models.DateTimeField(blank=True, null=True)),
-                ('reopen_reason', models.TextField(blank=True, verbose_name='reden heropenen')),
-                ('locked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='period_locks', to='portal.municipality')),
-                ('reopened_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funding.fundingstream')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="jaar")),
+                ("locked_at", models.DateTimeField(auto_now_add=True)),
+                ("reopened_at", models.DateTimeField(blank=True, null=True)),
+                ("reopen_reason", models.TextField(blank=True, verbose_name="reden heropenen")),
+                (
+                    "locked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="period_locks",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "reopened_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funding.fundingstream",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'afgesloten periode',
-                'verbose_name_plural': 'afgesloten periodes',
-                'ordering': ['-locked_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('reopened_at__isnull', True)), fields=('municipality', 'stream', 'year'), name='uniq_active_period_lock')],
+                "verbose_name": "afgesloten periode",
+                "verbose_name_plural": "afgesloten periodes",
+                "ordering": ["-locked_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("reopened_at__isnull", True)),
+                        fields=("municipality", "stream", "year"),
+                        name="uniq_active_period_lock",
+                    )
+                ],
             },
         ),
     ]

@@ -6,59 +6,141 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0004_findings_and_period_locks'),
-        ('portal', '0002_initial'),
-        ('schools', '0002_scans_and_needs'),
+        ("funding", "0004_findings_and_period_locks"),
+        ("portal", "0002_initial"),
+        ("schools", "0002_scans_and_needs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='finding',
-            name='active',
-            field=models.BooleanField(default=True, verbose_name='actueel'),
+            model_name="finding",
+            name="active",
+            field=models.BooleanField(default=True, verbose_name="actueel"),
         ),
         migrations.CreateModel(
-            name='CheckRun',
+            name="CheckRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'in de wachtrij'), ('running', 'bezig'), ('done', 'klaar'), ('failed', 'mislukt')], default='queued', max_length=10, verbose_name='status')),
-                ('trigger', models.CharField(choices=[('button', 'knop'), ('nightly', 'nachtelijk'), ('command', 'opdrachtregel')], default='button', max_length=10, verbose_name='aanleiding')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='voortgang (%)')),
-                ('step', models.CharField(blank=True, max_length=100, verbose_name='stap')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('findings_count', models.PositiveIntegerField(default=0)),
-                ('new_count', models.PositiveIntegerField(default=0)),
-                ('reopened_count', models.PositiveIntegerField(default=0)),
-                ('removed_count', models.PositiveIntegerField(default=0)),
-                ('error', models.TextField(blank=True)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='check_runs', to='portal.municipality')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "in de wachtrij"),
+                            ("running", "bezig"),
+                            ("done", "klaar"),
+                            ("failed", "mislukt"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("button", "knop"),
+                            ("nightly", "nachtelijk"),
+                            ("command", "opdrachtregel"),
+                        ],
+                        default="button",
+                        max_length=10,
+                        verbose_name="aanleiding",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="voortgang (%)"),
+                ),
+                ("step", models.CharField(blank=True, max_length=100, verbose_name="stap")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("findings_count", models.PositiveIntegerField(default=0)),
+                ("new_count", models.PositiveIntegerField(default=0)),
+                ("reopened_count", models.PositiveIntegerField(default=0)),
+                ("removed_count", models.PositiveIntegerField(default=0)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="check_runs",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'controle',
-                'verbose_name_plural': 'controles',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name": "controle",
+                "verbose_name_plural": "controles",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ActivityReach',
+            name="ActivityReach",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sector', models.CharField(max_length=3)),
-                ('theme', models.CharField(max_length=30)),
-                ('start', models.DateField()),
-                ('end', models.DateField()),
-                ('activity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reach', to='funding.activity')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.municipality')),
-                ('school', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='schools.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sector", models.CharField(max_length=3)),
+                ("theme", models.CharField(max_length=30)),
+                ("start", models.DateField()),
+                ("end", models.DateField()),
+                (
+                    "activity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reach",
+                        to="funding.activity",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="schools.school",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['municipality', 'sector', 'theme'], name='funding_act_municip_087328_idx'), models.Index(fields=['school', 'theme'], name='funding_act_school__474b77_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["municipality", "sector", "theme"],
+                        name="funding_act_municip_087328_idx",
+                    ),
+                    models.Index(fields=["school", "theme"], name="funding_act_school__474b77_idx"),
+                ],
             },
         ),
     ]

@@ -8,47 +8,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0004_findings_and_period_locks'),
-        ('portal', '0002_initial'),
+        ("funding", "0004_findings_and_period_locks"),
+        ("portal", "0002_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SpendingReport',
+            name="SpendingReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='jaar')),
-                ('version', models.PositiveIntegerField(verbose_name='versie')),
-                ('data_sha256', models.CharField(max_length=64, verbose_name='SHA-256 van de gegevens')),
-                ('status', models.CharField(choices=[('queued', 'in de wachtrij'), ('running', 'wordt gemaakt'), ('done', 'klaar'), ('failed', 'mislukt')], default='queued', max_length=10, verbose_name='status')),
-                ('progress', models.PositiveSmallIntegerField(default=0, verbose_name='voortgang (%)')),
-                ('stage', models.CharField(blank=True, max_length=200, verbose_name='stap')),
-                ('error', models.TextField(blank=True, verbose_name='foutmelding')),
-                ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='pogingen')),
-                ('requested_at', models.DateTimeField(auto_now_add=True, verbose_name='aangevraagd op')),
-                ('started_at', models.DateTimeField(blank=True, null=True, verbose_name='gestart op')),
-                ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='klaar op')),
-                ('pdf', models.FileField(blank=True, max_length=300, upload_to=funding.models._report_upload_to, verbose_name='PDF')),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 van de PDF')),
-                ('xlsx', models.FileField(blank=True, max_length=300, upload_to=funding.models._report_upload_to, verbose_name='XLSX')),
-                ('xlsx_sha256', models.CharField(blank=True, max_length=64, verbose_name='SHA-256 van de XLSX')),
-                ('line_count', models.PositiveIntegerField(default=0, verbose_name='aantal regels')),
-                ('spending', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='besteding in de periode')),
-                ('finalised_at', models.DateTimeField(blank=True, null=True, verbose_name='definitief op')),
-                ('finalised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='spending_reports', to='portal.municipality')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('stream', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='funding.fundingstream', verbose_name='stroom')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="jaar"),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="versie")),
+                (
+                    "data_sha256",
+                    models.CharField(max_length=64, verbose_name="SHA-256 van de gegevens"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "in de wachtrij"),
+                            ("running", "wordt gemaakt"),
+                            ("done", "klaar"),
+                            ("failed", "mislukt"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(default=0, verbose_name="voortgang (%)"),
+                ),
+                ("stage", models.CharField(blank=True, max_length=200, verbose_name="stap")),
+                ("error", models.TextField(blank=True, verbose_name="foutmelding")),
+                ("attempts", models.PositiveSmallIntegerField(default=0, verbose_name="pogingen")),
+                (
+                    "requested_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="aangevraagd op"),
+                ),
+                (
+                    "started_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="gestart op"),
+                ),
+                (
+                    "finished_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="klaar op"),
+                ),
+                (
+                    "pdf",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        upload_to=funding.models._report_upload_to,
+                        verbose_name="PDF",
+                    ),
+                ),
+                (
+                    "pdf_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 van de PDF"),
+                ),
+                (
+                    "xlsx",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        upload_to=funding.models._report_upload_to,
+                        verbose_name="XLSX",
+                    ),
+                ),
+                (
+                    "xlsx_sha256",
+                    models.CharField(blank=True, max_length=64, verbose_name="SHA-256 van de XLSX"),
+                ),
+                (
+                    "line_count",
+                    models.PositiveIntegerField(default=0, verbose_name="aantal regels"),
+                ),
+                (
+                    "spending",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="besteding in de periode",
+                    ),
+                ),
+                (
+                    "finalised_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="definitief op"),
+                ),
+                (
+                    "finalised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="spending_reports",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "stream",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="funding.fundingstream",
+                        verbose_name="stroom",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bestedingsrapportage',
-                'verbose_name_plural': 'bestedingsrapportages',
-                'ordering': ['-requested_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'started_at'], name='funding_spe_status_0df629_idx')],
-                'constraints': [models.UniqueConstraint(models.F('municipality'), models.F('stream'), django.db.models.functions.comparison.Coalesce('year', models.Value(0)), models.F('version'), name='uniq_spending_report_version'), models.UniqueConstraint(models.F('municipality'), models.F('stream'), django.db.models.functions.comparison.Coalesce('year', models.Value(0)), models.F('data_sha256'), name='uniq_spending_report_data')],
+                "verbose_name": "bestedingsrapportage",
+                "verbose_name_plural": "bestedingsrapportages",
+                "ordering": ["-requested_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "started_at"], name="funding_spe_status_0df629_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("municipality"),
+                        models.F("stream"),
+                        django.db.models.functions.comparison.Coalesce("year", models.Value(0)),
+                        models.F("version"),
+                        name="uniq_spending_report_version",
+                    ),
+                    models.UniqueConstraint(
+                        models.F("municipality"),
+                        models.F("stream"),
+                        django.db.models.functions.comparison.Coalesce("year", models.Value(0)),
+                        models.F("data_sha256"),
+                        name="uniq_spending_report_data",
+                    ),
+                ],
             },
         ),
     ]

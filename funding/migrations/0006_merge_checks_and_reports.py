@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0005_check_runs_and_activity_reach'),
-        ('funding', '0005_spending_reports'),
+        ("funding", "0005_check_runs_and_activity_reach"),
+        ("funding", "0005_spending_reports"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -15,7 +15,18 @@ from schools.models import School
 from ..models import Activity, FundingLine, FundingStream
 from .common import save_versioned
 
-ACTIVITY_FIELDS = ["code", "name", "description", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner"]
+ACTIVITY_FIELDS = [
+    "code",
+    "name",
+    "description",
+    "themes",
+    "sectors",
+    "start",
+    "end",
+    "planned_cost",
+    "menukaart",
+    "partner",
+]
 
 
 def _validate(*, municipality, data, owner_school=None, instance=None, schools=()):
@@ -25,15 +36,19 @@ def _validate(*, municipality, data, owner_school=None, instance=None, schools=(
         from schools.models import Scan
 
         if instance.scans.exclude(status=Scan.Status.DRAFT).exists():
-            raise ApplicationError(_(
-                "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
-                "Laat de scan eerst terugsturen."
-            ))
+            raise ApplicationError(
+                _(
+                    "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
+                    "Laat de scan eerst terugsturen."
+                )
+            )
     if data["end"] < data["start"]:
         raise ApplicationError(_("Het einde van de activiteit ligt voor het begin."))
     if not data.get("themes"):
         raise ApplicationError(_("Kies ten minste één thema."))
-    same = Activity.objects.filter(municipality=municipality, code=data["code"], owner_school=owner_school)
+    same = Activity.objects.filter(
+        municipality=municipality, code=data["code"], owner_school=owner_school
+    )
     if instance is not None:
         same = same.exclude(pk=instance.pk)
     if same.exists():
@@ -43,19 +58,30 @@ def _validate(*, municipality, data, owner_school=None, instance=None, schools=(
 def _set_funding(activity, funding):
     """Replace the funding lines: ``funding`` is ``[(stream, amount or None), ...]``."""
     FundingLine.objects.filter(activity=activity).delete()
-    FundingLine.objects.bulk_create([FundingLine(activity=activity, stream=s, amount=a) for s, a in funding])
+    FundingLine.objects.bulk_create(
+        [FundingLine(activity=activity, stream=s, amount=a) for s, a in funding]
+    )
 
 
-def activity_create(*, municipality, actor, data: dict, schools=(), funding=(), owner_school=None) -> Activity:
+def activity_create(
+    *, municipality, actor, data: dict, schools=(), funding=(), owner_school=None
+) -> Activity:
     """Create an activity (``owner_school`` set: a school's own intervention)."""
     _validate(municipality=municipality, data=data, owner_school=owner_school, schools=schools)
     with transaction.atomic():
         activity = Activity.objects.create(
-            municipality=municipality, owner_school=owner_school, **{k: v for k, v in data.items() if k in ACTIVITY_FIELDS}
+            municipality=municipality,
+            owner_school=owner_school,
+            **{k: v for k, v in data.items() if k in ACTIVITY_FIELDS},
         )
         activity.schools.set(schools)
         _set_funding(activity, funding)
-        audit_log(actor=actor, action="activity.create", obj=activity, changes={k: [None, v] for k, v in data.items()})
+        audit_log(
+            actor=actor,
+            action="activity.create",
+            obj=activity,
+            changes={k: [None, v] for k, v in data.items()},
+        )
         _refresh_reach(municipality)
     return activity
 
@@ -67,10 +93,15 @@ def _refresh_reach(municipality):
     reach_rebuild(municipality)
 
 
-def activity_update(*, activity, actor, data: dict, version: int, schools=None, funding=None) -> Activity:
+def activity_update(
+    *, activity, actor, data: dict, version: int, schools=None, funding=None
+) -> Activity:
     """Change an activity; refused when someone else saved it since ``version`` was read."""
     _validate(
-        municipality=activity.municipality, data=data, owner_school=activity.owner_school, instance=activity,
+        municipality=activity.municipality,
+        data=data,
+        owner_school=activity.owner_school,
+        instance=activity,
         schools=schools or (),
     )
     changes = diff(activity, data)
@@ -98,7 +129,9 @@ def funding_item(value):
     """``GOAB`` or ``GOAB:150000`` -> (code, Decimal or None)."""
     match = _FUNDING.fullmatch(str(value).strip())
     if not match:
-        raise im.ImportValueError(_("%s is geen financieringsregel (STROOM of STROOM:bedrag)") % value)
+        raise im.ImportValueError(
+            _("%s is geen financieringsregel (STROOM of STROOM:bedrag)") % value
+        )
     return match["stream"].upper(), im.amount(match["amount"]) if match["amount"] else None
 
 
@@ -143,7 +176,9 @@ class ActivityImporter(im.Importer):
     def validate_all(self, rows):
         errors = im.duplicate_rows(rows, "owner", "code")
         codes = {r["owner"] for r in rows} | {s for r in rows for s in r["schools"]}
-        self.schools = {s.code: s for s in School.objects.filter(code__in=codes).select_related("municipality")}
+        self.schools = {
+            s.code: s for s in School.objects.filter(code__in=codes).select_related("municipality")
+        }
         self.municipalities = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
         self.streams = {s.code: s for s in FundingStream.objects.all()}
         for r in rows:
@@ -151,25 +186,51 @@ class ActivityImporter(im.Importer):
             if owner.startswith("GM"):
                 municipality = self.municipalities.get(owner)
                 if municipality is None:
-                    errors.append(im.RowError(r["_line"], "owner", _("onbekende gemeente %s") % owner))
+                    errors.append(
+                        im.RowError(r["_line"], "owner", _("onbekende gemeente %s") % owner)
+                    )
             else:
                 school = self.schools.get(owner)
                 municipality = school.municipality if school else None
                 if school is None:
-                    errors.append(im.RowError(r["_line"], "owner", _("onbekende school %s") % owner))
-            if municipality and self.only_municipality and municipality.pk != self.only_municipality.pk:
-                errors.append(im.RowError(r["_line"], "owner", _("hoort niet bij %s") % self.only_municipality.name))
+                    errors.append(
+                        im.RowError(r["_line"], "owner", _("onbekende school %s") % owner)
+                    )
+            if (
+                municipality
+                and self.only_municipality
+                and municipality.pk != self.only_municipality.pk
+            ):
+                errors.append(
+                    im.RowError(
+                        r["_line"], "owner", _("hoort niet bij %s") % self.only_municipality.name
+                    )
+                )
             for code in r["schools"]:
                 school = self.schools.get(code)
                 if school is None:
-                    errors.append(im.RowError(r["_line"], "schools", _("onbekende school %s") % code))
+                    errors.append(
+                        im.RowError(r["_line"], "schools", _("onbekende school %s") % code)
+                    )
                 elif municipality and school.municipality_id != municipality.pk:
-                    errors.append(im.RowError(r["_line"], "schools", _("school %s hoort bij een andere gemeente") % code))
+                    errors.append(
+                        im.RowError(
+                            r["_line"],
+                            "schools",
+                            _("school %s hoort bij een andere gemeente") % code,
+                        )
+                    )
             for stream, _amount in r["funding"]:
                 if stream not in self.streams:
-                    errors.append(im.RowError(r["_line"], "funding", _("onbekende financieringsstroom %s") % stream))
+                    errors.append(
+                        im.RowError(
+                            r["_line"], "funding", _("onbekende financieringsstroom %s") % stream
+                        )
+                    )
             if len({s for s, _a in r["funding"]}) != len(r["funding"]):
-                errors.append(im.RowError(r["_line"], "funding", _("een stroom komt twee keer voor")))
+                errors.append(
+                    im.RowError(r["_line"], "funding", _("een stroom komt twee keer voor"))
+                )
         return errors
 
     def save(self, rows):
@@ -177,15 +238,35 @@ class ActivityImporter(im.Importer):
         touched = set()
         for r in rows:
             owner_school = self.schools.get(r["owner"]) if not r["owner"].startswith("GM") else None
-            municipality = owner_school.municipality if owner_school else self.municipalities[r["owner"]]
-            values = {k: r[k] for k in ("name", "themes", "sectors", "start", "end", "planned_cost", "menukaart", "partner")}
+            municipality = (
+                owner_school.municipality if owner_school else self.municipalities[r["owner"]]
+            )
+            values = {
+                k: r[k]
+                for k in (
+                    "name",
+                    "themes",
+                    "sectors",
+                    "start",
+                    "end",
+                    "planned_cost",
+                    "menukaart",
+                    "partner",
+                )
+            }
             schools = sorted(self.schools[c].pk for c in r["schools"])
             funding = sorted((self.streams[s].pk, a) for s, a in r["funding"])
-            activity = Activity.objects.filter(municipality=municipality, owner_school=owner_school, code=r["code"]).first()
+            activity = Activity.objects.filter(
+                municipality=municipality, owner_school=owner_school, code=r["code"]
+            ).first()
             if activity is None:
-                activity = Activity.objects.create(municipality=municipality, owner_school=owner_school, code=r["code"], **values)
+                activity = Activity.objects.create(
+                    municipality=municipality, owner_school=owner_school, code=r["code"], **values
+                )
                 activity.schools.set(schools)
-                FundingLine.objects.bulk_create([FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding])
+                FundingLine.objects.bulk_create(
+                    [FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding]
+                )
                 created += 1
             else:
                 old_schools = sorted(activity.schools.values_list("pk", flat=True))
@@ -197,13 +278,20 @@ class ActivityImporter(im.Importer):
                     save_versioned(activity, version=activity.version, fields=list(values))
                     activity.schools.set(schools)
                     FundingLine.objects.filter(activity=activity).delete()
-                    FundingLine.objects.bulk_create([FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding])
+                    FundingLine.objects.bulk_create(
+                        [FundingLine(activity=activity, stream_id=s, amount=a) for s, a in funding]
+                    )
                     updated += 1
                 else:
                     unchanged += 1
             touched.add(municipality)
         for municipality in touched:
             _refresh_reach(municipality)
-            audit_log(actor=self.actor, action="activities.import", obj=municipality, municipality=municipality,
-                      changes={"rows": [None, len(rows)]})
+            audit_log(
+                actor=self.actor,
+                action="activities.import",
+                obj=municipality,
+                municipality=municipality,
+                changes={"rows": [None, len(rows)]},
+            )
         return created, updated, unchanged

@@ -32,23 +32,47 @@ from portal.exceptions import ApplicationError
 from portal.models import Municipality
 from schools.models import Need, Scan, School, school_year_bounds
 
-from ..models import Activity, ActivityReach, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant
+from ..models import (
+    Activity,
+    ActivityReach,
+    CheckRun,
+    Expenditure,
+    Finding,
+    FundingLine,
+    FundingStream,
+    Grant,
+)
 
 logger = logging.getLogger(__name__)
 
 RULES = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "P1", "G1"]
 SEVERITY = {
-    "F1": Finding.Severity.ERROR, "F2": Finding.Severity.WARNING, "F3": Finding.Severity.ERROR,
-    "F4": Finding.Severity.ERROR, "F5": Finding.Severity.ERROR, "F6": Finding.Severity.WARNING,
-    "F7": Finding.Severity.ERROR, "G1": Finding.Severity.INFO,
+    "F1": Finding.Severity.ERROR,
+    "F2": Finding.Severity.WARNING,
+    "F3": Finding.Severity.ERROR,
+    "F4": Finding.Severity.ERROR,
+    "F5": Finding.Severity.ERROR,
+    "F6": Finding.Severity.WARNING,
+    "F7": Finding.Severity.ERROR,
+    "G1": Finding.Severity.INFO,
 }
 NEED_SEVERITIES = ["moderate", "severe"]
 
 # The data of a booking that a finding on it depends on: when any of it changes, a justified
 # finding reopens.
 BOOKING_FIELDS = [
-    "booking_id", "grant__reference", "grant__stream__code", "date", "amount", "supplier_key", "invoice_key",
-    "school__code", "school__sector", "depreciation_months", "new_construction", "signed_off_at",
+    "booking_id",
+    "grant__reference",
+    "grant__stream__code",
+    "date",
+    "amount",
+    "supplier_key",
+    "invoice_key",
+    "school__code",
+    "school__sector",
+    "depreciation_months",
+    "new_construction",
+    "signed_off_at",
 ]
 
 
@@ -106,6 +130,7 @@ def _money(value):
 
 # --- financial rules ---------------------------------------------------------------------------
 
+
 def _lines(municipality):
     return Expenditure.objects.filter(municipality=municipality)
 
@@ -114,22 +139,34 @@ def rule_f1(municipality) -> list[Derived]:
     """Same supplier, same non-empty invoice number, same amount: one finding per group."""
     lines = _lines(municipality)
     twin = lines.filter(
-        supplier_key=OuterRef("supplier_key"), invoice_key=OuterRef("invoice_key"), amount=OuterRef("amount")
+        supplier_key=OuterRef("supplier_key"),
+        invoice_key=OuterRef("invoice_key"),
+        amount=OuterRef("amount"),
     ).exclude(pk=OuterRef("pk"))
-    rows = lines.exclude(invoice_key="").filter(Exists(twin)).values(*BOOKING_FIELDS, "grant__stream_id", "school_id")
+    rows = (
+        lines.exclude(invoice_key="")
+        .filter(Exists(twin))
+        .values(*BOOKING_FIELDS, "grant__stream_id", "school_id")
+    )
     groups = defaultdict(list)
     for row in rows:
         groups[(row["supplier_key"], row["invoice_key"], row["amount"])].append(row)
     found = []
     for (_supplier, _invoice, amount), group in groups.items():
-        found.append(Derived(
-            "F1", SEVERITY["F1"], sorted(map(_booking, group)),
-            _("Dubbele boeking: %(n)d regels van dezelfde leverancier met factuurnummer %(invoice)s en bedrag %(amount)s.")
-            % {"n": len(group), "invoice": group[0]["invoice_key"], "amount": _money(amount)},
-            data=sorted((_booking_data(r) for r in group), key=lambda d: d["booking_id"]),
-            amount=amount * (len(group) - 1),
-            stream_ids={r["grant__stream_id"] for r in group},
-        ))
+        found.append(
+            Derived(
+                "F1",
+                SEVERITY["F1"],
+                sorted(map(_booking, group)),
+                _(
+                    "Dubbele boeking: %(n)d regels van dezelfde leverancier met factuurnummer %(invoice)s en bedrag %(amount)s."
+                )
+                % {"n": len(group), "invoice": group[0]["invoice_key"], "amount": _money(amount)},
+                data=sorted((_booking_data(r) for r in group), key=lambda d: d["booking_id"]),
+                amount=amount * (len(group) - 1),
+                stream_ids={r["grant__stream_id"] for r in group},
+            )
+        )
     return found
 
 
@@ -138,10 +175,16 @@ def rule_f2(municipality) -> list[Derived]:
     lines = _lines(municipality).exclude(invoice_key="")
     keys = (
         lines.values("supplier_key", "invoice_key")
-        .annotate(streams=Count("grant__stream", distinct=True), amounts=Count("amount", distinct=True))
+        .annotate(
+            streams=Count("grant__stream", distinct=True), amounts=Count("amount", distinct=True)
+        )
         .filter(streams__gte=2, amounts__gte=2)
     )
-    split = lines.filter(Exists(keys.filter(supplier_key=OuterRef("supplier_key"), invoice_key=OuterRef("invoice_key"))))
+    split = lines.filter(
+        Exists(
+            keys.filter(supplier_key=OuterRef("supplier_key"), invoice_key=OuterRef("invoice_key"))
+        )
+    )
     groups = defaultdict(list)
     for row in split.values(*BOOKING_FIELDS, "grant__stream_id"):
         groups[(row["supplier_key"], row["invoice_key"])].append(row)
@@ -149,21 +192,39 @@ def rule_f2(municipality) -> list[Derived]:
     for (_supplier, invoice), group in groups.items():
         streams = sorted({r["grant__stream__code"] for r in group})
         total = sum((r["amount"] for r in group), Decimal("0.00"))
-        found.append(Derived(
-            "F2", SEVERITY["F2"], sorted(map(_booking, group)),
-            _("Gesplitste factuur %(invoice)s: %(n)d regels over de stromen %(streams)s, samen %(amount)s.")
-            % {"invoice": invoice, "n": len(group), "streams": ", ".join(streams), "amount": _money(total)},
-            data=sorted((_booking_data(r) for r in group), key=lambda d: d["booking_id"]),
-            amount=total, stream_ids={r["grant__stream_id"] for r in group},
-        ))
+        found.append(
+            Derived(
+                "F2",
+                SEVERITY["F2"],
+                sorted(map(_booking, group)),
+                _(
+                    "Gesplitste factuur %(invoice)s: %(n)d regels over de stromen %(streams)s, samen %(amount)s."
+                )
+                % {
+                    "invoice": invoice,
+                    "n": len(group),
+                    "streams": ", ".join(streams),
+                    "amount": _money(total),
+                },
+                data=sorted((_booking_data(r) for r in group), key=lambda d: d["booking_id"]),
+                amount=total,
+                stream_ids={r["grant__stream_id"] for r in group},
+            )
+        )
     return found
 
 
 def _per_line(rule, rows, message):
     return [
         Derived(
-            rule, SEVERITY[rule], [_booking(row)], message(row), data=_booking_data(row), amount=row["amount"],
-            school_id=row.get("school_id"), stream_ids={row["grant__stream_id"]},
+            rule,
+            SEVERITY[rule],
+            [_booking(row)],
+            message(row),
+            data=_booking_data(row),
+            amount=row["amount"],
+            school_id=row.get("school_id"),
+            stream_ids={row["grant__stream_id"]},
         )
         for row in rows
     ]
@@ -182,13 +243,28 @@ def rule_f3(municipality) -> list[Derived]:
 
     rows = (
         _with_window(_lines(municipality))
-        .filter(Q(w_start__isnull=False, date__lt=F("w_start")) | Q(w_end__isnull=False, date__gt=F("w_end")))
+        .filter(
+            Q(w_start__isnull=False, date__lt=F("w_start"))
+            | Q(w_end__isnull=False, date__gt=F("w_end"))
+        )
         .values(*BOOKING_FIELDS, "grant__stream_id", "school_id", "w_start", "w_end")
     )
-    return _per_line("F3", rows, lambda r: _(
-        "Boeking %(booking)s van %(date)s valt buiten de bestedingstermijn van %(grant)s (%(start)s t/m %(end)s)."
-    ) % {"booking": r["booking_id"], "date": format_date(r["date"]), "grant": r["grant__reference"],
-         "start": format_date(r["w_start"]) or "…", "end": format_date(r["w_end"]) or "…"})
+    return _per_line(
+        "F3",
+        rows,
+        lambda r: (
+            _(
+                "Boeking %(booking)s van %(date)s valt buiten de bestedingstermijn van %(grant)s (%(start)s t/m %(end)s)."
+            )
+            % {
+                "booking": r["booking_id"],
+                "date": format_date(r["date"]),
+                "grant": r["grant__reference"],
+                "start": format_date(r["w_start"]) or "…",
+                "end": format_date(r["w_end"]) or "…",
+            }
+        ),
+    )
 
 
 def rule_f4(municipality) -> list[Derived]:
@@ -196,12 +272,27 @@ def rule_f4(municipality) -> list[Derived]:
     ineligible = Q(pk__in=[])
     for stream in FundingStream.objects.exclude(eligible_sectors=[]):
         ineligible |= Q(grant__stream_id=stream.pk) & ~Q(school__sector__in=stream.eligible_sectors)
-    rows = _lines(municipality).filter(school__isnull=False).filter(ineligible).values(
-        *BOOKING_FIELDS, "grant__stream_id", "school_id"
+    rows = (
+        _lines(municipality)
+        .filter(school__isnull=False)
+        .filter(ineligible)
+        .values(*BOOKING_FIELDS, "grant__stream_id", "school_id")
     )
-    return _per_line("F4", rows, lambda r: _(
-        "Boeking %(booking)s is voor school %(school)s (sector %(sector)s), die niet onder %(stream)s valt."
-    ) % {"booking": r["booking_id"], "school": r["school__code"], "sector": r["school__sector"], "stream": r["grant__stream__code"]})
+    return _per_line(
+        "F4",
+        rows,
+        lambda r: (
+            _(
+                "Boeking %(booking)s is voor school %(school)s (sector %(sector)s), die niet onder %(stream)s valt."
+            )
+            % {
+                "booking": r["booking_id"],
+                "school": r["school__code"],
+                "sector": r["school__sector"],
+                "stream": r["grant__stream__code"],
+            }
+        ),
+    )
 
 
 def rule_f5(municipality) -> list[Derived]:
@@ -210,17 +301,34 @@ def rule_f5(municipality) -> list[Derived]:
         Grant.objects.filter(municipality=municipality)
         .annotate(spent=Sum("expenditures__amount"))
         .filter(spent__gt=F("amount") + F("carry_over"))
-        .values("reference", "amount", "carry_over", "window_start", "window_end", "spent", "stream_id", "stream__code")
+        .values(
+            "reference",
+            "amount",
+            "carry_over",
+            "window_start",
+            "window_end",
+            "spent",
+            "stream_id",
+            "stream__code",
+        )
     )
     found = []
     for g in grants:
         total = g["amount"] + g["carry_over"]
-        found.append(Derived(
-            "F5", SEVERITY["F5"], [f"grant:{g['reference']}"],
-            _("Beschikking %(grant)s is overschreden: besteed %(spent)s, beschikbaar %(total)s.")
-            % {"grant": g["reference"], "spent": _money(g["spent"]), "total": _money(total)},
-            data=g, amount=g["spent"] - total, stream_ids={g["stream_id"]},
-        ))
+        found.append(
+            Derived(
+                "F5",
+                SEVERITY["F5"],
+                [f"grant:{g['reference']}"],
+                _(
+                    "Beschikking %(grant)s is overschreden: besteed %(spent)s, beschikbaar %(total)s."
+                )
+                % {"grant": g["reference"], "spent": _money(g["spent"]), "total": _money(total)},
+                data=g,
+                amount=g["spent"] - total,
+                stream_ids={g["stream_id"]},
+            )
+        )
     return found
 
 
@@ -249,11 +357,16 @@ def rule_f6(municipality) -> list[Derived]:
         .filter(depreciation_months__gt=0, signed_off_at__isnull=True, w_end__isnull=False)
         .annotate(
             line_months=ExtractYear("date") * 12 + ExtractMonth("date") + F("depreciation_months"),
-            end_y=ExtractYear("w_end"), end_mon=ExtractMonth("w_end"), end_d=ExtractDay("w_end"), line_d=ExtractDay("date"),
+            end_y=ExtractYear("w_end"),
+            end_mon=ExtractMonth("w_end"),
+            end_d=ExtractDay("w_end"),
+            line_d=ExtractDay("date"),
         )
         .annotate(
             end_months=F("end_y") * 12 + F("end_mon"),
-            end_y_mod4=Mod("end_y", 4), end_y_mod100=Mod("end_y", 100), end_y_mod400=Mod("end_y", 400),
+            end_y_mod4=Mod("end_y", 4),
+            end_y_mod100=Mod("end_y", 100),
+            end_y_mod400=Mod("end_y", 400),
         )
         .annotate(end_last=_last_day_of_month("end_y", "end_mon"))
         .filter(
@@ -264,34 +377,58 @@ def rule_f6(municipality) -> list[Derived]:
     )
     from portal.formatting import format_date
 
-    return _per_line("F6", rows, lambda r: _(
-        "Boeking %(booking)s wordt in %(months)d maanden afgeschreven, tot na het einde van de termijn van %(grant)s "
-        "(%(end)s); aftekening door de accountant ontbreekt."
-    ) % {"booking": r["booking_id"], "months": r["depreciation_months"], "grant": r["grant__reference"], "end": format_date(r["w_end"])})
+    return _per_line(
+        "F6",
+        rows,
+        lambda r: (
+            _(
+                "Boeking %(booking)s wordt in %(months)d maanden afgeschreven, tot na het einde van de termijn van %(grant)s "
+                "(%(end)s); aftekening door de accountant ontbreekt."
+            )
+            % {
+                "booking": r["booking_id"],
+                "months": r["depreciation_months"],
+                "grant": r["grant__reference"],
+                "end": format_date(r["w_end"]),
+            }
+        ),
+    )
 
 
 def rule_f7(municipality) -> list[Derived]:
     """New or temporary building charged to a stream that allows existing rooms only."""
-    rows = _lines(municipality).filter(new_construction=True, grant__stream__new_construction_allowed=False).values(
-        *BOOKING_FIELDS, "grant__stream_id", "school_id"
+    rows = (
+        _lines(municipality)
+        .filter(new_construction=True, grant__stream__new_construction_allowed=False)
+        .values(*BOOKING_FIELDS, "grant__stream_id", "school_id")
     )
-    return _per_line("F7", rows, lambda r: _(
-        "Boeking %(booking)s betreft nieuwbouw of tijdelijke huisvesting; %(stream)s staat alleen huisvesting in bestaande ruimten toe."
-    ) % {"booking": r["booking_id"], "stream": r["grant__stream__code"]})
+    return _per_line(
+        "F7",
+        rows,
+        lambda r: (
+            _(
+                "Boeking %(booking)s betreft nieuwbouw of tijdelijke huisvesting; %(stream)s staat alleen huisvesting in bestaande ruimten toe."
+            )
+            % {"booking": r["booking_id"], "stream": r["grant__stream__code"]}
+        ),
+    )
 
 
 # --- programme rules ---------------------------------------------------------------------------
 
+
 def reach_rebuild(municipality) -> int:
     """Rebuild the ActivityReach rows of ``municipality`` (checks.md, "An activity reaches")."""
     activities = list(
-        Activity.objects.filter(municipality=municipality).values("id", "owner_school_id", "themes", "sectors", "start", "end")
+        Activity.objects.filter(municipality=municipality).values(
+            "id", "owner_school_id", "themes", "sectors", "start", "end"
+        )
     )
     listed = defaultdict(list)
     through = Activity.schools.through
-    for activity_id, school_id, sector in through.objects.filter(activity__municipality=municipality).values_list(
-        "activity_id", "school_id", "school__sector"
-    ):
+    for activity_id, school_id, sector in through.objects.filter(
+        activity__municipality=municipality
+    ).values_list("activity_id", "school_id", "school__sector"):
         listed[activity_id].append((school_id, sector))
     sector_of = dict(School.objects.filter(municipality=municipality).values_list("id", "sector"))
     present = set(sector_of.values())
@@ -304,11 +441,22 @@ def reach_rebuild(municipality) -> int:
                 schools.add((a["owner_school_id"], sector_of.get(a["owner_school_id"], "")))
             keys = [(school_id, sector) for school_id, sector in schools]
         else:
-            keys = [(None, sector) for sector in sorted(present if not a["sectors"] else present & set(a["sectors"]))]
+            keys = [
+                (None, sector)
+                for sector in sorted(present if not a["sectors"] else present & set(a["sectors"]))
+            ]
         rows.extend(
-            ActivityReach(municipality=municipality, activity_id=a["id"], school_id=school_id, sector=sector, theme=t,
-                          start=a["start"], end=a["end"])
-            for school_id, sector in keys for t in themes
+            ActivityReach(
+                municipality=municipality,
+                activity_id=a["id"],
+                school_id=school_id,
+                sector=sector,
+                theme=t,
+                start=a["start"],
+                end=a["end"],
+            )
+            for school_id, sector in keys
+            for t in themes
         )
     with transaction.atomic():
         ActivityReach.objects.filter(municipality=municipality)._raw_delete(connection.alias)
@@ -351,14 +499,26 @@ def rule_p1(municipality) -> list[Derived]:
     activities = {
         a["id"]: a
         for a in Activity.objects.filter(pk__in=ids).values(
-            "id", "code", "name", "owner_school__code", "municipality__code", "themes", "start", "end", "planned_cost"
+            "id",
+            "code",
+            "name",
+            "owner_school__code",
+            "municipality__code",
+            "themes",
+            "start",
+            "end",
+            "planned_cost",
         )
     }
     streams = defaultdict(set)
-    for activity_id, stream_id, code in FundingLine.objects.filter(activity_id__in=ids).values_list("activity_id", "stream_id", "stream__code"):
+    for activity_id, stream_id, code in FundingLine.objects.filter(activity_id__in=ids).values_list(
+        "activity_id", "stream_id", "stream__code"
+    ):
         streams[activity_id].add((stream_id, code))
     codes, by_sector = {}, defaultdict(list)
-    for pk, code, sector in School.objects.filter(municipality=municipality).values_list("pk", "code", "sector"):
+    for pk, code, sector in School.objects.filter(municipality=municipality).values_list(
+        "pk", "code", "sector"
+    ):
         codes[pk] = code
         by_sector[sector].append(pk)
     missing = {pk for schools_, _s, _t in pairs.values() for pk in schools_} - set(codes)
@@ -378,18 +538,33 @@ def rule_p1(municipality) -> list[Derived]:
         first_school = min(school_ids, key=codes.get)
         costs = [c for c in (first["planned_cost"], second["planned_cost"]) if c is not None]
         data = [
-            {k: a[k] for k in ("code", "owner_school__code", "themes", "start", "end")} | {"streams": sorted(c for _i, c in streams[a["id"]])}
+            {k: a[k] for k in ("code", "owner_school__code", "themes", "start", "end")}
+            | {"streams": sorted(c for _i, c in streams[a["id"]])}
             for a in sorted((first, second), key=subject)
         ] + [school_codes, themes]
-        found.append(Derived(
-            "P1", severity, sorted([subject(first), subject(second)]),
-            _("%(first)s en %(second)s bereiken dezelfde school op hetzelfde thema in dezelfde periode "
-              "(scholen: %(schools)s; thema's: %(themes)s; stromen: %(streams)s).")
-            % {"first": subject(first).split(":", 1)[1], "second": subject(second).split(":", 1)[1],
-               "schools": ", ".join(school_codes), "themes": ", ".join(themes), "streams": ", ".join(sorted(stream_codes)) or "-"},
-            data=data, amount=min(costs) if costs else None, school_id=first_school, theme=themes[0],
-            stream_ids={i for i, _c in streams[a1] | streams[a2]},
-        ))
+        found.append(
+            Derived(
+                "P1",
+                severity,
+                sorted([subject(first), subject(second)]),
+                _(
+                    "%(first)s en %(second)s bereiken dezelfde school op hetzelfde thema in dezelfde periode "
+                    "(scholen: %(schools)s; thema's: %(themes)s; stromen: %(streams)s)."
+                )
+                % {
+                    "first": subject(first).split(":", 1)[1],
+                    "second": subject(second).split(":", 1)[1],
+                    "schools": ", ".join(school_codes),
+                    "themes": ", ".join(themes),
+                    "streams": ", ".join(sorted(stream_codes)) or "-",
+                },
+                data=data,
+                amount=min(costs) if costs else None,
+                school_id=first_school,
+                theme=themes[0],
+                stream_ids={i for i, _c in streams[a1] | streams[a2]},
+            )
+        )
     return found
 
 
@@ -402,32 +577,68 @@ def rule_g1(municipality) -> list[Derived]:
         start, end = school_year_bounds(school_year)
         covering = ActivityReach.objects.filter(
             Q(school_id=OuterRef("scan__school_id"))
-            | Q(school__isnull=True, municipality_id=OuterRef("scan__school__municipality_id"), sector=OuterRef("scan__school__sector")),
-            theme=OuterRef("theme"), start__lte=end, end__gte=start,
+            | Q(
+                school__isnull=True,
+                municipality_id=OuterRef("scan__school__municipality_id"),
+                sector=OuterRef("scan__school__sector"),
+            ),
+            theme=OuterRef("theme"),
+            start__lte=end,
+            end__gte=start,
         )
         rows = (
             needs.filter(scan__school_year=school_year)
             .exclude(Exists(covering))
-            .values("scan__school__code", "scan__school_id", "scan__school_year", "theme", "severity", "share_of_pupils")
+            .values(
+                "scan__school__code",
+                "scan__school_id",
+                "scan__school_year",
+                "theme",
+                "severity",
+                "share_of_pupils",
+            )
         )
         for row in rows:
-            found.append(Derived(
-                "G1", SEVERITY["G1"], [f"need:{row['scan__school__code']}/{row['scan__school_year']}/{row['theme']}"],
-                _("Behoefte %(theme)s (%(severity)s) van %(school)s in %(year)s: geen activiteit bereikt deze school op dit thema in dat schooljaar.")
-                % {"theme": row["theme"], "severity": row["severity"], "school": row["scan__school__code"], "year": row["scan__school_year"]},
-                data={k: row[k] for k in ("scan__school__code", "scan__school_year", "theme", "severity")},
-                school_id=row["scan__school_id"], theme=row["theme"],
-            ))
+            found.append(
+                Derived(
+                    "G1",
+                    SEVERITY["G1"],
+                    [f"need:{row['scan__school__code']}/{row['scan__school_year']}/{row['theme']}"],
+                    _(
+                        "Behoefte %(theme)s (%(severity)s) van %(school)s in %(year)s: geen activiteit bereikt deze school op dit thema in dat schooljaar."
+                    )
+                    % {
+                        "theme": row["theme"],
+                        "severity": row["severity"],
+                        "school": row["scan__school__code"],
+                        "year": row["scan__school_year"],
+                    },
+                    data={
+                        k: row[k]
+                        for k in ("scan__school__code", "scan__school_year", "theme", "severity")
+                    },
+                    school_id=row["scan__school_id"],
+                    theme=row["theme"],
+                )
+            )
     return found
 
 
 RULE_FUNCTIONS = {
-    "F1": rule_f1, "F2": rule_f2, "F3": rule_f3, "F4": rule_f4, "F5": rule_f5, "F6": rule_f6, "F7": rule_f7,
-    "P1": rule_p1, "G1": rule_g1,
+    "F1": rule_f1,
+    "F2": rule_f2,
+    "F3": rule_f3,
+    "F4": rule_f4,
+    "F5": rule_f5,
+    "F6": rule_f6,
+    "F7": rule_f7,
+    "P1": rule_p1,
+    "G1": rule_g1,
 }
 
 
 # --- the run -----------------------------------------------------------------------------------
+
 
 @dataclass
 class _Stored:
@@ -448,14 +659,32 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
     # the same fingerprint that is still active needs no write at all.
     stored = {
         row[1]: _Stored(*row)
-        for row in Finding.objects.filter(municipality=municipality).values_list("pk", "key", "status", "fingerprint", "active")
+        for row in Finding.objects.filter(municipality=municipality).values_list(
+            "pk", "key", "status", "fingerprint", "active"
+        )
     }
-    fields = ["severity", "subjects", "school_id", "theme", "amount", "message", "fingerprint", "active", "status"]
+    fields = [
+        "severity",
+        "subjects",
+        "school_id",
+        "theme",
+        "amount",
+        "message",
+        "fingerprint",
+        "active",
+        "status",
+    ]
     new, changed, reopened = [], [], []
     for key, d in by_key.items():
         values = {
-            "severity": d.severity, "subjects": d.subjects, "school_id": d.school_id, "theme": d.theme,
-            "amount": d.amount, "message": d.message, "fingerprint": d.fingerprint, "active": True,
+            "severity": d.severity,
+            "subjects": d.subjects,
+            "school_id": d.school_id,
+            "theme": d.theme,
+            "amount": d.amount,
+            "message": d.message,
+            "fingerprint": d.fingerprint,
+            "active": True,
         }
         f = stored.get(key)
         if f is None:
@@ -467,7 +696,11 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
         if status != Finding.Status.OPEN and f.fingerprint != d.fingerprint:
             status = Finding.Status.OPEN
             reopened.append(f.pk)
-        changed.append(Finding(pk=f.pk, municipality=municipality, rule=d.rule, key=key, status=status, **values))
+        changed.append(
+            Finding(
+                pk=f.pk, municipality=municipality, rule=d.rule, key=key, status=status, **values
+            )
+        )
     gone = [f for key, f in stored.items() if key not in by_key]
     gone_open = [f.pk for f in gone if f.status == Finding.Status.OPEN]
     gone_reviewed = [f.pk for f in gone if f.status != Finding.Status.OPEN and f.active]
@@ -479,16 +712,29 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
         Finding.objects.filter(pk__in=gone_reviewed).update(active=False)
     Finding.objects.filter(municipality=municipality, active=True).update(last_seen=now)
     for f in Finding.objects.filter(pk__in=reopened):
-        audit_log(actor=None, action="finding.reopen", obj=f, reason=_("De gegevens van de bevinding zijn gewijzigd."))
+        audit_log(
+            actor=None,
+            action="finding.reopen",
+            obj=f,
+            reason=_("De gegevens van de bevinding zijn gewijzigd."),
+        )
 
     # The streams each new or changed finding involves (for the stream's spending report).
     through = Finding.streams.through
     touched = {f.key for f in new} | {f.key for f in changed}
     if touched:
-        ids = dict(Finding.objects.filter(municipality=municipality, key__in=touched).values_list("key", "pk"))
+        ids = dict(
+            Finding.objects.filter(municipality=municipality, key__in=touched).values_list(
+                "key", "pk"
+            )
+        )
         through.objects.filter(finding_id__in=[f.pk for f in changed]).delete()
         through.objects.bulk_create(
-            [through(finding_id=ids[key], fundingstream_id=s) for key in touched for s in by_key[key].stream_ids],
+            [
+                through(finding_id=ids[key], fundingstream_id=s)
+                for key in touched
+                for s in by_key[key].stream_ids
+            ],
             batch_size=5000,
         )
     result.findings = len(by_key)
@@ -534,7 +780,9 @@ def check_run_execute(*, check_run_id) -> CheckRun | None:
     run = CheckRun.objects.select_related("municipality").filter(pk=check_run_id).first()
     if run is None or run.finished:
         return run
-    CheckRun.objects.filter(pk=run.pk).update(status=CheckRun.Status.RUNNING, started_at=timezone.now(), progress=0)
+    CheckRun.objects.filter(pk=run.pk).update(
+        status=CheckRun.Status.RUNNING, started_at=timezone.now(), progress=0
+    )
 
     def progress(percent, step):
         CheckRun.objects.filter(pk=run.pk).update(progress=percent, step=step[:100])
@@ -544,12 +792,19 @@ def check_run_execute(*, check_run_id) -> CheckRun | None:
     except Exception as error:
         logger.exception("check run %s failed", run.pk)
         CheckRun.objects.filter(pk=run.pk).update(
-            status=CheckRun.Status.FAILED, error=f"{type(error).__name__}: {error}"[:2000], finished_at=timezone.now()
+            status=CheckRun.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
         )
         raise
     CheckRun.objects.filter(pk=run.pk).update(
-        status=CheckRun.Status.DONE, progress=100, finished_at=timezone.now(), findings_count=result.findings,
-        new_count=result.created, reopened_count=result.reopened, removed_count=result.removed,
+        status=CheckRun.Status.DONE,
+        progress=100,
+        finished_at=timezone.now(),
+        findings_count=result.findings,
+        new_count=result.created,
+        reopened_count=result.reopened,
+        removed_count=result.removed,
     )
     run.refresh_from_db()
     return run
@@ -560,7 +815,8 @@ def check_run_request(*, municipality, actor=None, trigger=CheckRun.Trigger.BUTT
     from ..tasks import run_checks
 
     active = CheckRun.objects.filter(
-        municipality=municipality, status__in=[CheckRun.Status.QUEUED, CheckRun.Status.RUNNING],
+        municipality=municipality,
+        status__in=[CheckRun.Status.QUEUED, CheckRun.Status.RUNNING],
         created_at__gte=timezone.now() - timezone.timedelta(minutes=15),
     ).first()
     if active and trigger == CheckRun.Trigger.BUTTON:
@@ -578,7 +834,9 @@ def finding_review(*, finding, actor, status, reason) -> Finding:
     if status not in Finding.Status.values:
         raise ApplicationError(_("Onbekende status."))
     if status != Finding.Status.OPEN and not reason:
-        raise ApplicationError(_("Geef een toelichting: waarom is deze bevinding verantwoord of opgelost?"))
+        raise ApplicationError(
+            _("Geef een toelichting: waarom is deze bevinding verantwoord of opgelost?")
+        )
     old_status = finding.status
     finding.status = status
     finding.reason = reason
@@ -586,7 +844,11 @@ def finding_review(*, finding, actor, status, reason) -> Finding:
     finding.reviewed_at = timezone.now()
     finding.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
     audit_log(
-        actor=actor, action=f"finding.{status}", obj=finding, changes={"status": [old_status, status]}, reason=reason
+        actor=actor,
+        action=f"finding.{status}",
+        obj=finding,
+        changes={"status": [old_status, status]},
+        reason=reason,
     )
     return finding
 

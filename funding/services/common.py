@@ -16,7 +16,9 @@ def save_versioned(instance, *, version, fields):
     second of two concurrent edits is refused instead of silently overwriting the first."""
     model = type(instance)
     values = {name: getattr(instance, model._meta.get_field(name).attname) for name in fields}
-    updated = model._base_manager.filter(pk=instance.pk, version=version).update(version=F("version") + 1, **values)
+    updated = model._base_manager.filter(pk=instance.pk, version=version).update(
+        version=F("version") + 1, **values
+    )
     if not updated:
         raise ApplicationError(str(STALE_MESSAGE))
     instance.version = version + 1

@@ -27,8 +27,18 @@ from ..models import Activity, Expenditure, Grant, normalise_key
 from .common import save_versioned
 
 EXPENDITURE_FIELDS = [
-    "booking_id", "grant", "date", "amount", "supplier", "invoice_number", "description", "activity", "school",
-    "cost_category", "depreciation_months", "new_construction",
+    "booking_id",
+    "grant",
+    "date",
+    "amount",
+    "supplier",
+    "invoice_number",
+    "description",
+    "activity",
+    "school",
+    "cost_category",
+    "depreciation_months",
+    "new_construction",
 ]
 
 
@@ -39,12 +49,16 @@ def _validate(*, municipality, data, instance=None):
     for name in ("activity", "school"):
         obj = data.get(name)
         if obj is not None and obj.municipality_id != municipality.pk:
-            raise ApplicationError(_("De gekozen %s hoort bij een andere gemeente.") % obj._meta.verbose_name)
+            raise ApplicationError(
+                _("De gekozen %s hoort bij een andere gemeente.") % obj._meta.verbose_name
+            )
     same = Expenditure.objects.filter(municipality=municipality, booking_id=data["booking_id"])
     if instance is not None:
         same = same.exclude(pk=instance.pk)
     if same.exists():
-        raise ApplicationError(_("Er is al een besteding met boekingsnummer %s.") % data["booking_id"])
+        raise ApplicationError(
+            _("Er is al een besteding met boekingsnummer %s.") % data["booking_id"]
+        )
 
 
 def _keys(expenditure):
@@ -55,11 +69,20 @@ def _keys(expenditure):
 def expenditure_create(*, municipality, actor, data: dict) -> Expenditure:
     """Enter one expenditure line by hand (the finance export is the usual route)."""
     _validate(municipality=municipality, data=data)
-    assert_lines_unlocked(municipality=municipality, lines=[(data["grant"].stream_id, data["date"])])
-    expenditure = Expenditure(municipality=municipality, **{k: v for k, v in data.items() if k in EXPENDITURE_FIELDS})
+    assert_lines_unlocked(
+        municipality=municipality, lines=[(data["grant"].stream_id, data["date"])]
+    )
+    expenditure = Expenditure(
+        municipality=municipality, **{k: v for k, v in data.items() if k in EXPENDITURE_FIELDS}
+    )
     _keys(expenditure)
     expenditure.save()
-    audit_log(actor=actor, action="expenditure.create", obj=expenditure, changes={k: [None, v] for k, v in data.items()})
+    audit_log(
+        actor=actor,
+        action="expenditure.create",
+        obj=expenditure,
+        changes={k: [None, v] for k, v in data.items()},
+    )
     return expenditure
 
 
@@ -98,12 +121,26 @@ def expenditure_sign_off(*, expenditure, actor, version: int | None = None) -> E
     """The accountant signs off a line whose depreciation runs past the window (F6)."""
     if expenditure.signed_off_at:
         raise ApplicationError(_("Deze besteding is al afgetekend."))
-    assert_lines_unlocked(municipality=expenditure.municipality, lines=[(expenditure.grant.stream_id, expenditure.date)])
+    assert_lines_unlocked(
+        municipality=expenditure.municipality,
+        lines=[(expenditure.grant.stream_id, expenditure.date)],
+    )
     expenditure.signed_off_by = actor
     expenditure.signed_off_at = timezone.now()
-    save_versioned(expenditure, version=expenditure.version if version is None else version, fields=["signed_off_by", "signed_off_at"])
-    audit_log(actor=actor, action="expenditure.sign_off", obj=expenditure,
-              changes={"signed_off_by": [None, str(actor)], "signed_off_at": [None, expenditure.signed_off_at]})
+    save_versioned(
+        expenditure,
+        version=expenditure.version if version is None else version,
+        fields=["signed_off_by", "signed_off_at"],
+    )
+    audit_log(
+        actor=actor,
+        action="expenditure.sign_off",
+        obj=expenditure,
+        changes={
+            "signed_off_by": [None, str(actor)],
+            "signed_off_at": [None, expenditure.signed_off_at],
+        },
+    )
     return expenditure
 
 
@@ -111,13 +148,34 @@ def expenditure_sign_off(*, expenditure, actor, version: int | None = None) -> E
 
 # Column order of the staging table and of the insert.
 STAGE_COLUMNS = [
-    "line", "municipality_id", "booking_id", "grant_id", "stream_id", "date", "amount", "supplier", "invoice_number",
-    "supplier_key", "invoice_key", "description", "activity_id", "school_id", "cost_category", "depreciation_months",
+    "line",
+    "municipality_id",
+    "booking_id",
+    "grant_id",
+    "stream_id",
+    "date",
+    "amount",
+    "supplier",
+    "invoice_number",
+    "supplier_key",
+    "invoice_key",
+    "description",
+    "activity_id",
+    "school_id",
+    "cost_category",
+    "depreciation_months",
     "new_construction",
 ]
 STAGE_TYPES = {
-    "line": "integer", "municipality_id": "integer", "grant_id": "integer", "stream_id": "integer", "date": "date",
-    "amount": "decimal(14,2)", "activity_id": "integer", "school_id": "integer", "depreciation_months": "integer",
+    "line": "integer",
+    "municipality_id": "integer",
+    "grant_id": "integer",
+    "stream_id": "integer",
+    "date": "date",
+    "amount": "decimal(14,2)",
+    "activity_id": "integer",
+    "school_id": "integer",
+    "depreciation_months": "integer",
     "new_construction": "boolean",
 }
 # The columns an import writes (and compares, to count changed lines).
@@ -132,7 +190,12 @@ def stream_table(file) -> im.Table:
     read. XLSX files go through ``read_table`` (openpyxl reads them in read-only mode)."""
     head = file.read(65536)
     file.seek(0)
-    if head.startswith(im._ZIP_MAGIC) or head.startswith(im._OLE_MAGIC) or head.startswith(im._BINARY_MAGIC) or b"\x00" in head[:8192]:
+    if (
+        head.startswith(im._ZIP_MAGIC)
+        or head.startswith(im._OLE_MAGIC)
+        or head.startswith(im._BINARY_MAGIC)
+        or b"\x00" in head[:8192]
+    ):
         return im.read_table(file, filename=getattr(file, "name", None))
     if not head.strip():
         raise im.ImportFileError(_("het bestand is leeg"))
@@ -156,9 +219,13 @@ def stream_table(file) -> im.Table:
                 line, start = start + 1, reader.line_num
                 yield line, [cell.strip() for cell in record]
         except UnicodeDecodeError as exc:
-            raise im.ImportFileError(_("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")) from exc
+            raise im.ImportFileError(
+                _("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")
+            ) from exc
         except im.csv.Error as exc:
-            raise im.ImportFileError(_("het CSV-bestand kan niet worden gelezen (regel %d)") % reader.line_num) from exc
+            raise im.ImportFileError(
+                _("het CSV-bestand kan niet worden gelezen (regel %d)") % reader.line_num
+            ) from exc
 
     rows = numbered()
     for _line, cells in rows:
@@ -185,7 +252,9 @@ class ExpenditureImporter(im.Importer):
         im.Column("description", default=""),
         im.Column("activity", default=""),
         im.Column("school", parse=im.location_code),
-        im.Column("cost_category", parse=im.choice(Expenditure.CostCategory.values), default="overig"),
+        im.Column(
+            "cost_category", parse=im.choice(Expenditure.CostCategory.values), default="overig"
+        ),
         im.Column("depreciation_months", parse=im.integer),
         im.Column("new_construction", parse=im.boolean, default=False),
     ]
@@ -203,30 +272,41 @@ class ExpenditureImporter(im.Importer):
     def _grant(self, municipality, reference):
         if municipality.code not in self._grants:
             self._grants[municipality.code] = {
-                ref: (pk, stream) for pk, ref, stream in
-                Grant.objects.filter(municipality=municipality).values_list("pk", "reference", "stream_id")
+                ref: (pk, stream)
+                for pk, ref, stream in Grant.objects.filter(municipality=municipality).values_list(
+                    "pk", "reference", "stream_id"
+                )
             }
         return self._grants[municipality.code].get(reference)
 
     def _activity(self, municipality, code):
         if municipality.code not in self._activities:
             self._activities[municipality.code] = dict(
-                Activity.objects.filter(municipality=municipality, owner_school__isnull=True).values_list("code", "pk")
+                Activity.objects.filter(
+                    municipality=municipality, owner_school__isnull=True
+                ).values_list("code", "pk")
             )
         return self._activities[municipality.code].get(code)
 
     def _school(self, code):
         if not self._schools:
-            self._schools = {c: (pk, m) for c, pk, m in School.objects.values_list("code", "pk", "municipality_id")}
+            self._schools = {
+                c: (pk, m)
+                for c, pk, m in School.objects.values_list("code", "pk", "municipality_id")
+            }
         return self._schools.get(code)
 
     def resolve(self, row, line):
         """The row as a staging tuple, or raise ImportValueError naming the column."""
         municipality = self._municipalities.get(row["municipality"])
         if municipality is None:
-            raise im.ImportValueError(_("onbekende gemeente %s") % row["municipality"], column="municipality")
+            raise im.ImportValueError(
+                _("onbekende gemeente %s") % row["municipality"], column="municipality"
+            )
         if self.only_municipality and municipality.pk != self.only_municipality.pk:
-            raise im.ImportValueError(_("hoort niet bij %s") % self.only_municipality.name, column="municipality")
+            raise im.ImportValueError(
+                _("hoort niet bij %s") % self.only_municipality.name, column="municipality"
+            )
         grant = self._grant(municipality, row["grant"])
         if grant is None:
             raise im.ImportValueError(_("onbekende beschikking %s") % row["grant"], column="grant")
@@ -234,20 +314,37 @@ class ExpenditureImporter(im.Importer):
         if row["activity"]:
             activity_id = self._activity(municipality, row["activity"])
             if activity_id is None:
-                raise im.ImportValueError(_("onbekende activiteit %s") % row["activity"], column="activity")
+                raise im.ImportValueError(
+                    _("onbekende activiteit %s") % row["activity"], column="activity"
+                )
         school_id = None
         if row["school"]:
             school = self._school(row["school"])
             if school is None or school[1] != municipality.pk:
-                raise im.ImportValueError(_("onbekende school %s in deze gemeente") % row["school"], column="school")
+                raise im.ImportValueError(
+                    _("onbekende school %s in deze gemeente") % row["school"], column="school"
+                )
             school_id = school[0]
         if row["depreciation_months"] is not None and row["depreciation_months"] < 0:
             raise im.ImportValueError(_("mag niet negatief zijn"), column="depreciation_months")
         return (
-            line, municipality.pk, row["booking_id"][:50], grant[0], grant[1], row["date"].isoformat(), str(row["amount"]),
-            row["supplier"][:200], row["invoice_number"][:100], normalise_key(row["supplier"])[:200],
-            normalise_key(row["invoice_number"])[:100], row["description"][:500], activity_id, school_id,
-            row["cost_category"], row["depreciation_months"], bool(row["new_construction"]),
+            line,
+            municipality.pk,
+            row["booking_id"][:50],
+            grant[0],
+            grant[1],
+            row["date"].isoformat(),
+            str(row["amount"]),
+            row["supplier"][:200],
+            row["invoice_number"][:100],
+            normalise_key(row["supplier"])[:200],
+            normalise_key(row["invoice_number"])[:100],
+            row["description"][:500],
+            activity_id,
+            school_id,
+            row["cost_category"],
+            row["depreciation_months"],
+            bool(row["new_construction"]),
         )
 
     # staging table
@@ -259,7 +356,9 @@ class ExpenditureImporter(im.Importer):
         if not batch:
             return
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {self.table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+            with cursor.cursor.copy(
+                f"COPY {self.table} ({', '.join(STAGE_COLUMNS)}) FROM STDIN"
+            ) as copy:
                 for row in batch:
                     copy.write_row(row)
         else:
@@ -277,13 +376,25 @@ class ExpenditureImporter(im.Importer):
                 if result.ok:
                     with transaction.atomic():
                         created, updated, unchanged = self._counts(cursor)
-                        result.created, result.updated, result.unchanged = created, updated, unchanged
+                        result.created, result.updated, result.unchanged = (
+                            created,
+                            updated,
+                            unchanged,
+                        )
                         if not dry_run:
                             self._check_locks(cursor)
                             self._upsert(cursor)
                             for municipality in self._touched(cursor):
-                                audit_log(actor=self.actor, action="expenditures.import", obj=municipality, municipality=municipality,
-                                          changes={"created": [None, created], "updated": [None, updated]})
+                                audit_log(
+                                    actor=self.actor,
+                                    action="expenditures.import",
+                                    obj=municipality,
+                                    municipality=municipality,
+                                    changes={
+                                        "created": [None, created],
+                                        "updated": [None, updated],
+                                    },
+                                )
             except ApplicationError as error:
                 result.file_errors.append(error.message)
             finally:
@@ -392,7 +503,10 @@ class ExpenditureImporter(im.Importer):
             f"({e}.{c} = excluded.{c} OR ({e}.{c} IS NULL AND excluded.{c} IS NULL))"
             for c in ("amount", "date", "grant_id", "depreciation_months")
         )
-        keep = {c: f"CASE WHEN {same} THEN {e}.{c} ELSE NULL END" for c in ("signed_off_by_id", "signed_off_at")}
+        keep = {
+            c: f"CASE WHEN {same} THEN {e}.{c} ELSE NULL END"
+            for c in ("signed_off_by_id", "signed_off_at")
+        }
         cursor.execute(
             f"INSERT INTO {e} ({columns}, version) SELECT {selected}, 1 FROM {self._join()} "
             f"WHERE e.id IS NULL OR {self._changed_condition()} "
@@ -416,4 +530,6 @@ class _Count(list):
 def _as_date(value):
     import datetime
 
-    return value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    return (
+        value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
+    )

@@ -11,7 +11,16 @@ from portal.models import Municipality
 from ..models import FundingStream, Grant
 from .common import save_versioned
 
-GRANT_FIELDS = ["stream", "reference", "window_start", "window_end", "amount", "carry_over", "carried_from", "notes"]
+GRANT_FIELDS = [
+    "stream",
+    "reference",
+    "window_start",
+    "window_end",
+    "amount",
+    "carry_over",
+    "carried_from",
+    "notes",
+]
 
 
 def _validate(*, municipality, data, instance=None):
@@ -21,7 +30,9 @@ def _validate(*, municipality, data, instance=None):
     carried_from = data.get("carried_from")
     if carried_from is not None:
         if carried_from.municipality_id != municipality.pk:
-            raise ApplicationError(_("De beschikking waaruit is overgeheveld hoort bij een andere gemeente."))
+            raise ApplicationError(
+                _("De beschikking waaruit is overgeheveld hoort bij een andere gemeente.")
+            )
         if instance is not None and carried_from.pk == instance.pk:
             raise ApplicationError(_("Een beschikking kan niet uit zichzelf overhevelen."))
     duplicate = Grant.objects.filter(municipality=municipality, reference=data["reference"])
@@ -34,8 +45,15 @@ def _validate(*, municipality, data, instance=None):
 def grant_create(*, municipality, actor, data: dict) -> Grant:
     """Create a grant of ``municipality`` from the form's cleaned ``data``."""
     _validate(municipality=municipality, data=data)
-    grant = Grant.objects.create(municipality=municipality, **{k: v for k, v in data.items() if k in GRANT_FIELDS})
-    audit_log(actor=actor, action="grant.create", obj=grant, changes={k: [None, v] for k, v in data.items()})
+    grant = Grant.objects.create(
+        municipality=municipality, **{k: v for k, v in data.items() if k in GRANT_FIELDS}
+    )
+    audit_log(
+        actor=actor,
+        action="grant.create",
+        obj=grant,
+        changes={k: [None, v] for k, v in data.items()},
+    )
     return grant
 
 
@@ -77,20 +95,43 @@ class GrantImporter(im.Importer):
 
     def validate_all(self, rows):
         errors = im.duplicate_rows(rows, "municipality", "reference")
-        self.municipalities = {m.code: m for m in Municipality.objects.filter(code__in={r["municipality"] for r in rows})}
+        self.municipalities = {
+            m.code: m
+            for m in Municipality.objects.filter(code__in={r["municipality"] for r in rows})
+        }
         self.streams = {s.code: s for s in FundingStream.objects.all()}
-        existing = set(Grant.objects.filter(municipality__in=self.municipalities.values()).values_list("municipality__code", "reference"))
+        existing = set(
+            Grant.objects.filter(municipality__in=self.municipalities.values()).values_list(
+                "municipality__code", "reference"
+            )
+        )
         in_file = {(r["municipality"], r["reference"]) for r in rows}
         for r in rows:
             if r["municipality"] not in self.municipalities:
-                errors.append(im.RowError(r["_line"], "municipality", _("onbekende gemeente %s") % r["municipality"]))
+                errors.append(
+                    im.RowError(
+                        r["_line"], "municipality", _("onbekende gemeente %s") % r["municipality"]
+                    )
+                )
             elif self.only_municipality and r["municipality"] != self.only_municipality.code:
-                errors.append(im.RowError(r["_line"], "municipality", _("hoort niet bij %s") % self.only_municipality.name))
+                errors.append(
+                    im.RowError(
+                        r["_line"],
+                        "municipality",
+                        _("hoort niet bij %s") % self.only_municipality.name,
+                    )
+                )
             if r["stream"] not in self.streams:
-                errors.append(im.RowError(r["_line"], "stream", _("onbekende financieringsstroom %s") % r["stream"]))
+                errors.append(
+                    im.RowError(
+                        r["_line"], "stream", _("onbekende financieringsstroom %s") % r["stream"]
+                    )
+                )
             source = r["carried_from"]
             if source and (r["municipality"], source) not in existing | in_file:
-                errors.append(im.RowError(r["_line"], "carried_from", _("onbekende beschikking %s") % source))
+                errors.append(
+                    im.RowError(r["_line"], "carried_from", _("onbekende beschikking %s") % source)
+                )
             if source and source == r["reference"]:
                 errors.append(im.RowError(r["_line"], "carried_from", _("verwijst naar zichzelf")))
         return errors
@@ -106,11 +147,17 @@ class GrantImporter(im.Importer):
                 "window_start": r["window_start"] or stream.window_start,
                 "window_end": r["window_end"] or stream.window_end,
                 "amount": r["amount"],
-                "carry_over": r["carry_over"] if r["carry_over"] is not None else im.Decimal("0.00"),
+                "carry_over": r["carry_over"]
+                if r["carry_over"] is not None
+                else im.Decimal("0.00"),
             }
-            grant = Grant.objects.filter(municipality=municipality, reference=r["reference"]).first()
+            grant = Grant.objects.filter(
+                municipality=municipality, reference=r["reference"]
+            ).first()
             if grant is None:
-                grant = Grant.objects.create(municipality=municipality, reference=r["reference"], **values)
+                grant = Grant.objects.create(
+                    municipality=municipality, reference=r["reference"], **values
+                )
                 created += 1
             elif diff(grant, values):
                 changes = diff(grant, values)
@@ -132,6 +179,11 @@ class GrantImporter(im.Importer):
             if grant.carried_from_id != (source.pk if source else None):
                 Grant.objects.filter(pk=grant.pk).update(carried_from=source)
         for municipality in {g.municipality for g in grants.values()}:
-            audit_log(actor=self.actor, action="grants.import", obj=municipality, municipality=municipality,
-                      changes={"rows": [None, len(rows)]})
+            audit_log(
+                actor=self.actor,
+                action="grants.import",
+                obj=municipality,
+                municipality=municipality,
+                changes={"rows": [None, len(rows)]},
+            )
         return created, updated, unchanged

@@ -59,12 +59,23 @@ def month_chart(rows, title, *, width=480, height=170):
     for i, row in enumerate(rows):
         h = float(row.amount / top) * plot_h
         x = pad_l + i * step
-        parts.append(f'<rect x="{x + step * 0.15:.1f}" y="{pad_t + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" fill="{BAR}"/>')
-        points.append(f"{x + step / 2:.1f},{pad_t + plot_h - float(row.running_total / run_top) * plot_h:.1f}")
+        parts.append(
+            f'<rect x="{x + step * 0.15:.1f}" y="{pad_t + plot_h - h:.1f}" width="{step * 0.7:.1f}" height="{h:.1f}" fill="{BAR}"/>'
+        )
+        points.append(
+            f"{x + step / 2:.1f},{pad_t + plot_h - float(row.running_total / run_top) * plot_h:.1f}"
+        )
         if len(rows) <= 12 or i % max(1, len(rows) // 12) == 0:
-            parts.append(f'<text x="{x + step / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="8">{row.month:%m-%y}</text>')
-    parts.append(f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" stroke-width="2" stroke-dasharray="4 2"/>')
-    desc = "; ".join(f"{r.label}: {format_money(r.amount)} (cumulatief {format_money(r.running_total)})" for r in rows)
+            parts.append(
+                f'<text x="{x + step / 2:.1f}" y="{height - 8}" text-anchor="middle" font-size="8">{row.month:%m-%y}</text>'
+            )
+    parts.append(
+        f'<polyline points="{" ".join(points)}" fill="none" stroke="{LINE}" stroke-width="2" stroke-dasharray="4 2"/>'
+    )
+    desc = "; ".join(
+        f"{r.label}: {format_money(r.amount)} (cumulatief {format_money(r.running_total)})"
+        for r in rows
+    )
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}"><title>{escape(title)}</title><desc>{escape(desc)}</desc>'

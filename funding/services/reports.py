@@ -51,14 +51,34 @@ from portal.exceptions import ApplicationError
 from portal.domain import Sector
 from portal.formatting import format_date
 
-from ..models import Expenditure, Finding, FundingLine, FundingStream, Grant, PeriodLock, SpendingReport
+from ..models import (
+    Expenditure,
+    Finding,
+    FundingLine,
+    FundingStream,
+    Grant,
+    PeriodLock,
+    SpendingReport,
+)
 
 logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
-MONTHS_NL = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-             "oktober", "november", "december"]
+MONTHS_NL = [
+    "januari",
+    "februari",
+    "maart",
+    "april",
+    "mei",
+    "juni",
+    "juli",
+    "augustus",
+    "september",
+    "oktober",
+    "november",
+    "december",
+]
 # A build that has been "running" longer than this is considered dead (its worker was killed
 # and the broker did not hand the job to another one): it is re-queued or failed.
 MAX_ATTEMPTS = 3
@@ -98,10 +118,28 @@ def _period_bounds(year):
 
 
 LINE_FIELDS = (
-    "id", "booking_id", "date", "amount", "supplier", "invoice_number", "description", "cost_category",
-    "grant_id", "grant__reference", "activity_id", "activity__code", "activity__name",
-    "activity__owner_school__code", "school_id", "school__code", "school__name", "school__sector",
-    "signed_off_by__email", "signed_off_by__first_name", "signed_off_by__last_name", "signed_off_at",
+    "id",
+    "booking_id",
+    "date",
+    "amount",
+    "supplier",
+    "invoice_number",
+    "description",
+    "cost_category",
+    "grant_id",
+    "grant__reference",
+    "activity_id",
+    "activity__code",
+    "activity__name",
+    "activity__owner_school__code",
+    "school_id",
+    "school__code",
+    "school__name",
+    "school__sector",
+    "signed_off_by__email",
+    "signed_off_by__first_name",
+    "signed_off_by__last_name",
+    "signed_off_at",
 )
 
 
@@ -113,11 +151,17 @@ def collect_report_data(*, municipality, stream, year: int | None) -> ReportData
     if year:
         overlapping = Q(window_start__isnull=True) | Q(window_start__lte=end)
         overlapping &= Q(window_end__isnull=True) | Q(window_end__gte=start)
-        with_lines = Q(pk__in=Expenditure.objects.filter(
-            municipality=municipality, grant__stream=stream, date__range=(start, end)).values("grant_id"))
+        with_lines = Q(
+            pk__in=Expenditure.objects.filter(
+                municipality=municipality, grant__stream=stream, date__range=(start, end)
+            ).values("grant_id")
+        )
         grants_qs = grants_qs.filter(overlapping | with_lines)
-    grants = list(grants_qs.order_by("window_start", "reference").values(
-        "id", "reference", "window_start", "window_end", "amount", "carry_over"))
+    grants = list(
+        grants_qs.order_by("window_start", "reference").values(
+            "id", "reference", "window_start", "window_end", "amount", "carry_over"
+        )
+    )
     grant_ids = [g["id"] for g in grants]
 
     lines_qs = Expenditure.objects.filter(municipality=municipality, grant_id__in=grant_ids)
@@ -126,30 +170,63 @@ def collect_report_data(*, municipality, stream, year: int | None) -> ReportData
     lines = list(lines_qs.order_by("date", "booking_id").values(*LINE_FIELDS))
 
     if not year:
-        starts = [g["window_start"] for g in grants if g["window_start"]] + [l["date"] for l in lines[:1]]
-        ends = [g["window_end"] for g in grants if g["window_end"]] + [l["date"] for l in lines[-1:]]
+        starts = [g["window_start"] for g in grants if g["window_start"]] + [
+            l["date"] for l in lines[:1]
+        ]
+        ends = [g["window_end"] for g in grants if g["window_end"]] + [
+            l["date"] for l in lines[-1:]
+        ]
         start = min(starts) if starts else None
         end = max(ends) if ends else None
 
     funding_lines = list(
-        FundingLine.objects.filter(stream=stream, activity__municipality=municipality, amount__isnull=False)
+        FundingLine.objects.filter(
+            stream=stream, activity__municipality=municipality, amount__isnull=False
+        )
         .order_by("activity__code", "activity_id")
-        .values("activity_id", "activity__code", "activity__name", "activity__owner_school__code", "amount")
+        .values(
+            "activity_id",
+            "activity__code",
+            "activity__name",
+            "activity__owner_school__code",
+            "amount",
+        )
     )
     findings = list(
         Finding.objects.filter(municipality=municipality, streams=stream)
         .order_by("rule", "key")
-        .values("id", "key", "rule", "severity", "status", "message", "reason", "amount", "subjects",
-                "reviewed_by__email", "reviewed_at", "school__code")
+        .values(
+            "id",
+            "key",
+            "rule",
+            "severity",
+            "status",
+            "message",
+            "reason",
+            "amount",
+            "subjects",
+            "reviewed_by__email",
+            "reviewed_at",
+            "school__code",
+        )
     )
     locks_qs = PeriodLock.objects.filter(municipality=municipality, stream=stream)
     if year:
         locks_qs = locks_qs.filter(year=year)
     locks = list(
         locks_qs.order_by("year", "locked_at", "id").values(
-            "id", "year", "locked_by__email", "locked_at", "reopened_by__email", "reopened_at", "reopen_reason")
+            "id",
+            "year",
+            "locked_by__email",
+            "locked_at",
+            "reopened_by__email",
+            "reopened_at",
+            "reopen_reason",
+        )
     )
-    return ReportData(municipality, stream, year, start, end, grants, lines, funding_lines, findings, locks)
+    return ReportData(
+        municipality, stream, year, start, end, grants, lines, funding_lines, findings, locks
+    )
 
 
 def _canonical(value):
@@ -173,12 +250,19 @@ def data_sha256(data: ReportData) -> str:
         "stream": data.stream.code,
         "year": data.year,
         "grants": [{k: v for k, v in g.items() if k != "id"} for g in data.grants],
-        "lines": [{k: v for k, v in l.items() if not k.endswith("id") or k == "booking_id"} for l in data.lines],
-        "funding_lines": [{k: v for k, v in f.items() if k != "activity_id"} for f in data.funding_lines],
+        "lines": [
+            {k: v for k, v in l.items() if not k.endswith("id") or k == "booking_id"}
+            for l in data.lines
+        ],
+        "funding_lines": [
+            {k: v for k, v in f.items() if k != "activity_id"} for f in data.funding_lines
+        ],
         "findings": [{k: v for k, v in f.items() if k != "id"} for f in data.findings],
         "locks": [{k: v for k, v in lk.items() if k != "id"} for lk in data.locks],
     }
-    text = json.dumps(_canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        _canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -349,7 +433,10 @@ def _share(amount, total):
 
 
 def _shares(groups: dict, total: Decimal, counts: dict) -> list[ShareRow]:
-    rows = [ShareRow(label, amount, _share(amount, total), counts[label]) for label, amount in groups.items()]
+    rows = [
+        ShareRow(label, amount, _share(amount, total), counts[label])
+        for label, amount in groups.items()
+    ]
     return sorted(rows, key=lambda r: (-r.amount, r.label))
 
 
@@ -364,15 +451,19 @@ def _months_between(start: date, end: date):
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 
 
-def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=None,
-                   report_id=None, version=None) -> ReportContent:
+def compute_report(
+    data: ReportData, *, sha256: str | None = None, generated_at=None, report_id=None, version=None
+) -> ReportContent:
     """Turn :class:`ReportData` into :class:`ReportContent` (pure; no queries)."""
     generated_at = generated_at or timezone.now()
     sha256 = sha256 or data_sha256(data)
     category_labels = dict(Expenditure.CostCategory.choices)
     start, end = data.period_start, data.period_end
 
-    grants = [GrantRow(g["reference"], g["window_start"], g["window_end"], g["amount"], g["carry_over"]) for g in data.grants]
+    grants = [
+        GrantRow(g["reference"], g["window_start"], g["window_end"], g["amount"], g["carry_over"])
+        for g in data.grants
+    ]
 
     lines = []
     spent_by_activity = defaultdict(lambda: ZERO)
@@ -386,18 +477,32 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
         activity = ""
         if row["activity_id"]:
             owner = row["activity__owner_school__code"]
-            activity = f"{row['activity__code']} – {row['activity__name']}" + (f" ({owner})" if owner else "")
-        lines.append(Line(
-            date=row["date"], booking_id=row["booking_id"], supplier=row["supplier"],
-            invoice_number=row["invoice_number"], description=row["description"], activity=activity,
-            school=f"{row['school__name']} ({row['school__code']})" if row["school_id"] else "",
-            sector=row["school__sector"] or "",
-            cost_category=str(category_labels.get(row["cost_category"], row["cost_category"])),
-            grant=row["grant__reference"], amount=row["amount"],
-            signed_off_by=_name(row["signed_off_by__first_name"], row["signed_off_by__last_name"], row["signed_off_by__email"])
-            if row["signed_off_by__email"] else "",
-            signed_off_at=row["signed_off_at"],
-        ))
+            activity = f"{row['activity__code']} – {row['activity__name']}" + (
+                f" ({owner})" if owner else ""
+            )
+        lines.append(
+            Line(
+                date=row["date"],
+                booking_id=row["booking_id"],
+                supplier=row["supplier"],
+                invoice_number=row["invoice_number"],
+                description=row["description"],
+                activity=activity,
+                school=f"{row['school__name']} ({row['school__code']})" if row["school_id"] else "",
+                sector=row["school__sector"] or "",
+                cost_category=str(category_labels.get(row["cost_category"], row["cost_category"])),
+                grant=row["grant__reference"],
+                amount=row["amount"],
+                signed_off_by=_name(
+                    row["signed_off_by__first_name"],
+                    row["signed_off_by__last_name"],
+                    row["signed_off_by__email"],
+                )
+                if row["signed_off_by__email"]
+                else "",
+                signed_off_at=row["signed_off_at"],
+            )
+        )
 
     # Annex: every line, by month. Spending is the annex's total, by construction.
     groups: OrderedDict[date, MonthGroup] = OrderedDict()
@@ -420,7 +525,13 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
     by_category = grouped(lambda l: l.cost_category)
     by_activity = grouped(lambda l: l.activity or _("(geen activiteit)"))
     by_school = grouped(lambda l: l.school or _("(geen school genoemd)"))
-    by_sector = grouped(lambda l: str(Sector(l.sector).label) if l.sector in Sector.values else (l.sector or _("(geen school genoemd)")))
+    by_sector = grouped(
+        lambda l: (
+            str(Sector(l.sector).label)
+            if l.sector in Sector.values
+            else (l.sector or _("(geen school genoemd)"))
+        )
+    )
 
     by_month = []
     running = ZERO
@@ -438,8 +549,12 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
     for fl in data.funding_lines:
         spent = spent_by_activity.get(fl["activity_id"], ZERO)
         owner = fl["activity__owner_school__code"]
-        label = f"{fl['activity__code']} – {fl['activity__name']}" + (f" ({owner})" if owner else "")
-        commitments.append(CommitmentRow(label, fl["amount"], spent, max(ZERO, fl["amount"] - spent)))
+        label = f"{fl['activity__code']} – {fl['activity__name']}" + (
+            f" ({owner})" if owner else ""
+        )
+        commitments.append(
+            CommitmentRow(label, fl["amount"], spent, max(ZERO, fl["amount"] - spent))
+        )
     committed = sum((c.committed for c in commitments), ZERO)
 
     granted = sum((g.total for g in grants), ZERO)
@@ -454,51 +569,102 @@ def compute_report(data: ReportData, *, sha256: str | None = None, generated_at=
         final_accounting=bool(window_end and window_end < timezone.localdate(generated_at)),
     )
 
-    rules, severities, statuses = dict(Finding.Rule.choices), dict(Finding.Severity.choices), dict(Finding.Status.choices)
+    rules, severities, statuses = (
+        dict(Finding.Rule.choices),
+        dict(Finding.Severity.choices),
+        dict(Finding.Status.choices),
+    )
     findings = [
         FindingRow(
-            rule=f["rule"], rule_label=str(rules.get(f["rule"], f["rule"])), severity=f["severity"],
-            severity_label=str(severities.get(f["severity"], f["severity"])), status=f["status"],
-            status_label=str(statuses.get(f["status"], f["status"])), message=f["message"], reason=f["reason"],
-            amount=f["amount"], reviewed_by=f["reviewed_by__email"] or "", reviewed_at=f["reviewed_at"],
+            rule=f["rule"],
+            rule_label=str(rules.get(f["rule"], f["rule"])),
+            severity=f["severity"],
+            severity_label=str(severities.get(f["severity"], f["severity"])),
+            status=f["status"],
+            status_label=str(statuses.get(f["status"], f["status"])),
+            message=f["message"],
+            reason=f["reason"],
+            amount=f["amount"],
+            reviewed_by=f["reviewed_by__email"] or "",
+            reviewed_at=f["reviewed_at"],
         )
         for f in data.findings
     ]
     locks = [
-        LockRow(lk["year"], lk["locked_by__email"] or "", lk["locked_at"], lk["reopened_by__email"] or "",
-                lk["reopened_at"], lk["reopen_reason"])
+        LockRow(
+            lk["year"],
+            lk["locked_by__email"] or "",
+            lk["locked_at"],
+            lk["reopened_by__email"] or "",
+            lk["reopened_at"],
+            lk["reopen_reason"],
+        )
         for lk in data.locks
     ]
     stream = data.stream
-    period_label = str(data.year) if data.year else (
-        _("hele termijn (%(start)s t/m %(end)s)") % {"start": format_date(start), "end": format_date(end)}
-        if start and end else _("hele termijn"))
+    period_label = (
+        str(data.year)
+        if data.year
+        else (
+            _("hele termijn (%(start)s t/m %(end)s)")
+            % {"start": format_date(start), "end": format_date(end)}
+            if start and end
+            else _("hele termijn")
+        )
+    )
     return ReportContent(
-        municipality_name=data.municipality.name, municipality_code=data.municipality.code,
-        stream_code=stream.code, stream_name=stream.name, regulation=stream.regulation, sisa_code=stream.sisa_code,
-        year=data.year, period_start=start, period_end=end, period_label=period_label,
-        grants=grants, summary=summary, by_category=by_category, by_activity=by_activity, by_month=by_month,
-        by_school=by_school, by_sector=by_sector, commitments=commitments, findings=findings,
-        signoffs=[l for l in lines if l.signed_off_by], locks=locks, annex=annex, data_sha256=sha256,
-        generated_at=generated_at, report_id=report_id, version=version,
+        municipality_name=data.municipality.name,
+        municipality_code=data.municipality.code,
+        stream_code=stream.code,
+        stream_name=stream.name,
+        regulation=stream.regulation,
+        sisa_code=stream.sisa_code,
+        year=data.year,
+        period_start=start,
+        period_end=end,
+        period_label=period_label,
+        grants=grants,
+        summary=summary,
+        by_category=by_category,
+        by_activity=by_activity,
+        by_month=by_month,
+        by_school=by_school,
+        by_sector=by_sector,
+        commitments=commitments,
+        findings=findings,
+        signoffs=[l for l in lines if l.signed_off_by],
+        locks=locks,
+        annex=annex,
+        data_sha256=sha256,
+        generated_at=generated_at,
+        report_id=report_id,
+        version=version,
         definitions=DEFINITIONS(),
     )
 
 
 def DEFINITIONS():  # noqa: N802 - a constant that must be translated at call time
     return [
-        _("Besteding in de periode: som van de regels van de opgenomen beschikkingen met een boekdatum in de periode (= eindtotaal van de bijlage)."),
+        _(
+            "Besteding in de periode: som van de regels van de opgenomen beschikkingen met een boekdatum in de periode (= eindtotaal van de bijlage)."
+        ),
         _("Cumulatief besteed: som van die regels tot en met het einde van de periode."),
-        _("Verplicht: per activiteit de geplande financiering uit deze stroom min wat er tot en met het einde van de periode uit deze stroom aan is besteed, nooit minder dan nul."),
+        _(
+            "Verplicht: per activiteit de geplande financiering uit deze stroom min wat er tot en met het einde van de periode uit deze stroom aan is besteed, nooit minder dan nul."
+        ),
         _("Resterend: totaal toegekend (incl. overheveling) min cumulatief besteed min verplicht."),
         _("Benutting: cumulatief besteed gedeeld door totaal toegekend."),
-        _("Eindverantwoording: de laatste bestedingstermijn is verstreken op de datum van aanmaken."),
+        _(
+            "Eindverantwoording: de laatste bestedingstermijn is verstreken op de datum van aanmaken."
+        ),
     ]
 
 
 def build_report_content(*, municipality, stream, year, report=None) -> ReportContent:
     data = collect_report_data(municipality=municipality, stream=stream, year=year)
-    return compute_report(data, report_id=getattr(report, "pk", None), version=getattr(report, "version", None))
+    return compute_report(
+        data, report_id=getattr(report, "pk", None), version=getattr(report, "version", None)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -532,7 +698,11 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         (_("Benutting (%)"), s.utilisation),
         (_("Eindverantwoording"), _("ja") if s.final_accounting else _("nee")),
     ]:
-        ws.append([safe_cell(str(label)), safe_cell(value) if isinstance(value, str) else value] if label else [])
+        ws.append(
+            [safe_cell(str(label)), safe_cell(value) if isinstance(value, str) else value]
+            if label
+            else []
+        )
 
     def table(title, header, rows):
         ws.append([])
@@ -541,36 +711,91 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         for row in rows:
             ws.append([safe_cell(v) for v in row])
 
-    table(_("Per kostensoort"), [_("Kostensoort"), _("Bedrag"), _("Aandeel (%)")],
-          [(r.label, r.amount, r.share) for r in content.by_category])
-    table(_("Per activiteit"), [_("Activiteit"), _("Bedrag"), _("Aandeel (%)")],
-          [(r.label, r.amount, r.share) for r in content.by_activity])
-    table(_("Per maand"), [_("Maand"), _("Bedrag"), _("Cumulatief in de periode")],
-          [(r.label, r.amount, r.running_total) for r in content.by_month])
-    table(_("Per sector"), [_("Sector"), _("Bedrag"), _("Aandeel (%)")],
-          [(r.label, r.amount, r.share) for r in content.by_sector])
-    table(_("Per school"), [_("School"), _("Bedrag"), _("Aandeel (%)")],
-          [(r.label, r.amount, r.share) for r in content.by_school])
-    table(_("Bevindingen"), [_("Regel"), _("Ernst"), _("Status"), _("Melding"), _("Toelichting"), _("Bedrag")],
-          [(f.rule_label, f.severity_label, f.status_label, f.message, f.reason, f.amount) for f in content.findings])
-    table(_("Grants"), [_("Kenmerk"), _("Begin"), _("Einde"), _("Bedrag"), _("Overheveling")],
-          [(g.reference, g.window_start, g.window_end, g.amount, g.carry_over) for g in content.grants])
+    table(
+        _("Per kostensoort"),
+        [_("Kostensoort"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_category],
+    )
+    table(
+        _("Per activiteit"),
+        [_("Activiteit"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_activity],
+    )
+    table(
+        _("Per maand"),
+        [_("Maand"), _("Bedrag"), _("Cumulatief in de periode")],
+        [(r.label, r.amount, r.running_total) for r in content.by_month],
+    )
+    table(
+        _("Per sector"),
+        [_("Sector"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_sector],
+    )
+    table(
+        _("Per school"),
+        [_("School"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_school],
+    )
+    table(
+        _("Bevindingen"),
+        [_("Regel"), _("Ernst"), _("Status"), _("Melding"), _("Toelichting"), _("Bedrag")],
+        [
+            (f.rule_label, f.severity_label, f.status_label, f.message, f.reason, f.amount)
+            for f in content.findings
+        ],
+    )
+    table(
+        _("Grants"),
+        [_("Kenmerk"), _("Begin"), _("Einde"), _("Bedrag"), _("Overheveling")],
+        [
+            (g.reference, g.window_start, g.window_end, g.amount, g.carry_over)
+            for g in content.grants
+        ],
+    )
 
     lines = wb.create_sheet(_("Regels"))
-    lines.append([str(h) for h in (_("Datum"), _("Boeking"), _("Leverancier"), _("Factuur"), _("Omschrijving"),
-                                   _("Activiteit"), _("School"), _("Kostensoort"), _("Beschikking"), _("Bedrag"))])
+    lines.append(
+        [
+            str(h)
+            for h in (
+                _("Datum"),
+                _("Boeking"),
+                _("Leverancier"),
+                _("Factuur"),
+                _("Omschrijving"),
+                _("Activiteit"),
+                _("School"),
+                _("Kostensoort"),
+                _("Beschikking"),
+                _("Bedrag"),
+            )
+        ]
+    )
     for group in content.annex:
         for l in group.lines:
-            lines.append([l.date, safe_cell(l.booking_id), safe_cell(l.supplier), safe_cell(l.invoice_number),
-                          safe_cell(l.description), safe_cell(l.activity), safe_cell(l.school), l.cost_category,
-                          safe_cell(l.grant), l.amount])
+            lines.append(
+                [
+                    l.date,
+                    safe_cell(l.booking_id),
+                    safe_cell(l.supplier),
+                    safe_cell(l.invoice_number),
+                    safe_cell(l.description),
+                    safe_cell(l.activity),
+                    safe_cell(l.school),
+                    l.cost_category,
+                    safe_cell(l.grant),
+                    l.amount,
+                ]
+            )
     lines.append([None] * 9 + [content.annex_total])
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
-def render_report_pdf(content: ReportContent, *, workers: int | None = None, summary_only: bool = False) -> bytes:
+def render_report_pdf(
+    content: ReportContent, *, workers: int | None = None, summary_only: bool = False
+) -> bytes:
     """The PDF: front sections and the annex rendered as separate documents in parallel
     processes, merged and stamped "pagina N van M" (portal.pdf)."""
     from django.template.loader import render_to_string
@@ -580,12 +805,15 @@ def render_report_pdf(content: ReportContent, *, workers: int | None = None, sum
     from .report_charts import category_chart, month_chart
 
     base = {"report": content, "summary": content.summary}
-    front = render_to_string("funding/reports/pdf_front.html", {
-        **base,
-        "category_chart": category_chart(content.by_category, _("Besteding per kostensoort")),
-        "activity_chart": category_chart(content.by_activity, _("Besteding per activiteit")),
-        "month_chart": month_chart(content.by_month, _("Besteding per maand")),
-    })
+    front = render_to_string(
+        "funding/reports/pdf_front.html",
+        {
+            **base,
+            "category_chart": category_chart(content.by_category, _("Besteding per kostensoort")),
+            "activity_chart": category_chart(content.by_activity, _("Besteding per activiteit")),
+            "month_chart": month_chart(content.by_month, _("Besteding per maand")),
+        },
+    )
     if summary_only:
         return render_parallel([front], workers=1, lean=True)
     pieces = [front] + [
@@ -626,8 +854,14 @@ def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
         groups = []
         for group, line in rows[a:b]:
             if not groups or groups[-1]["group"] is not group:
-                groups.append({"group": group, "lines": [], "continued": bool(groups == [] and a > 0 and rows[a - 1][0] is group),
-                               "closes": False})
+                groups.append(
+                    {
+                        "group": group,
+                        "lines": [],
+                        "continued": bool(groups == [] and a > 0 and rows[a - 1][0] is group),
+                        "closes": False,
+                    }
+                )
             groups[-1]["lines"].append(line)
         for g in groups:
             g["closes"] = g["lines"][-1] is g["group"].lines[-1]
@@ -651,7 +885,9 @@ def _enqueue(report):
     transaction.on_commit(lambda: build_spending_report.delay(report_id))
 
 
-def report_request(*, municipality, stream, year: int | None, user, enqueue: bool = True) -> tuple[SpendingReport, bool]:
+def report_request(
+    *, municipality, stream, year: int | None, user, enqueue: bool = True
+) -> tuple[SpendingReport, bool]:
     """Ask for the report of ``municipality`` x ``stream`` x ``year``. Returns ``(report,
     created)``: the existing version when the data are unchanged (a failed one is queued again),
     else a new version, queued for the worker. Returns at once; the build runs in the
@@ -664,20 +900,36 @@ def report_request(*, municipality, stream, year: int | None, user, enqueue: boo
     for _attempt in range(3):
         try:
             with transaction.atomic():
-                existing = (SpendingReport.objects.select_for_update()
-                            .filter(**period, data_sha256=sha).filter(_year_q(year)).first())
+                existing = (
+                    SpendingReport.objects.select_for_update()
+                    .filter(**period, data_sha256=sha)
+                    .filter(_year_q(year))
+                    .first()
+                )
                 if existing:
                     if existing.status == SpendingReport.Status.FAILED:
                         _requeue(existing, user=user, enqueue=enqueue)
                     return existing, False
-                last = (SpendingReport.objects.filter(**period).filter(_year_q(year))
-                        .aggregate(v=Max("version"))["v"] or 0)
+                last = (
+                    SpendingReport.objects.filter(**period)
+                    .filter(_year_q(year))
+                    .aggregate(v=Max("version"))["v"]
+                    or 0
+                )
                 report = SpendingReport.objects.create(
-                    **period, year=year, version=last + 1, data_sha256=sha, requested_by=user,
+                    **period,
+                    year=year,
+                    version=last + 1,
+                    data_sha256=sha,
+                    requested_by=user,
                     stage=_("in de wachtrij"),
                 )
-                audit_log(actor=user, action="report.request", obj=report,
-                          changes={"version": [None, report.version], "data_sha256": [None, sha]})
+                audit_log(
+                    actor=user,
+                    action="report.request",
+                    obj=report,
+                    changes={"version": [None, report.version], "data_sha256": [None, sha]},
+                )
                 if enqueue:
                     _enqueue(report)
                 return report, True
@@ -713,7 +965,9 @@ def report_retry(*, report: SpendingReport, user) -> SpendingReport:
 
 
 def _progress(report_id, progress, stage):
-    SpendingReport.objects.filter(pk=report_id, status=SpendingReport.Status.RUNNING).update(progress=progress, stage=stage)
+    SpendingReport.objects.filter(pk=report_id, status=SpendingReport.Status.RUNNING).update(
+        progress=progress, stage=stage
+    )
 
 
 def report_build(*, report_id: int, workers: int | None = None) -> SpendingReport | None:
@@ -721,13 +975,22 @@ def report_build(*, report_id: int, workers: int | None = None) -> SpendingRepor
     (a redelivered message does nothing); a report whose previous attempt died mid-build is
     built again from scratch. Too many attempts fail it with a reason instead of looping."""
     with transaction.atomic():
-        report = SpendingReport.objects.select_for_update().select_related("municipality", "stream").filter(pk=report_id).first()
+        report = (
+            SpendingReport.objects.select_for_update()
+            .select_related("municipality", "stream")
+            .filter(pk=report_id)
+            .first()
+        )
         if report is None or report.status == SpendingReport.Status.DONE:
             return report
         if report.status == SpendingReport.Status.FAILED:
             return report
         if report.attempts >= MAX_ATTEMPTS:
-            _fail(report, _("Gestopt na %(n)s pogingen: de verwerking werd telkens afgebroken.") % {"n": report.attempts})
+            _fail(
+                report,
+                _("Gestopt na %(n)s pogingen: de verwerking werd telkens afgebroken.")
+                % {"n": report.attempts},
+            )
             return report
         report.status = SpendingReport.Status.RUNNING
         report.attempts += 1
@@ -736,10 +999,14 @@ def report_build(*, report_id: int, workers: int | None = None) -> SpendingRepor
         report.stage = _("gegevens verzamelen")
         report.save(update_fields=["status", "attempts", "started_at", "progress", "stage"])
     try:
-        data = collect_report_data(municipality=report.municipality, stream=report.stream, year=report.year)
+        data = collect_report_data(
+            municipality=report.municipality, stream=report.stream, year=report.year
+        )
         sha = data_sha256(data)
         if sha != report.data_sha256:
-            raise ApplicationError(_("De gegevens zijn gewijzigd sinds de aanvraag; vraag de rapportage opnieuw aan."))
+            raise ApplicationError(
+                _("De gegevens zijn gewijzigd sinds de aanvraag; vraag de rapportage opnieuw aan.")
+            )
         content = compute_report(data, sha256=sha, report_id=report.pk, version=report.version)
         _progress(report.pk, 20, _("PDF opmaken (%(n)s regels)") % {"n": content.line_count})
         pdf = render_report_pdf(content, workers=workers)
@@ -769,7 +1036,11 @@ def report_build(*, report_id: int, workers: int | None = None) -> SpendingRepor
         return current
     except Exception as error:  # noqa: BLE001 - every failure must end the job with a reason
         logger.exception("spending report %s failed", report.pk)
-        reason = error.message if isinstance(error, ApplicationError) else _("Technische fout: %(e)s") % {"e": error}
+        reason = (
+            error.message
+            if isinstance(error, ApplicationError)
+            else _("Technische fout: %(e)s") % {"e": error}
+        )
         with transaction.atomic():
             current = SpendingReport.objects.select_for_update().get(pk=report.pk)
             if current.status == SpendingReport.Status.RUNNING:
@@ -797,14 +1068,25 @@ def reports_reap_stale(*, now=None) -> int:
     report page polls. Returns how many were handled."""
     now = now or timezone.now()
     handled = 0
-    stale = SpendingReport.objects.filter(status=SpendingReport.Status.RUNNING, started_at__lt=now - stale_after())
+    stale = SpendingReport.objects.filter(
+        status=SpendingReport.Status.RUNNING, started_at__lt=now - stale_after()
+    )
     for report_id in list(stale.values_list("pk", flat=True)):
         with transaction.atomic():
             report = SpendingReport.objects.select_for_update().get(pk=report_id)
-            if report.status != SpendingReport.Status.RUNNING or report.started_at >= now - stale_after():
+            if (
+                report.status != SpendingReport.Status.RUNNING
+                or report.started_at >= now - stale_after()
+            ):
                 continue
             if report.attempts >= MAX_ATTEMPTS:
-                _fail(report, _("De verwerking is %(n)s keer afgebroken (bijvoorbeeld doordat de server herstartte).") % {"n": report.attempts})
+                _fail(
+                    report,
+                    _(
+                        "De verwerking is %(n)s keer afgebroken (bijvoorbeeld doordat de server herstartte)."
+                    )
+                    % {"n": report.attempts},
+                )
             else:
                 report.status = SpendingReport.Status.QUEUED
                 report.stage = _("opnieuw in de wachtrij na een afgebroken verwerking")
@@ -814,10 +1096,14 @@ def reports_reap_stale(*, now=None) -> int:
     return handled
 
 
-def report_generate(*, municipality, stream, year: int | None, user=None, workers: int | None = None) -> SpendingReport:
+def report_generate(
+    *, municipality, stream, year: int | None, user=None, workers: int | None = None
+) -> SpendingReport:
     """Request and build in this process (the command line and the demo): the same version
     rules as :func:`report_request`, without waiting for a worker."""
-    report, _created = report_request(municipality=municipality, stream=stream, year=year, user=user, enqueue=False)
+    report, _created = report_request(
+        municipality=municipality, stream=stream, year=year, user=user, enqueue=False
+    )
     if report.status != SpendingReport.Status.DONE:
         report = report_build(report_id=report.pk, workers=workers)
     return report
@@ -832,7 +1118,9 @@ def report_file(report: SpendingReport, kind: str) -> tuple[bytes, str]:
     with stored.open("rb") as f:
         payload = f.read()
     if _sha256(payload) != getattr(report, f"{kind}_sha256"):
-        raise ApplicationError(_("Het opgeslagen bestand komt niet overeen met zijn controlegetal."))
+        raise ApplicationError(
+            _("Het opgeslagen bestand komt niet overeen met zijn controlegetal.")
+        )
     return payload, stored.name.rsplit("/", 1)[-1]
 
 
@@ -849,20 +1137,35 @@ def report_finalise(*, report: SpendingReport, user) -> PeriodLock:
         raise ApplicationError(_("Alleen een jaarrapportage kan definitief worden gemaakt."))
     if report.status != SpendingReport.Status.DONE:
         raise ApplicationError(_("Deze rapportage is nog niet klaar."))
-    data = collect_report_data(municipality=report.municipality, stream=report.stream, year=report.year)
+    data = collect_report_data(
+        municipality=report.municipality, stream=report.stream, year=report.year
+    )
     if data_sha256(data) != report.data_sha256:
-        raise ApplicationError(_("De gegevens zijn gewijzigd sinds deze versie; vraag eerst een nieuwe rapportage aan."))
+        raise ApplicationError(
+            _(
+                "De gegevens zijn gewijzigd sinds deze versie; vraag eerst een nieuwe rapportage aan."
+            )
+        )
     with transaction.atomic():
-        if PeriodLock.objects.filter(municipality=report.municipality, stream=report.stream, year=report.year,
-                                     reopened_at__isnull=True).exists():
+        if PeriodLock.objects.filter(
+            municipality=report.municipality,
+            stream=report.stream,
+            year=report.year,
+            reopened_at__isnull=True,
+        ).exists():
             raise ApplicationError(_("Dit jaar is al afgesloten."))
-        lock = PeriodLock.objects.create(municipality=report.municipality, stream=report.stream, year=report.year,
-                                         locked_by=user)
+        lock = PeriodLock.objects.create(
+            municipality=report.municipality, stream=report.stream, year=report.year, locked_by=user
+        )
         report.finalised_by = user
         report.finalised_at = timezone.now()
         report.save(update_fields=["finalised_by", "finalised_at"])
-        audit_log(actor=user, action="period.lock", obj=lock,
-                  changes={"report": [None, str(report)], "data_sha256": [None, report.data_sha256]})
+        audit_log(
+            actor=user,
+            action="period.lock",
+            obj=lock,
+            changes={"report": [None, str(report)], "data_sha256": [None, report.data_sha256]},
+        )
     return lock
 
 

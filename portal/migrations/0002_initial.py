@@ -6,77 +6,148 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0001_initial'),
-        ('schools', '0001_initial'),
+        ("portal", "0001_initial"),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='school',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, to='schools.school'),
+            model_name="invitation",
+            name="school",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                to="schools.school",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='school',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='schools.school'),
+            model_name="membership",
+            name="school",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="schools.school",
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL),
+            model_name="membership",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='municipality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='portal.municipality'),
+            model_name="membership",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='municipality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='portal.municipality'),
+            model_name="invitation",
+            name="municipality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invitations",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='auditevent',
-            name='municipality',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='portal.municipality'),
+            model_name="auditevent",
+            name="municipality",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="audit_events",
+                to="portal.municipality",
+            ),
         ),
         migrations.AddField(
-            model_name='region',
-            name='municipalities',
-            field=models.ManyToManyField(blank=True, related_name='regions', to='portal.municipality'),
+            model_name="region",
+            name="municipalities",
+            field=models.ManyToManyField(
+                blank=True, related_name="regions", to="portal.municipality"
+            ),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='region',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='portal.region'),
+            model_name="membership",
+            name="region",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="memberships",
+                to="portal.region",
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['municipality', '-created_at'], name='portal_audi_municip_afd182_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                fields=["municipality", "-created_at"], name="portal_audi_municip_afd182_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='auditevent',
-            index=models.Index(fields=['object_type', 'object_id'], name='portal_audi_object__349d36_idx'),
+            model_name="auditevent",
+            index=models.Index(
+                fields=["object_type", "object_id"], name="portal_audi_object__349d36_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('municipality__isnull', True), ('region__isnull', True), ('role', 'school_director'), ('school__isnull', False)), models.Q(('municipality__isnull', True), ('region__isnull', False), ('role', 'regional_coordinator'), ('school__isnull', True)), models.Q(('municipality__isnull', False), ('region__isnull', True), ('role__in', ['policy_officer', 'lea_chair', 'accountant']), ('school__isnull', True)), _connector='OR'), name='membership_scope_matches_role'),
+            model_name="membership",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("municipality__isnull", True),
+                        ("region__isnull", True),
+                        ("role", "school_director"),
+                        ("school__isnull", False),
+                    ),
+                    models.Q(
+                        ("municipality__isnull", True),
+                        ("region__isnull", False),
+                        ("role", "regional_coordinator"),
+                        ("school__isnull", True),
+                    ),
+                    models.Q(
+                        ("municipality__isnull", False),
+                        ("region__isnull", True),
+                        ("role__in", ["policy_officer", "lea_chair", "accountant"]),
+                        ("school__isnull", True),
+                    ),
+                    _connector="OR",
+                ),
+                name="membership_scope_matches_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'municipality'), name='uniq_membership_municipality'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role", "municipality"), name="uniq_membership_municipality"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'school'), name='uniq_membership_school'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role", "school"), name="uniq_membership_school"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='membership',
-            constraint=models.UniqueConstraint(fields=('user', 'role', 'region'), name='uniq_membership_region'),
+            model_name="membership",
+            constraint=models.UniqueConstraint(
+                fields=("user", "role", "region"), name="uniq_membership_region"
+            ),
         ),
     ]

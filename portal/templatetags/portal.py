@@ -23,7 +23,9 @@ def portal_navigation(context):
         kwargs = {"region": access.region.slug}
     else:
         kwargs = {"municipality": access.municipality.slug}
-    urls = [(reverse(item.url_name, kwargs=kwargs), item.label) for item in navigation.items_for(access)]
+    urls = [
+        (reverse(item.url_name, kwargs=kwargs), item.label) for item in navigation.items_for(access)
+    ]
     # The current entry is the one with the longest URL that the page's path starts with, so
     # the home entry ("/regio/x/") is not current on every page below it.
     matching = [url for url, _label in urls if request.path.startswith(url)]

@@ -6,36 +6,97 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='School',
+            name="School",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=6, unique=True, validators=[django.core.validators.RegexValidator('^[0-9]{2}[A-Z]{2}[0-9]{2}$', 'Een vestigingscode is BRIN + vestigingsnummer, bijvoorbeeld 16SW03.')], verbose_name='vestigingscode')),
-                ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('sector', models.CharField(choices=[('VE', 'Voor- en vroegschoolse educatie'), ('BO', 'Basisonderwijs'), ('SBO', 'Speciaal basisonderwijs'), ('SO', 'Speciaal onderwijs'), ('VSO', 'Voortgezet speciaal onderwijs'), ('VO', 'Voortgezet onderwijs')], max_length=3, verbose_name='sector')),
-                ('board_number', models.CharField(blank=True, max_length=5, verbose_name='bevoegd gezag')),
-                ('swv_code', models.CharField(blank=True, max_length=12, verbose_name='samenwerkingsverband')),
-                ('street', models.CharField(blank=True, max_length=200, verbose_name='straat')),
-                ('house_number', models.CharField(blank=True, max_length=20, verbose_name='huisnummer')),
-                ('postcode', models.CharField(blank=True, max_length=7, verbose_name='postcode')),
-                ('city', models.CharField(blank=True, max_length=100, verbose_name='plaats')),
-                ('denomination', models.CharField(blank=True, max_length=100, verbose_name='denominatie')),
-                ('pupil_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='aantal leerlingen')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='schools', to='portal.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=6,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9]{2}[A-Z]{2}[0-9]{2}$",
+                                "Een vestigingscode is BRIN + vestigingsnummer, bijvoorbeeld 16SW03.",
+                            )
+                        ],
+                        verbose_name="vestigingscode",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="naam")),
+                (
+                    "sector",
+                    models.CharField(
+                        choices=[
+                            ("VE", "Voor- en vroegschoolse educatie"),
+                            ("BO", "Basisonderwijs"),
+                            ("SBO", "Speciaal basisonderwijs"),
+                            ("SO", "Speciaal onderwijs"),
+                            ("VSO", "Voortgezet speciaal onderwijs"),
+                            ("VO", "Voortgezet onderwijs"),
+                        ],
+                        max_length=3,
+                        verbose_name="sector",
+                    ),
+                ),
+                (
+                    "board_number",
+                    models.CharField(blank=True, max_length=5, verbose_name="bevoegd gezag"),
+                ),
+                (
+                    "swv_code",
+                    models.CharField(
+                        blank=True, max_length=12, verbose_name="samenwerkingsverband"
+                    ),
+                ),
+                ("street", models.CharField(blank=True, max_length=200, verbose_name="straat")),
+                (
+                    "house_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="huisnummer"),
+                ),
+                ("postcode", models.CharField(blank=True, max_length=7, verbose_name="postcode")),
+                ("city", models.CharField(blank=True, max_length=100, verbose_name="plaats")),
+                (
+                    "denomination",
+                    models.CharField(blank=True, max_length=100, verbose_name="denominatie"),
+                ),
+                (
+                    "pupil_count",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="aantal leerlingen"
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="schools",
+                        to="portal.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'school',
-                'verbose_name_plural': 'scholen',
-                'ordering': ['name', 'code'],
-                'indexes': [models.Index(fields=['municipality', 'sector'], name='schools_sch_municip_371d62_idx')],
+                "verbose_name": "school",
+                "verbose_name_plural": "scholen",
+                "ordering": ["name", "code"],
+                "indexes": [
+                    models.Index(
+                        fields=["municipality", "sector"], name="schools_sch_municip_371d62_idx"
+                    )
+                ],
             },
         ),
     ]

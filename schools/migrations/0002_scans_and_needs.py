@@ -6,51 +6,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_initial'),
-        ('schools', '0001_initial'),
+        ("portal", "0002_initial"),
+        ("schools", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Scan',
+            name="Scan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('school_year', models.CharField(max_length=9, validators=[django.core.validators.RegexValidator('^[0-9]{4}-[0-9]{4}$', 'Een schooljaar schrijft u als 2023-2024.')], verbose_name='schooljaar')),
-                ('status', models.CharField(choices=[('draft', 'concept'), ('submitted', 'ingediend'), ('reviewed', 'beoordeeld')], default='draft', max_length=10, verbose_name='status')),
-                ('source', models.CharField(choices=[('form', 'formulier'), ('import', 'import')], default='form', max_length=10, verbose_name='bron')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='scans', to='portal.municipality')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scans', to='schools.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "school_year",
+                    models.CharField(
+                        max_length=9,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[0-9]{4}-[0-9]{4}$", "Een schooljaar schrijft u als 2023-2024."
+                            )
+                        ],
+                        verbose_name="schooljaar",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "concept"),
+                            ("submitted", "ingediend"),
+                            ("reviewed", "beoordeeld"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[("form", "formulier"), ("import", "import")],
+                        default="form",
+                        max_length=10,
+                        verbose_name="bron",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="scans",
+                        to="portal.municipality",
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="scans",
+                        to="schools.school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'schoolscan',
-                'verbose_name_plural': 'schoolscans',
-                'ordering': ['-school_year', 'school__name'],
+                "verbose_name": "schoolscan",
+                "verbose_name_plural": "schoolscans",
+                "ordering": ["-school_year", "school__name"],
             },
         ),
         migrations.CreateModel(
-            name='Need',
+            name="Need",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('theme', models.CharField(choices=[('taal', 'taal en lezen'), ('rekenen', 'rekenen'), ('executief', 'executieve functies'), ('sociaal_emotioneel', 'sociaal-emotioneel / welbevinden'), ('sport', 'sport en bewegen'), ('cultuur', 'cultuur'), ('ouderbetrokkenheid', 'ouderbetrokkenheid'), ('ve', 'voor- en vroegschoolse educatie'), ('zorg', 'jeugdhulp en zorg in de school'), ('thuiszitters', 'thuiszitters en verzuim'), ('nieuwkomers', 'nieuwkomers'), ('onderwijstijd', 'extra onderwijstijd (zomerschool, verlengde dag)'), ('personeel', 'extra personeel en handen in de klas'), ('professionalisering', 'professionalisering')], max_length=30, verbose_name='thema')),
-                ('severity', models.CharField(choices=[('none', 'geen'), ('limited', 'beperkt'), ('moderate', 'matig'), ('severe', 'ernstig')], max_length=10, verbose_name='ernst')),
-                ('share_of_pupils', models.DecimalField(blank=True, decimal_places=2, max_digits=5, null=True, verbose_name='aandeel leerlingen (%)')),
-                ('note', models.TextField(blank=True, verbose_name='toelichting')),
-                ('scan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='needs', to='schools.scan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[
+                            ("taal", "taal en lezen"),
+                            ("rekenen", "rekenen"),
+                            ("executief", "executieve functies"),
+                            ("sociaal_emotioneel", "sociaal-emotioneel / welbevinden"),
+                            ("sport", "sport en bewegen"),
+                            ("cultuur", "cultuur"),
+                            ("ouderbetrokkenheid", "ouderbetrokkenheid"),
+                            ("ve", "voor- en vroegschoolse educatie"),
+                            ("zorg", "jeugdhulp en zorg in de school"),
+                            ("thuiszitters", "thuiszitters en verzuim"),
+                            ("nieuwkomers", "nieuwkomers"),
+                            ("onderwijstijd", "extra onderwijstijd (zomerschool, verlengde dag)"),
+                            ("personeel", "extra personeel en handen in de klas"),
+                            ("professionalisering", "professionalisering"),
+                        ],
+                        max_length=30,
+                        verbose_name="thema",
+                    ),
+                ),
+                (
+                    "severity",
+                    models.CharField(
+                        choices=[
+                            ("none", "geen"),
+                            ("limited", "beperkt"),
+                            ("moderate", "matig"),
+                            ("severe", "ernstig"),
+                        ],
+                        max_length=10,
+                        verbose_name="ernst",
+                    ),
+                ),
+                (
+                    "share_of_pupils",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=5,
+                        null=True,
+                        verbose_name="aandeel leerlingen (%)",
+                    ),
+                ),
+                ("note", models.TextField(blank=True, verbose_name="toelichting")),
+                (
+                    "scan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="needs",
+                        to="schools.scan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'behoefte',
-                'verbose_name_plural': 'behoeften',
-                'ordering': ['scan', 'theme'],
+                "verbose_name": "behoefte",
+                "verbose_name_plural": "behoeften",
+                "ordering": ["scan", "theme"],
             },
         ),
         migrations.AddConstraint(
-            model_name='scan',
-            constraint=models.UniqueConstraint(fields=('school', 'school_year'), name='uniq_scan_school_year'),
+            model_name="scan",
+            constraint=models.UniqueConstraint(
+                fields=("school", "school_year"), name="uniq_scan_school_year"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='need',
-            constraint=models.UniqueConstraint(fields=('scan', 'theme'), name='uniq_need_theme'),
+            model_name="need",
+            constraint=models.UniqueConstraint(fields=("scan", "theme"), name="uniq_need_theme"),
         ),
     ]

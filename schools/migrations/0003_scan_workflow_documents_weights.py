@@ -7,100 +7,206 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('funding', '0004_findings_and_period_locks'),
-        ('schools', '0002_scans_and_needs'),
+        ("funding", "0004_findings_and_period_locks"),
+        ("schools", "0002_scans_and_needs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='scan',
-            name='created_at',
-            field=models.DateTimeField(auto_now_add=True, null=True, verbose_name='aangemaakt'),
+            model_name="scan",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, null=True, verbose_name="aangemaakt"),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='interventions',
-            field=models.ManyToManyField(blank=True, related_name='scans', to='funding.activity', verbose_name='gekozen interventies'),
+            model_name="scan",
+            name="interventions",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="scans",
+                to="funding.activity",
+                verbose_name="gekozen interventies",
+            ),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='reviewed_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='beoordeeld op'),
+            model_name="scan",
+            name="reviewed_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="beoordeeld op"),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='reviewed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="scan",
+            name="reviewed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='ingediend op'),
+            model_name="scan",
+            name="submitted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="ingediend op"),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='submitted_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="scan",
+            name="submitted_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='scan',
-            name='updated_at',
-            field=models.DateTimeField(auto_now=True, null=True, verbose_name='gewijzigd'),
+            model_name="scan",
+            name="updated_at",
+            field=models.DateTimeField(auto_now=True, null=True, verbose_name="gewijzigd"),
         ),
         migrations.CreateModel(
-            name='ScanComment',
+            name="ScanComment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('returned', 'teruggestuurd'), ('reviewed', 'beoordeeld')], max_length=10, verbose_name='soort')),
-                ('text', models.TextField(blank=True, verbose_name='opmerking')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='datum')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('scan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='schools.scan')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("returned", "teruggestuurd"), ("reviewed", "beoordeeld")],
+                        max_length=10,
+                        verbose_name="soort",
+                    ),
+                ),
+                ("text", models.TextField(blank=True, verbose_name="opmerking")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="datum")),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "scan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="schools.scan",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'opmerking bij schoolscan',
-                'verbose_name_plural': 'opmerkingen bij schoolscans',
-                'ordering': ['created_at', 'id'],
+                "verbose_name": "opmerking bij schoolscan",
+                "verbose_name_plural": "opmerkingen bij schoolscans",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ScanDocument',
+            name="ScanDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(verbose_name='versie')),
-                ('file', models.FileField(max_length=200, upload_to=schools.models.scan_document_path)),
-                ('original_name', models.CharField(max_length=255, verbose_name='bestandsnaam')),
-                ('kind', models.CharField(choices=[('pdf', 'PDF'), ('docx', 'Word (DOCX)'), ('xlsx', 'Excel (XLSX)')], max_length=4, verbose_name='soort')),
-                ('size', models.PositiveIntegerField(verbose_name='grootte (bytes)')),
-                ('sha256', models.CharField(max_length=64)),
-                ('uploaded_at', models.DateTimeField(auto_now_add=True, verbose_name='geüpload op')),
-                ('scan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='documents', to='schools.scan')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(verbose_name="versie")),
+                (
+                    "file",
+                    models.FileField(max_length=200, upload_to=schools.models.scan_document_path),
+                ),
+                ("original_name", models.CharField(max_length=255, verbose_name="bestandsnaam")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("pdf", "PDF"), ("docx", "Word (DOCX)"), ("xlsx", "Excel (XLSX)")],
+                        max_length=4,
+                        verbose_name="soort",
+                    ),
+                ),
+                ("size", models.PositiveIntegerField(verbose_name="grootte (bytes)")),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "uploaded_at",
+                    models.DateTimeField(auto_now_add=True, verbose_name="geüpload op"),
+                ),
+                (
+                    "scan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="documents",
+                        to="schools.scan",
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'scandocument',
-                'verbose_name_plural': 'scandocumenten',
-                'ordering': ['scan', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('scan', 'version'), name='uniq_scan_document_version')],
+                "verbose_name": "scandocument",
+                "verbose_name_plural": "scandocumenten",
+                "ordering": ["scan", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("scan", "version"), name="uniq_scan_document_version"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SchoolWeight',
+            name="SchoolWeight",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('school_year', models.CharField(max_length=9, verbose_name='schooljaar')),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=6, verbose_name='schoolweging')),
-                ('pupil_count', models.PositiveIntegerField(blank=True, null=True, verbose_name='aantal leerlingen')),
-                ('school', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='weights', to='schools.school')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("school_year", models.CharField(max_length=9, verbose_name="schooljaar")),
+                (
+                    "weight",
+                    models.DecimalField(
+                        decimal_places=2, max_digits=6, verbose_name="schoolweging"
+                    ),
+                ),
+                (
+                    "pupil_count",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="aantal leerlingen"
+                    ),
+                ),
+                (
+                    "school",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="weights",
+                        to="schools.school",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'schoolweging',
-                'verbose_name_plural': 'schoolwegingen',
-                'ordering': ['school', '-school_year'],
-                'constraints': [models.UniqueConstraint(fields=('school', 'school_year'), name='uniq_school_weight_year')],
+                "verbose_name": "schoolweging",
+                "verbose_name_plural": "schoolwegingen",
+                "ordering": ["school", "-school_year"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("school", "school_year"), name="uniq_school_weight_year"
+                    )
+                ],
             },
         ),
     ]

@@ -6,34 +6,77 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_initial'),
-        ('schools', '0003_scan_workflow_documents_weights'),
+        ("portal", "0002_initial"),
+        ("schools", "0003_scan_workflow_documents_weights"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportJob',
+            name="ImportJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('schools', 'scholen (DUO)'), ('weights', 'schoolweging (CBS)'), ('needs', 'behoeften uit schoolscans')], max_length=10, verbose_name='soort')),
-                ('status', models.CharField(choices=[('pending', 'wacht'), ('running', 'bezig'), ('done', 'klaar'), ('failed', 'mislukt')], default='pending', max_length=10, verbose_name='status')),
-                ('path', models.CharField(max_length=200)),
-                ('filename', models.CharField(max_length=255, verbose_name='bestandsnaam')),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('summary', models.CharField(blank=True, max_length=300, verbose_name='resultaat')),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='portal.municipality')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("schools", "scholen (DUO)"),
+                            ("weights", "schoolweging (CBS)"),
+                            ("needs", "behoeften uit schoolscans"),
+                        ],
+                        max_length=10,
+                        verbose_name="soort",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "wacht"),
+                            ("running", "bezig"),
+                            ("done", "klaar"),
+                            ("failed", "mislukt"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                ("path", models.CharField(max_length=200)),
+                ("filename", models.CharField(max_length=255, verbose_name="bestandsnaam")),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("summary", models.CharField(blank=True, max_length=300, verbose_name="resultaat")),
+                ("errors", models.JSONField(blank=True, default=list)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="portal.municipality",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'importtaak',
-                'verbose_name_plural': 'importtaken',
-                'ordering': ['-created_at'],
+                "verbose_name": "importtaak",
+                "verbose_name_plural": "importtaken",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -15,23 +15,34 @@ _LETTERS = {Severity.NONE: "–", Severity.LIMITED: "B", Severity.MODERATE: "M",
 def severity_cell(need):
     """A heat-map cell: ``<td class="sev sev-severe"><span aria-hidden>E</span> ernstig 28%</td>``."""
     if need is None:
-        return format_html('<td class="sev"><span class="visually-hidden">{}</span></td>', _("niet ingevuld"))
+        return format_html(
+            '<td class="sev"><span class="visually-hidden">{}</span></td>', _("niet ingevuld")
+        )
     share = f" ({need.share_of_pupils.normalize():f}%)" if need.share_of_pupils is not None else ""
     label = Severity(need.severity).label
     return format_html(
         '<td class="sev sev-{}" title="{}{}"><span aria-hidden="true">{}</span><span class="visually-hidden">{}{}</span></td>',
-        need.severity, label, share, _LETTERS[need.severity], label, share,
+        need.severity,
+        label,
+        share,
+        _LETTERS[need.severity],
+        label,
+        share,
     )
 
 
 @register.filter
 def severity_badge_class(severity):
-    return {"severe": "badge--error", "moderate": "badge--warn", "limited": "badge--info"}.get(severity, "badge--muted")
+    return {"severe": "badge--error", "moderate": "badge--warn", "limited": "badge--info"}.get(
+        severity, "badge--muted"
+    )
 
 
 @register.filter
 def status_badge_class(status):
-    return {"submitted": "badge--info", "reviewed": "badge--ok", "draft": "badge--muted"}.get(status, "badge--muted")
+    return {"submitted": "badge--info", "reviewed": "badge--ok", "draft": "badge--muted"}.get(
+        status, "badge--muted"
+    )
 
 
 @register.filter

@@ -1,7 +1,11 @@
 """Journeys through the real login: each role lands on its home; an officer sets up TOTP first."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+from allauth.mfa.totp.internal.auth import (
+    format_hotp_value,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
 
 from portal.models import Role
 

@@ -17,13 +17,27 @@ from funding.services.checks import check_run_execute, finding_as_dict
 from portal.imports import ImportValueError, normalise_municipality_code
 from portal.models import Municipality
 
-CSV_HEADER = ["rule", "severity", "municipality", "subjects", "school", "theme", "amount", "message"]
+CSV_HEADER = [
+    "rule",
+    "severity",
+    "municipality",
+    "subjects",
+    "school",
+    "theme",
+    "amount",
+    "message",
+]
+
 
 class Command(BaseCommand):
-    help = "Controleer dubbele financiering, overlap en lacunes (checks.md) en schrijf de bevindingen."
+    help = (
+        "Controleer dubbele financiering, overlap en lacunes (checks.md) en schrijf de bevindingen."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--municipality", help="CBS-code (GM0363, 0363 of 363); zonder: alle gemeenten")
+        parser.add_argument(
+            "--municipality", help="CBS-code (GM0363, 0363 of 363); zonder: alle gemeenten"
+        )
         parser.add_argument("--format", choices=["json", "csv"], default="json")
         parser.add_argument("--output", help="bestand; zonder: standaarduitvoer")
 
@@ -45,14 +59,19 @@ class Command(BaseCommand):
                     run = CheckRun.objects.create(municipality=m, trigger=CheckRun.Trigger.COMMAND)
                     check_run_execute(check_run_id=run.pk)
             except Exception as error:  # noqa: BLE001 - the contract: exit 1 when the check could not run
-                self.stderr.write(f"de controle kon niet worden uitgevoerd: {type(error).__name__}: {error}")
+                self.stderr.write(
+                    f"de controle kon niet worden uitgevoerd: {type(error).__name__}: {error}"
+                )
                 sys.exit(1)
             findings = (
                 Finding.objects.filter(municipality__in=municipalities, active=True)
                 .select_related("municipality", "school")
                 .order_by("municipality__code", "rule", "subjects", "id")
             )
-            records = sorted((finding_as_dict(f) for f in findings), key=lambda d: (d["municipality"], d["rule"], d["subjects"]))
+            records = sorted(
+                (finding_as_dict(f) for f in findings),
+                key=lambda d: (d["municipality"], d["rule"], d["subjects"]),
+            )
         stream = open(output, "w", encoding="utf-8", newline="") if output else self.stdout
         try:
             if format == "json":
@@ -62,8 +81,18 @@ class Command(BaseCommand):
                 writer = csv.writer(stream, lineterminator="\n")
                 writer.writerow(CSV_HEADER)
                 for r in records:
-                    writer.writerow([r["rule"], r["severity"], r["municipality"], "|".join(r["subjects"]), r["school"] or "",
-                                     r["theme"] or "", r["amount"] or "", r["message"]])
+                    writer.writerow(
+                        [
+                            r["rule"],
+                            r["severity"],
+                            r["municipality"],
+                            "|".join(r["subjects"]),
+                            r["school"] or "",
+                            r["theme"] or "",
+                            r["amount"] or "",
+                            r["message"],
+                        ]
+                    )
         finally:
             if output:
                 stream.close()

@@ -8,7 +8,9 @@ from funding.services.activities import ActivityImporter
 
 
 class Command(BaseImportCommand):
-    help = "Importeer activities (CSV of XLSX, interchange.md); bij een fout wordt niets opgeslagen."
+    help = (
+        "Importeer activities (CSV of XLSX, interchange.md); bij een fout wordt niets opgeslagen."
+    )
     importer_class = ActivityImporter
 
     def handle(self, *args, **options):

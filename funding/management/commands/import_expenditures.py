@@ -12,7 +12,9 @@ from portal.imports import BaseImportCommand
 
 
 class Command(BaseImportCommand):
-    help = "Importeer bestedingen (CSV of XLSX, interchange.md); bij een fout wordt niets opgeslagen."
+    help = (
+        "Importeer bestedingen (CSV of XLSX, interchange.md); bij een fout wordt niets opgeslagen."
+    )
     importer_class = ExpenditureImporter
 
     def handle(self, *args, file, dry_run, **options):

@@ -18,11 +18,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--municipality", required=True, help="CBS-code, bijvoorbeeld GM1952")
-        parser.add_argument("--stream", required=True, help="code van de stroom, bijvoorbeeld NPO-GEM")
-        parser.add_argument("--year", type=int, default=None, help="jaar; zonder: de hele bestedingstermijn")
+        parser.add_argument(
+            "--stream", required=True, help="code van de stroom, bijvoorbeeld NPO-GEM"
+        )
+        parser.add_argument(
+            "--year", type=int, default=None, help="jaar; zonder: de hele bestedingstermijn"
+        )
         parser.add_argument("--output", required=True, help="PDF-bestand om te schrijven")
         parser.add_argument("--xlsx", default=None, help="XLSX-bestand om te schrijven")
-        parser.add_argument("--workers", type=int, default=None, help="processen voor de PDF (standaard: aantal CPU's)")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="processen voor de PDF (standaard: aantal CPU's)",
+        )
 
     def handle(self, *args, **options):
         with scopes_disabled():
@@ -34,13 +43,20 @@ class Command(BaseCommand):
                 stream = FundingStream.objects.get(code=options["stream"].upper())
             except FundingStream.DoesNotExist:
                 raise CommandError(f"Onbekende stroom {options['stream']!r}") from None
-            report = report_generate(municipality=municipality, stream=stream, year=options["year"], workers=options["workers"])
+            report = report_generate(
+                municipality=municipality,
+                stream=stream,
+                year=options["year"],
+                workers=options["workers"],
+            )
             if report.status != SpendingReport.Status.DONE:
                 raise CommandError(f"Rapportage mislukt: {report.error}")
             pdf, _name = report_file(report, "pdf")
             Path(options["output"]).write_bytes(pdf)
-            self.stdout.write(f"{options['output']}: versie {report.version}, {report.line_count} regels, "
-                              f"PDF SHA-256 {report.pdf_sha256}")
+            self.stdout.write(
+                f"{options['output']}: versie {report.version}, {report.line_count} regels, "
+                f"PDF SHA-256 {report.pdf_sha256}"
+            )
             if options["xlsx"]:
                 xlsx, _name = report_file(report, "xlsx")
                 Path(options["xlsx"]).write_bytes(xlsx)

@@ -22,9 +22,22 @@ class Command(BaseCommand):
     help = "Load the demo story (Midden-Groningen, Eemsdelta, Kenniskring Noord) with one account per role."
 
     def add_arguments(self, parser):
-        parser.add_argument("--if-empty", action="store_true", help="Only seed when there are no municipalities yet.")
-        parser.add_argument("--scale", choices=["national"], help="Generate the national-scale data set (product.md, Scale) instead.")
-        parser.add_argument("--seed", type=int, default=1, help="Random seed of --scale: the same seed gives the same data.")
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Only seed when there are no municipalities yet.",
+        )
+        parser.add_argument(
+            "--scale",
+            choices=["national"],
+            help="Generate the national-scale data set (product.md, Scale) instead.",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            help="Random seed of --scale: the same seed gives the same data.",
+        )
 
     def handle(self, *args, **options):
         from portal.models import Municipality

@@ -14,13 +14,23 @@ from schools.models import current_school_year
 
 
 class Command(BaseCommand):
-    help = "Importeer DUO-vestigingen (beide indelingen) of met --weights het CBS-schoolwegingbestand."
+    help = (
+        "Importeer DUO-vestigingen (beide indelingen) of met --weights het CBS-schoolwegingbestand."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="DUO-bestand (CSV of XLSX)")
-        parser.add_argument("--sector", choices=Sector.values, help="sector van alle vestigingen in het bestand")
-        parser.add_argument("--weights", metavar="FILE", help="CBS-schoolwegingbestand (kolommen OVT, schoolweging)")
-        parser.add_argument("--school-year", default=None, help="schooljaar van de schoolweging (standaard: het huidige)")
+        parser.add_argument(
+            "--sector", choices=Sector.values, help="sector van alle vestigingen in het bestand"
+        )
+        parser.add_argument(
+            "--weights", metavar="FILE", help="CBS-schoolwegingbestand (kolommen OVT, schoolweging)"
+        )
+        parser.add_argument(
+            "--school-year",
+            default=None,
+            help="schooljaar van de schoolweging (standaard: het huidige)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="alleen controleren")
 
     def handle(self, *args, file, sector, weights, school_year: str | None, dry_run, **options):
@@ -28,7 +38,9 @@ class Command(BaseCommand):
             raise CommandError("Geef een DUO-bestand en/of --weights FILE op.")
         code = 0
         if file:
-            code = run_import_command(SchoolImporter(sector=sector), file, self.stdout, self.stderr, dry_run=dry_run)
+            code = run_import_command(
+                SchoolImporter(sector=sector), file, self.stdout, self.stderr, dry_run=dry_run
+            )
         if weights and not code:
             try:
                 year = parse_school_year(school_year or current_school_year())
