@@ -1,6 +1,7 @@
 """Dashboard panels of the funding app (portal.dashboard): per role, a fixed number of grouped
 queries whatever the size of the data."""
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.charts import Series, bar_chart, line_chart
@@ -39,7 +40,12 @@ def funding_panels(request):
         panels.append(
             Panel(
                 "funding/panels/streams.html",
-                {"rows": rows, "chart": _stream_chart(rows) if rows else None, "detail": True},
+                {
+                    "rows": rows,
+                    "chart": _stream_chart(rows) if rows else None,
+                    "detail": True,
+                    "open_note": any(r["budget_open"] for r in rows),
+                },
                 order=20,
                 wide=True,
             )
@@ -75,7 +81,12 @@ def funding_panels(request):
         panels.append(
             Panel(
                 "funding/panels/streams.html",
-                {"rows": rows, "chart": _stream_chart(rows) if rows else None, "detail": False},
+                {
+                    "rows": rows,
+                    "chart": _stream_chart(rows) if rows else None,
+                    "detail": False,
+                    "open_note": any(r["budget_open"] for r in rows),
+                },
                 order=20,
                 wide=True,
             )
@@ -108,25 +119,50 @@ def funding_panels(request):
     return panels
 
 
+def region_year(request, years) -> int:
+    """The calendar year of ``?jaar=``, if it is one of ``years``; else the current year."""
+    try:
+        year = int(request.GET.get("jaar", ""))
+    except ValueError:
+        year = None
+    return year if year in years else timezone.localdate().year
+
+
 def region_panels(request):
     access = request.access
     if not access.has("funding.aggregate"):
         return []
     municipalities = list(access.region.municipalities.order_by("name"))
-    rows = selectors.region_per_pupil(municipalities=municipalities)
+    years = selectors.region_years(municipalities=municipalities)
+    year = region_year(request, years)
+    rows = selectors.region_per_pupil(municipalities=municipalities, year=year)
+    shown = [r for r in rows if not r["suppressed"]]
     chart = bar_chart(
-        title=_("NPO-GEM en GOAB per leerling per jaar"),
+        title=_("NPO-GEM en GOAB per leerling in %(year)s") % {"year": year},
         description=_(
-            "Toegekend bedrag per jaar van de bestedingstermijn, gedeeld door het aantal leerlingen op de scholen "
-            "in de gemeente, per gemeente van de regio."
-        ),
-        categories=[r["municipality"].name for r in rows],
+            "Budget van %(year)s (naar rato van de dagen van elke beschikking in dat jaar), gedeeld door het "
+            "aantal leerlingen op de scholen in de gemeente, per gemeente van de regio."
+        )
+        % {"year": year},
+        categories=[r["municipality"].name for r in shown],
         series=[
-            Series(_("NPO-GEM per leerling"), [r["npo_per_pupil"] for r in rows]),
-            Series(_("GOAB per leerling"), [r["goab_per_pupil"] for r in rows]),
+            Series(_("NPO-GEM per leerling"), [r["npo_per_pupil"] for r in shown]),
+            Series(_("GOAB per leerling"), [r["goab_per_pupil"] for r in shown]),
         ],
         money=True,
     )
     return [
-        Panel("funding/panels/region.html", {"rows": rows, "chart": chart}, order=20, wide=True)
+        Panel(
+            "funding/panels/region.html",
+            {
+                "rows": rows,
+                "chart": chart if shown else None,
+                "year": year,
+                "years": years,
+                "threshold": selectors.small_number_threshold(),
+                "suppressed": any(r["suppressed"] for r in rows),
+            },
+            order=20,
+            wide=True,
+        )
     ]

@@ -3,15 +3,29 @@ query count does not grow with the data."""
 
 import datetime
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
+from django.conf import settings
+from django.db.models import (
+    F,
+    Count,
+    DecimalField,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
 from schools.models import Scan, School
 
 from .models import Activity, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant
+from .periods import budgets_for_year
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -110,23 +124,38 @@ def subject_links(findings_, municipality):
 # --- dashboards ----------------------------------------------------------------------------------
 
 
-def stream_figures(*, municipality):
-    """Per stream with grants: granted (incl. carry-over), spent, committed (planned funding of
-    activities not yet spent on them), remaining. Three grouped queries."""
+def stream_figures(*, municipality, year: int | None = None):
+    """Per stream with grants (euro): granted over all windows, spent, committed (planned
+    funding of activities not yet spent on them), remaining; and for calendar ``year`` (default:
+    this year) the budget of that year (funding.periods) and the spending dated in it.
+
+    Carry-over from another grant of the municipality is that grant's money, already in
+    "granted": it is not counted twice. Five grouped queries (seven with open-ended grants)."""
+    year = year or timezone.localdate().year
+    own_source = Q(carried_from__isnull=False, carried_from__municipality=municipality)
     granted = {
         row["stream_id"]: row
         for row in Grant.objects.filter(municipality=municipality)
         .values("stream_id")
-        .annotate(amount=Coalesce(Sum("amount"), ZERO), carry=Coalesce(Sum("carry_over"), ZERO))
+        .annotate(
+            amount=Coalesce(Sum("amount"), ZERO),
+            carry=Coalesce(Sum("carry_over", filter=~own_source), ZERO),
+        )
         .order_by()
     }
-    spent = dict(
+    spent = {}
+    spent_in_year = {}
+    for stream_id, total, in_year in (
         Expenditure.objects.filter(municipality=municipality)
         .values("grant__stream_id")
-        .annotate(s=Sum("amount"))
+        .annotate(
+            s=Sum("amount"),
+            y=Sum("amount", filter=Q(date__year=year)),
+        )
         .order_by()
-        .values_list("grant__stream_id", "s")
-    )
+        .values_list("grant__stream_id", "s", "y")
+    ):
+        spent[stream_id], spent_in_year[stream_id] = total, in_year
     spent_on = (
         Expenditure.objects.filter(activity=OuterRef("activity"), grant__stream=OuterRef("stream"))
         .values("activity")
@@ -141,11 +170,13 @@ def stream_figures(*, municipality):
     ):
         committed[stream_id] += max(Decimal("0.00"), planned - used)
     streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
+    budgets = budgets_for_year(municipality_ids=[municipality.pk], year=year)
     rows = []
     for stream_id, g in sorted(granted.items(), key=lambda kv: streams[kv[0]].code):
         total = g["amount"] + g["carry"]
         s = spent.get(stream_id) or Decimal("0.00")
         c = committed.get(stream_id, Decimal("0.00"))
+        budget = budgets.get((municipality.pk, streams[stream_id].code))
         rows.append(
             {
                 "stream": streams[stream_id],
@@ -153,6 +184,10 @@ def stream_figures(*, municipality):
                 "spent": s,
                 "committed": c,
                 "remaining": total - s - c,
+                "year": year,
+                "budget_year": budget.amount if budget else Decimal("0.00"),
+                "budget_open": bool(budget and budget.open),
+                "spent_year": spent_in_year.get(stream_id) or Decimal("0.00"),
             }
         )
     return rows
@@ -219,46 +254,70 @@ def signoff_waiting(*, municipality):
     )
 
 
-def region_per_pupil(*, municipalities):
-    """Aggregate figures only: NPO-GEM and GOAB granted per pupil per year, per municipality.
+def small_number_threshold() -> int:
+    """Aggregates shown to a regional coordinator that rest on fewer schools (or scans) than
+    this are suppressed ("–", "minder dan 5 scholen"), as CBS suppresses small cells."""
+    return settings.PORTAL_SMALL_NUMBER_THRESHOLD
 
-    Grants run for different windows (GOAB 2019-2022 and 2023-2026, NPO-GEM 2021-2025), so each
-    grant counts as its amount per year of its window; carry-over is left out (it is money of an
-    earlier grant). Two queries whatever the number of municipalities."""
-    ids = [m.pk for m in municipalities]
-    pupils = dict(
-        School.objects.filter(municipality_id__in=ids)
-        .values("municipality_id")
-        .annotate(n=Sum("pupil_count"))
-        .order_by()
-        .values_list("municipality_id", "n")
+
+def region_years(*, municipalities, today=None) -> list[int]:
+    """Calendar years a region page offers: from the first to the last year any NPO-GEM or
+    GOAB grant of ``municipalities`` runs in (stream windows where a grant has none), always
+    including the current year. One aggregate query."""
+    today = today or timezone.localdate()
+    row = Grant.objects.filter(
+        municipality__in=municipalities, stream__code__in=REGION_STREAMS
+    ).aggregate(
+        first=Min(Coalesce("window_start", "stream__window_start")),
+        last=Max(Coalesce("window_end", "stream__window_end")),
     )
-    per_year = defaultdict(Decimal)
-    for mid, code, amount, start, end, s_start, s_end in Grant.objects.filter(
-        municipality_id__in=ids, stream__code__in=["NPO-GEM", "GOAB"]
-    ).values_list(
-        "municipality_id",
-        "stream__code",
-        "amount",
-        "window_start",
-        "window_end",
-        "stream__window_start",
-        "stream__window_end",
-    ):
-        start, end = start or s_start, end or s_end
-        # windows run from a month's first to a month's last day: count whole months
-        years = (
-            Decimal((end.year - start.year) * 12 + end.month - start.month + 1) / 12
-            if start and end
-            else Decimal(1)
+    first = min(row["first"].year if row["first"] else today.year, today.year)
+    last = max(row["last"].year if row["last"] else today.year, today.year)
+    return list(range(first, last + 1))
+
+
+REGION_STREAMS = ("NPO-GEM", "GOAB")
+
+
+def region_per_pupil(*, municipalities, year: int, threshold: int | None = None):
+    """Aggregate figures only, per municipality: pupils, and the NPO-GEM and GOAB budget for
+    calendar ``year`` (funding.periods: prorated by days of each grant's window, carry-over
+    left out), each also per pupil (euro).
+
+    Pupils and the per-pupil figures rest on the municipality's schools: with fewer schools
+    with a pupil count than ``threshold`` (default: the PORTAL_SMALL_NUMBER_THRESHOLD setting)
+    they are None and ``suppressed`` is True. Two queries (four with open-ended grants),
+    whatever the number of municipalities."""
+    threshold = small_number_threshold() if threshold is None else threshold
+    ids = [m.pk for m in municipalities]
+    pupils = {
+        mid: (n, schools)
+        for mid, n, schools in School.objects.filter(
+            municipality_id__in=ids, pupil_count__isnull=False
         )
-        per_year[(mid, code)] += amount / max(years, Decimal("0.25"))
+        .values("municipality_id")
+        .annotate(n=Sum("pupil_count"), schools=Count("id"))
+        .order_by()
+        .values_list("municipality_id", "n", "schools")
+    }
+    budgets = budgets_for_year(municipality_ids=ids, year=year, stream_codes=REGION_STREAMS)
     rows = []
     for m in municipalities:
-        n = pupils.get(m.pk) or 0
-        row = {"municipality": m, "pupils": n}
+        n, schools = pupils.get(m.pk, (0, 0))
+        suppressed = schools < threshold
+        row = {
+            "municipality": m,
+            "schools": schools,
+            "suppressed": suppressed,
+            "pupils": None if suppressed else n,
+        }
         for code, key in (("NPO-GEM", "npo"), ("GOAB", "goab")):
-            row[key] = per_year.get((m.pk, code), Decimal("0")).quantize(Decimal("0.01"))
-            row[f"{key}_per_pupil"] = (row[key] / n).quantize(Decimal("0.01")) if n else None
+            budget = budgets.get((m.pk, code))
+            row[key] = budget.amount if budget else Decimal("0.00")
+            row[f"{key}_per_pupil"] = (
+                (row[key] / n).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+                if n and not suppressed
+                else None
+            )
         rows.append(row)
     return rows

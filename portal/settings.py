@@ -207,6 +207,9 @@ PORTAL_DEMO = env_bool("PORTAL_DEMO")
 INVITATION_MAX_AGE_DAYS = 7
 # Links in e-mails sent by background jobs (no request to build them from).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://localhost:8000")
+# Aggregates shown to a regional coordinator (and in regional exports) that rest on fewer
+# schools or scans than this show "–" ("minder dan 5 scholen"), as CBS suppresses small cells.
+PORTAL_SMALL_NUMBER_THRESHOLD = int(env("PORTAL_SMALL_NUMBER_THRESHOLD", "5"))
 # An external action owner's signed link (no account) stays valid this long.
 MEETINGS_ACTION_LINK_MAX_AGE_DAYS = int(env("MEETINGS_ACTION_LINK_MAX_AGE_DAYS", "30"))
 

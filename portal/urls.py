@@ -39,6 +39,7 @@ urlpatterns = [
     # App URLs come before the portal's catch-all <municipality>/ patterns.
     path("<slug:municipality>/scholen/", include("schools.urls")),
     path("<slug:municipality>/financien/", include("funding.urls")),
+    path("regio/<slug:region>/financien/", include("funding.region_urls")),
     path("", include("meetings.urls")),
     path("", include((portal_patterns, "portal"))),
 ]
