@@ -1,5 +1,6 @@
 """Dashboard panels and navigation of the schools app (registered in SchoolsConfig.ready)."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.dashboard import Panel
@@ -29,6 +30,8 @@ def dashboard_panels(request):
                         "school_year": year,
                         "themes": selectors.theme_counts(school_year=year)[:8],
                         "region": access.region,
+                        # a count of fewer schools than this would point at single schools
+                        "threshold": settings.PORTAL_SMALL_NUMBER_THRESHOLD,
                     },
                     order=40,
                 )

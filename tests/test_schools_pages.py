@@ -332,6 +332,10 @@ def test_dashboard_panels_per_role(client, world):
         if p.template.endswith("panel_themes.html")
     )
     assert themes == [("taal en lezen", 1, 1)]
+    # one school is below the small-number threshold (5): the coordinator sees "–"
+    page = response.content.decode()
+    assert 'title="minder dan 5 scholen">–</span>' in page
+    assert '<td class="num">1</td>' not in page
 
 
 def test_navigation_shows_schools_and_scans_by_permission(client, world):
