@@ -4,7 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Sector, Theme
-from portal.fields import IdModelChoiceField, IdModelMultipleChoiceField
+from portal.formatting import format_number
+from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
@@ -49,7 +50,11 @@ class GrantForm(VersionedForm):
             "carried_from",
             "notes",
         ]
-        field_classes = {"stream": IdModelChoiceField}
+        field_classes = {
+            "stream": IdModelChoiceField,
+            "amount": AmountField,
+            "carry_over": AmountField,
+        }
         widgets = {"window_start": DATE, "window_end": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
@@ -99,6 +104,7 @@ class ActivityForm(VersionedForm):
             "menukaart",
             "partner",
         ]
+        field_classes = {"planned_cost": AmountField}
         widgets = {"start": DATE, "end": DATE}
 
     def __init__(self, *args, municipality, **kwargs):
@@ -109,7 +115,9 @@ class ActivityForm(VersionedForm):
         if self.instance.pk:
             self.fields["schools"].initial = list(self.instance.schools.all())
             self.fields["funding"].initial = "|".join(
-                f"{line.stream.code}:{line.amount}" if line.amount is not None else line.stream.code
+                f"{line.stream.code}:{format_number(line.amount)}"
+                if line.amount is not None
+                else line.stream.code
                 for line in self.instance.funding_lines.select_related("stream")
             )
 
@@ -150,6 +158,7 @@ class ExpenditureForm(VersionedForm):
             "depreciation_months",
             "new_construction",
         ]
+        field_classes = {"amount": AmountField, "depreciation_months": CountField}
         widgets = {"date": DATE}
 
     def __init__(self, *args, municipality, **kwargs):

@@ -170,7 +170,7 @@ def stream_figures(*, municipality, year: int | None = None):
     ):
         committed[stream_id] += max(Decimal("0.00"), planned - used)
     streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
-    budgets = budgets_for_year(municipality_ids=[municipality.pk], year=year)
+    budgets = budgets_for_year(municipality_ids=[municipality.pk], year=year) if granted else {}
     rows = []
     for stream_id, g in sorted(granted.items(), key=lambda kv: streams[kv[0]].code):
         total = g["amount"] + g["carry"]

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from funding.models import Activity, Grant
-from portal.fields import IdModelChoiceField, IdModelMultipleChoiceField
+from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
 from portal.models import Membership
 from schools.models import School
 
@@ -193,6 +193,7 @@ class AgendaItemForm(TenantFormMixin, forms.ModelForm):
             "activities",
             "grants",
         ]
+        field_classes = {"order": CountField}
         widgets = {
             "time": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "description": forms.Textarea(attrs={"rows": 4}),
@@ -216,12 +217,12 @@ class DecisionForm(TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["text", "amount", "activity", "grant"]
+        field_classes = {"amount": AmountField}
         widgets = {"text": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"amount": _("In euro, bijvoorbeeld 200000,00.")}
+        help_texts = {"amount": _("In euro, bijvoorbeeld 200.000,00.")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"].localize = True
         self.fields["activity"].queryset = Activity.objects.filter(
             owner_school__isnull=True
         ).order_by("code")
@@ -250,6 +251,7 @@ class StandingItemForm(forms.ModelForm):
     class Meta:
         model = StandingItem
         fields = ["order", "title", "description", "presenter"]
+        field_classes = {"order": CountField}
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -1,4 +1,7 @@
-"""Model choice fields that check a posted id before it reaches the database.
+"""Form fields that read what people type: model choice fields that check a posted id before
+it reaches the database, and the one parser and form field for amounts and numbers.
+
+Ids:
 
 Django's ModelChoiceField and ModelMultipleChoiceField hand a posted value straight to a query.
 A number beyond the database's integer range (``99999999999999999999``) then fails inside the
@@ -9,10 +12,14 @@ number outside 1..2**63-1), without a query. Keys that are not integers (``to_fi
 pointing at a text column) are left to Django as before."""
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext as _
+
+from .formatting import format_number
 
 MAX_ID = 2**63 - 1
 _DIGITS = re.compile(r"[0-9]+")
@@ -90,3 +97,244 @@ class IdModelMultipleChoiceField(_IdCheck, forms.ModelMultipleChoiceField):
                         params={"value": pk},
                     )
         return super()._check_values(value)
+
+
+# --- numbers: the one parser and the one form field ----------------------------------------------
+# Every amount and number people type (forms) or send (CSV/XLSX imports, portal.imports) is read
+# here, so "1.234,56" means the same in a form and in a file.
+
+_WHITESPACE = re.compile(r"\s+")  # includes the no-break spaces Excel emits
+_CURRENCY = re.compile(r"€|EUR", re.IGNORECASE)
+_NUMBER = re.compile(r"([+-]?)([0-9](?:[0-9.,]*[0-9])?)")
+_GROUPED = {sep: re.compile(rf"[1-9][0-9]{{0,2}}(?:\{sep}[0-9]{{3}})+") for sep in ".,"}
+# "12,345": a thousands group in English notation or three decimals in Dutch notation.
+_AMBIGUOUS_COMMA = re.compile(r"[1-9][0-9]{0,2},[0-9]{3}")
+_CENT = Decimal("0.01")
+# Binary float noise of a spreadsheet cell (0.30000000000000004) is rounded away, nothing more.
+_FLOAT_NOISE = Decimal("0.000000001")
+
+
+class NumberError(ValueError):
+    """A value that is not a number as people write it; ``str()`` is the Dutch message (the
+    value echoed, cut short), ``code`` one of ``invalid``, ``ambiguous``, ``places``."""
+
+    def __init__(self, message, code="invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+def _shown(value) -> str:
+    shown = str(value)
+    return f'"{shown[:40]}…"' if len(shown) > 40 else f'"{shown}"'
+
+
+def to_decimal(value, *, grouping: bool) -> Decimal | None:
+    """Parse Dutch and English notation alike; None if it is not a number.
+
+    With both separators present the last one is the decimal separator. A lone separator is a
+    thousands separator only if ``grouping`` is set and it forms groups of three (``1.234``,
+    ``12,345,678``): money and counts never have three decimals, but a measure like schoolweging
+    may. ``int`` and ``Decimal`` (typed XLSX cells) pass through."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    match = _NUMBER.fullmatch(_WHITESPACE.sub("", str(value)))
+    if not match:
+        return None
+    sign, digits = match.groups()
+    if "." in digits and "," in digits:
+        decimal_sep = digits[max(digits.rfind("."), digits.rfind(","))]
+        thousands = "," if decimal_sep == "." else "."
+    elif "." in digits or "," in digits:
+        sep = "." if "." in digits else ","
+        grouped = grouping and _GROUPED[sep].fullmatch(digits)
+        thousands, decimal_sep = (sep, None) if grouped else (None, sep)
+    else:
+        thousands = decimal_sep = None
+    whole, _sep, fraction = digits.partition(decimal_sep) if decimal_sep else (digits, "", "")
+    if thousands:
+        if not _GROUPED[thousands].fullmatch(whole):
+            return None
+        whole = whole.replace(thousands, "")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        return None
+    return Decimal(f"{sign}{whole}.{fraction or '0'}")
+
+
+def _ambiguous(value) -> str | None:
+    """The unsigned digits of ``value`` if they are a lone comma followed by exactly three digits
+    (``12,345``, ``€ 10,005``): 12345 to an English reader, 12,345 to a Dutch one."""
+    if not isinstance(value, str):
+        return None
+    digits = _WHITESPACE.sub("", _CURRENCY.sub("", value)).lstrip("+-")
+    return digits if _AMBIGUOUS_COMMA.fullmatch(digits) else None
+
+
+def parse_amount(value) -> Decimal:
+    """Money in euro, to the cent: ``1234,56``, ``1.234,56``, ``€ 1.234,56``, ``EUR -12,50``,
+    ``1234.56``, ``1,234.56``, ``7.500`` (= 7500,00), typed cells (``int``, ``Decimal``).
+
+    Raises :class:`NumberError`: ``invalid`` for what is no number; ``ambiguous`` for a lone
+    comma followed by exactly three digits (``12,345``: refused with the hint "schrijf 12.345,00
+    of 12,35", issue 13); ``places`` for fractions of a cent, refused rather than rounded, since
+    rounding each line would let totals drift from the finance system's by cents."""
+    digits = _ambiguous(value)
+    if digits:
+        thousands = Decimal(digits.replace(",", ""))
+        decimal = Decimal(digits.replace(",", ".")).quantize(_CENT, rounding=ROUND_HALF_UP)
+        raise NumberError(
+            _("%(value)s is dubbelzinnig: schrijf %(thousands)s of %(decimal)s")
+            % {
+                "value": _shown(value),
+                "thousands": format_number(thousands),
+                "decimal": format_number(decimal),
+            },
+            code="ambiguous",
+        )
+    bare = _CURRENCY.sub("", value) if isinstance(value, str) else value
+    number = to_decimal(bare, grouping=True)
+    if number is None:
+        raise NumberError(
+            _("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)") % {"value": _shown(value)}
+        )
+    cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(cents - number) > _FLOAT_NOISE:
+        raise NumberError(
+            _("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen")
+            % {"value": _shown(value)},
+            code="places",
+        )
+    return cents
+
+
+def parse_integer(value) -> int:
+    """A whole number such as a pupil count: ``212``, ``1.234``. A lone comma followed by three
+    digits (``1,234``) is refused as ambiguous. Raises :class:`NumberError`."""
+    digits = _ambiguous(value)
+    if digits:
+        raise NumberError(
+            _("%(value)s is dubbelzinnig: schrijf %(whole)s zonder komma")
+            % {"value": _shown(value), "whole": format_number(Decimal(digits.replace(",", "")), 0)},
+            code="ambiguous",
+        )
+    number = to_decimal(value, grouping=True)
+    if number is None or number != number.to_integral_value():
+        raise NumberError(_("%(value)s is geen geheel getal") % {"value": _shown(value)})
+    return int(number)
+
+
+def parse_decimal(value, places: int | None = None) -> Decimal:
+    """A measure such as schoolweging ``33,4`` or a share of pupils ``12,5``: a lone separator is
+    the decimal one. With ``places`` more decimals than that are refused (``places``).
+    Raises :class:`NumberError`."""
+    bare = value.strip().rstrip("%").strip() if isinstance(value, str) else value
+    number = to_decimal(bare, grouping=False)
+    if number is None:
+        raise NumberError(_("%(value)s is geen geldig getal") % {"value": _shown(value)})
+    if places is not None:
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if abs(rounded - number) > _FLOAT_NOISE:
+            raise NumberError(
+                _("%(value)s heeft meer dan %(places)s decimalen")
+                % {"value": _shown(value), "places": places},
+                code="places",
+            )
+        number = rounded
+    return number
+
+
+class NumberInput(forms.TextInput):
+    """A text input: ``<input type="number">`` reads "200000,00" by the browser's locale (an
+    English browser stored 20.000.000,00), so the portal reads the text itself."""
+
+    input_type = "text"
+
+    def __init__(self, attrs=None, *, inputmode="decimal"):
+        super().__init__({"inputmode": inputmode, "autocomplete": "off", **(attrs or {})})
+
+
+class AmountField(forms.Field):
+    """The form field of every amount: :func:`parse_amount`'s notations, shown back in nl-NL
+    (``200.000,00``), errors at the field in Dutch. Accepts the keyword arguments Django's model
+    DecimalField passes (``max_digits``, ``decimal_places``, ``min_value``, ``max_value``)."""
+
+    widget = NumberInput
+    places = 2
+
+    def __init__(
+        self,
+        *,
+        max_digits=14,
+        decimal_places=None,
+        min_value=None,
+        max_value=None,
+        step_size=None,
+        localize=False,
+        **kwargs,
+    ):
+        self.max_digits = max_digits
+        self.min_value, self.max_value = min_value, max_value
+        if decimal_places is not None:
+            self.places = decimal_places
+        super().__init__(**kwargs)
+
+    def parse(self, value):
+        return parse_amount(value)
+
+    def to_python(self, value):
+        if value in self.empty_values or (isinstance(value, str) and not value.strip()):
+            return None
+        try:
+            return self.parse(value)
+        except NumberError as error:
+            raise ValidationError(str(error), code=error.code) from None
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if self.min_value is not None and value < self.min_value:
+            raise ValidationError(
+                _("Vul %(min)s of meer in.") % {"min": self.format(self.min_value)},
+                code="min_value",
+            )
+        if self.max_value is not None and value > self.max_value:
+            raise ValidationError(
+                _("Vul %(max)s of minder in.") % {"max": self.format(self.max_value)},
+                code="max_value",
+            )
+        if self.max_digits and len(str(abs(int(value)))) > self.max_digits - self.places:
+            raise ValidationError(_("Dit getal is te groot."), code="max_digits")
+
+    def format(self, value) -> str:
+        return format_number(value, self.places)
+
+    def prepare_value(self, value):
+        """Bound data is shown as typed; a stored value in nl-NL notation."""
+        if isinstance(value, (Decimal, int)) and not isinstance(value, bool):
+            return self.format(value)
+        return value
+
+
+class DecimalNumberField(AmountField):
+    """A measure with ``decimal_places`` decimals (share of pupils ``12,5``): a lone separator is
+    the decimal one, no currency sign."""
+
+    def parse(self, value):
+        return parse_decimal(value, self.places)
+
+
+class CountField(AmountField):
+    """A whole number (pupil count, months): ``212``, ``1.234``."""
+
+    places = 0
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", NumberInput(inputmode="numeric"))
+        kwargs.pop("decimal_places", None)
+        super().__init__(**kwargs)
+
+    def parse(self, value):
+        return parse_integer(value)
+
+    def format(self, value) -> str:
+        return str(value)

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date as Date, datetime, time
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 import openpyxl
@@ -27,6 +27,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .fields import NumberError, parse_amount, parse_decimal, parse_integer
 
 #: A raw cell: a stripped string (CSV, XLSX text) or the typed value of an
 #: XLSX cell (int, Decimal, date, time, bool). Empty cells are "".
@@ -61,65 +63,19 @@ def text(value: Cell) -> str:
     return str(value)
 
 
-_WHITESPACE = re.compile(r"\s+")  # includes the no-break spaces Excel emits
-_CURRENCY = re.compile(r"€|EUR", re.IGNORECASE)
-_NUMBER = re.compile(r"([+-]?)([0-9](?:[0-9.,]*[0-9])?)")
-_GROUPED = {sep: re.compile(rf"[1-9][0-9]{{0,2}}(?:\{sep}[0-9]{{3}})+") for sep in ".,"}
-_CENT = Decimal("0.01")
-
-
-def _to_decimal(value: Cell, *, grouping: bool) -> Decimal | None:
-    """Parse Dutch and English notation alike; None if it is not a number.
-
-    With both separators present the last one is the decimal separator. A lone
-    separator is a thousands separator only if ``grouping`` is set and it
-    forms groups of three (``1.234``, ``12,345,678``): money and counts never
-    have three decimals, but a measure like schoolweging may.
-    """
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return Decimal(value)
-    match = _NUMBER.fullmatch(_WHITESPACE.sub("", str(value)))
-    if not match:
-        return None
-    sign, digits = match.groups()
-    if "." in digits and "," in digits:
-        decimal_sep = digits[max(digits.rfind("."), digits.rfind(","))]
-        thousands = "," if decimal_sep == "." else "."
-    elif "." in digits or "," in digits:
-        sep = "." if "." in digits else ","
-        grouped = grouping and _GROUPED[sep].fullmatch(digits)
-        thousands, decimal_sep = (sep, None) if grouped else (None, sep)
-    else:
-        thousands = decimal_sep = None
-    whole, _sep, fraction = digits.partition(decimal_sep) if decimal_sep else (digits, "", "")
-    if thousands:
-        if not _GROUPED[thousands].fullmatch(whole):
-            return None
-        whole = whole.replace(thousands, "")
-    if not whole.isdigit() or (fraction and not fraction.isdigit()):
-        return None
-    return Decimal(f"{sign}{whole}.{fraction or '0'}")
+def _number(parse, value: Cell, *args):
+    """Run one of portal.fields' parsers (the same ones the forms use), as an import error."""
+    try:
+        return parse(value, *args)
+    except NumberError as error:
+        raise ImportValueError(str(error)) from None
 
 
 def amount(value: Cell) -> Decimal:
-    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents.
-
-    More than two decimals is refused rather than rounded: rounding each line would let the
-    portal's totals drift from the finance system's by cents without anyone noticing. Only
-    binary float noise of a spreadsheet cell (``0.30000000000000004``) is rounded away."""
-    bare = _CURRENCY.sub("", value) if isinstance(value, str) else value
-    number = _to_decimal(bare, grouping=True)
-    if number is None:
-        raise _invalid(_("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)"), value)
-    cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
-    if abs(cents - number) > _FLOAT_NOISE:
-        raise _invalid(
-            _("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen"), value
-        )
-    return cents
-
-
-_FLOAT_NOISE = Decimal("0.000000001")
+    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents; ``12,345`` is refused
+    as ambiguous and fractions of a cent are refused, not rounded (portal.fields.parse_amount,
+    the parser of every amount form field)."""
+    return _number(parse_amount, value)
 
 
 def optional_amount(value: Cell) -> Decimal | None:
@@ -129,17 +85,11 @@ def optional_amount(value: Cell) -> Decimal | None:
 
 def decimal_number(value: Cell) -> Decimal:
     """A measure such as schoolweging ``33,4``; a lone separator is decimal."""
-    number = _to_decimal(value, grouping=False)
-    if number is None:
-        raise _invalid(_("%(value)s is geen geldig getal"), value)
-    return number
+    return _number(parse_decimal, value)
 
 
 def integer(value: Cell) -> int:
-    number = _to_decimal(value, grouping=True)
-    if number is None or number != number.to_integral_value():
-        raise _invalid(_("%(value)s is geen geheel getal"), value)
-    return int(number)
+    return _number(parse_integer, value)
 
 
 def small_count(value: Cell) -> int | None:
@@ -209,6 +159,7 @@ def multi(item_parser: Callable[[Cell], Any] = text, sep: str = "|") -> Callable
     return parse
 
 
+_WHITESPACE = re.compile(r"\s+")  # includes the no-break spaces Excel emits
 _MUNICIPALITY_CODE = re.compile(r"(?:GM)?([0-9]{1,4})")
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Severity, Theme
-from portal.fields import IdModelChoiceField
+from portal.fields import AmountField, CountField, DecimalNumberField, IdModelChoiceField
 
 from .models import School, current_school_year
 from .services import SCHOOL_FIELDS
@@ -14,6 +14,7 @@ class SchoolForm(forms.ModelForm):
     class Meta:
         model = School
         fields = SCHOOL_FIELDS
+        field_classes = {"pupil_count": CountField}
 
 
 def school_year_choices(extra_years=()):
@@ -49,7 +50,7 @@ class NeedsForm(forms.Form):
                 required=False,
                 initial=need.severity if need else "",
             )
-            self.fields[f"{code}-share"] = forms.DecimalField(
+            self.fields[f"{code}-share"] = DecimalNumberField(
                 label=_("Aandeel leerlingen (%)"),
                 required=False,
                 min_value=0,
@@ -89,7 +90,7 @@ class InterventionForm(forms.Form):
     stream = IdModelChoiceField(label=_("Financieringsstroom"), queryset=None)
     start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
-    planned_cost = forms.DecimalField(
+    planned_cost = AmountField(
         label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
     )
     partner = forms.CharField(label=_("Uitvoerende partner"), required=False, max_length=200)
