@@ -4,7 +4,7 @@ Midden-Groningen: the sample files of portal/demo_data (GOAB 2019-2022 and 2023-
 EUR 1.034.000 carried over, the NPO-GEM grant, the own-budget grant OKA-2023 for the
 Onderwijskansenakkoord, kind-ouder-ondersteuners, Tijd voor Toekomst ...), the akkoord's
 EUR 200.000 activities next to the EUR 100.000 cooperation in kindcentra, and expenditures that
-make every financial rule (F1-F7) fire at least once. Eemsdelta gets a small set with the
+make every financial rule (F1-F8) fire at least once. Eemsdelta gets a small set with the
 opposite NPO/GOAB balance, so the regional comparison per pupil shows two municipalities.
 Idempotent: imports upsert by natural key, the rest is update_or_create.
 """

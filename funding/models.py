@@ -44,6 +44,15 @@ class FundingStream(models.Model):
     )
     sisa_code = models.CharField(_("SiSa-code"), max_length=20, blank=True)
     notes = models.TextField(_("toelichting"), blank=True)
+    # Check F8 (checks.md): a grant may carry over at most this share of its source grant's
+    # budget for the source's last calendar year (GOAB: 50). Empty: no cap.
+    carry_over_cap_percent = models.DecimalField(
+        _("maximale overheveling (% van het budget van het laatste jaar)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
 
     class Meta:
         ordering = ["code"]
@@ -283,6 +292,7 @@ class Finding(models.Model):
         F5 = "F5", _("F5 beschikking overschreden")
         F6 = "F6", _("F6 afschrijving na termijn")
         F7 = "F7", _("F7 nieuwbouw")
+        F8 = "F8", _("F8 overheveling")
         P1 = "P1", _("P1 overlap in programma's")
         G1 = "G1", _("G1 onbedekte behoefte")
 

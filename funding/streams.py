@@ -42,6 +42,7 @@ STREAMS = [
         "eligible_sectors": ["VE", "BO", "SBO"],
         "new_construction_allowed": True,
         "sisa_code": "OCW/D8",
+        "carry_over_cap_percent": 50,
         "notes": "Termijnen per beschikking: 2019-2022 en 2023-2026. Verplicht eerst: 960 uur VE, pedagogisch "
         "beleidsmedewerker, resultaatafspraken. Ten hoogste 50% van het budget 2022 mag door naar 2023-2026.",
     },
@@ -85,8 +86,11 @@ STREAMS = [
 
 
 def load_streams(FundingStream):
-    """Create missing streams; never overwrite what staff changed since."""
+    """Create missing streams; never overwrite what staff changed since. Fields the (historical)
+    model does not have yet are left to the migration that adds them."""
+    fields = {f.name for f in FundingStream._meta.get_fields()}
     for data in STREAMS:
         FundingStream.objects.get_or_create(
-            code=data["code"], defaults={k: v for k, v in data.items() if k != "code"}
+            code=data["code"],
+            defaults={k: v for k, v in data.items() if k != "code" and k in fields},
         )

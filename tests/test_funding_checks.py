@@ -153,7 +153,8 @@ def test_f5_grant_overspent_counts_carry_over_and_credit_notes(m):
     line(credited, "C1", amount=Decimal("1200.00"))
     line(credited, "C2", amount=Decimal("-200.00"))
     found = run(m)
-    assert list(found) == [("F5", ("grant:OVER",))]
+    # (their carry-over names no source grant: F8's business, tests/test_funding_f8.py)
+    assert [k for k in found if k[0] != "F8"] == [("F5", ("grant:OVER",))]
     assert found[("F5", ("grant:OVER",))].amount == Decimal("0.01")
 
 

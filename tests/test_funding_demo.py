@@ -25,7 +25,7 @@ def test_demo_fires_every_financial_rule_and_is_idempotent():
         fired = set(
             Finding.objects.filter(municipality=m, active=True).values_list("rule", flat=True)
         )
-        assert {"F1", "F2", "F3", "F4", "F5", "F6", "F7", "P1"} <= fired
+        assert {"F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "P1"} <= fired
         goab = Grant.objects.get(municipality=m, reference="GOAB-2023-2026")
         assert (
             str(goab.carry_over) == "1034000.00" and goab.carried_from.reference == "GOAB-2019-2022"

@@ -28,6 +28,10 @@ EXPECTED = {
     ("F6", "warning", ("booking:2023-000177",), "93MC00", None, "18940.00"),
     # Noodlokaal (new_construction=true) on NPO-GEM, which allows existing rooms only.
     ("F7", "error", ("booking:2024-000012",), "94ND00", None, "6200.00"),
+    # GOAB-2023-2026 carries EUR 1.034.000 over from GOAB-2019-2022 (EUR 4.200.000 over 1461
+    # days): its 2022 budget is 4200000 x 365 / 1461 = 1.049.281,31, GOAB's cap 50% of that =
+    # 524.640,66, so 1.034.000,00 - 524.640,66 = 509.359,34 too much.
+    ("F8", "error", ("grant:GOAB-2023-2026",), None, None, "509359.34"),
     # Tijd voor Toekomst (NPO-GEM + GOAB, 91KA00 and 94ND00, sport, 2023-08..2025-07) and the
     # school's own SPORT-NPO (NPO-SCHOOL, 91KA00, sport, 2023-08..2024-07): different streams.
     (

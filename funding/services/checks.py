@@ -17,11 +17,23 @@ import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.db import connection, transaction
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, ExtractDay, ExtractMonth, ExtractYear, Mod
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +41,7 @@ from django_scopes import scope
 
 from portal.audit import audit_log
 from portal.exceptions import ApplicationError
+from portal.formatting import format_number
 from portal.models import Municipality
 from schools.models import Need, Scan, School, school_year_bounds
 
@@ -42,10 +55,11 @@ from ..models import (
     FundingStream,
     Grant,
 )
+from ..periods import last_year_budget
 
 logger = logging.getLogger(__name__)
 
-RULES = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "P1", "G1"]
+RULES = ["F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "P1", "G1"]
 SEVERITY = {
     "F1": Finding.Severity.ERROR,
     "F2": Finding.Severity.WARNING,
@@ -54,6 +68,7 @@ SEVERITY = {
     "F5": Finding.Severity.ERROR,
     "F6": Finding.Severity.WARNING,
     "F7": Finding.Severity.ERROR,
+    "F8": Finding.Severity.ERROR,
     "G1": Finding.Severity.INFO,
 }
 NEED_SEVERITIES = ["moderate", "severe"]
@@ -414,6 +429,116 @@ def rule_f7(municipality) -> list[Derived]:
     )
 
 
+def rule_f8(municipality) -> list[Derived]:
+    """F8 carry-over: a grant with carry-over > 0 whose source (a) is empty or no grant of this
+    municipality, (b) is of another stream, (c) left less unspent than is carried over (its
+    amount + its own carry-over - its lines), or (d) the carry-over exceeds the receiving
+    stream's cap: ``carry_over_cap_percent`` of the source's budget for the last calendar year
+    of its window (funding.periods; a grant of one year alone: its whole amount). One finding
+    per receiving grant; ``amount`` is the largest excess (all of it for (a) and (b)).
+    One query with a subquery for the source's lines."""
+    source_spent = (
+        Expenditure.objects.filter(grant=OuterRef("carried_from"))
+        .values("grant")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    rows = (
+        Grant.objects.filter(municipality=municipality, carry_over__gt=0)
+        .annotate(source_spent=Subquery(source_spent))
+        .values(
+            "reference",
+            "carry_over",
+            "stream_id",
+            "stream__code",
+            "stream__carry_over_cap_percent",
+            "carried_from__reference",
+            "carried_from__municipality_id",
+            "carried_from__stream_id",
+            "carried_from__stream__code",
+            "carried_from__amount",
+            "carried_from__carry_over",
+            "carried_from__window_start",
+            "carried_from__window_end",
+            "carried_from__stream__window_start",
+            "carried_from__stream__window_end",
+            "source_spent",
+        )
+    )
+    found = []
+    for g in rows:
+        problems, excess = _carry_over_problems(g, municipality)
+        if not problems:
+            continue
+        found.append(
+            Derived(
+                "F8",
+                SEVERITY["F8"],
+                [f"grant:{g['reference']}"],
+                _("Overheveling van %(amount)s naar %(grant)s: %(problems)s.")
+                % {
+                    "amount": _money(g["carry_over"]),
+                    "grant": g["reference"],
+                    "problems": "; ".join(problems),
+                },
+                data=g,
+                amount=excess,
+                stream_ids={g["stream_id"]} | {g["carried_from__stream_id"]} - {None},
+            )
+        )
+    return found
+
+
+def _carry_over_problems(g, municipality) -> tuple[list[str], Decimal]:
+    """The F8 conditions ``g`` (a row of rule_f8) violates, as Dutch phrases, and the largest
+    excess in euro."""
+    carry = g["carry_over"]
+    source = g["carried_from__reference"]
+    if not source or g["carried_from__municipality_id"] != municipality.pk:
+        return [_("er is geen beschikking van deze gemeente als bron opgegeven")], carry
+    if g["carried_from__stream_id"] != g["stream_id"]:
+        return [
+            _("de bron %(source)s is van een andere stroom (%(other)s, niet %(stream)s)")
+            % {
+                "source": source,
+                "other": g["carried_from__stream__code"],
+                "stream": g["stream__code"],
+            }
+        ], carry
+    problems, excess = [], Decimal("0.00")
+    unspent = g["carried_from__amount"] + g["carried_from__carry_over"] - (g["source_spent"] or 0)
+    if carry > unspent:
+        problems.append(
+            _("dat is meer dan %(source)s onbesteed liet (%(unspent)s); %(excess)s te veel")
+            % {"source": source, "unspent": _money(unspent), "excess": _money(carry - unspent)}
+        )
+        excess = max(excess, carry - unspent)
+    percent = g["stream__carry_over_cap_percent"]
+    if percent is not None:
+        start = g["carried_from__window_start"] or g["carried_from__stream__window_start"]
+        end = g["carried_from__window_end"] or g["carried_from__stream__window_end"]
+        base = last_year_budget(g["carried_from__amount"], start, end)
+        cap = (base * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        if carry > cap:
+            problems.append(
+                _(
+                    "%(stream)s staat ten hoogste %(percent)s%% van het budget %(year)s van %(source)s over "
+                    "(%(base)s), dus %(cap)s; %(excess)s te veel"
+                )
+                % {
+                    "stream": g["stream__code"],
+                    "percent": format_number(percent, 0 if percent == percent.to_integral() else 2),
+                    "year": end.year if end else _("(zonder einddatum)"),
+                    "source": source,
+                    "base": _money(base),
+                    "cap": _money(cap),
+                    "excess": _money(carry - cap),
+                }
+            )
+            excess = max(excess, carry - cap)
+    return problems, excess
+
+
 # --- programme rules ---------------------------------------------------------------------------
 
 
@@ -632,6 +757,7 @@ RULE_FUNCTIONS = {
     "F5": rule_f5,
     "F6": rule_f6,
     "F7": rule_f7,
+    "F8": rule_f8,
     "P1": rule_p1,
     "G1": rule_g1,
 }
