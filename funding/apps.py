@@ -7,11 +7,19 @@ class FundingConfig(AppConfig):
     verbose_name = _("Financiering")
 
     def ready(self):
-        from portal import dashboard, navigation
+        from django.db.models.signals import post_save
 
+        from portal import dashboard, navigation
+        from portal.models import AuditEvent
+
+        from . import freshness
         from .dashboard import funding_panels
 
         dashboard.register(funding_panels)
+        # Findings follow the data: every audited write that can change them queues a re-run.
+        post_save.connect(
+            freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"
+        )
         navigation.register(
             navigation.NavItem(_("Beschikkingen"), "funding:grant_list", "funding.view", order=30),
             navigation.NavItem(

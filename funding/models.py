@@ -437,6 +437,7 @@ class CheckRun(models.Model):
         BUTTON = "button", _("knop")
         NIGHTLY = "nightly", _("nachtelijk")
         COMMAND = "command", _("opdrachtregel")
+        AUTO = "auto", _("na een wijziging")
 
     municipality = models.ForeignKey(
         "portal.Municipality", on_delete=models.CASCADE, related_name="check_runs"

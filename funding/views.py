@@ -21,7 +21,7 @@ from portal.permissions import PortalViewMixin, portal_permission
 
 from schools.selectors import scan_round
 
-from . import filters, forms, selectors
+from . import filters, forms, freshness, selectors
 from .models import Finding
 from .services import (
     activities as activity_services,
@@ -650,6 +650,8 @@ class FindingListView(FilteredListView):
             for value, label in Finding.Rule.choices
         ]
         context["run"] = selectors.latest_check_run(municipality=self.municipality)
+        context["freshness"] = freshness.check_state(municipality=self.municipality)
+        context["settled"] = freshness.recently_resolved(municipality=self.municipality)[:20]
         context["review_form"] = forms.ReviewForm()
         return context
 

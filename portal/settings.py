@@ -207,6 +207,9 @@ PORTAL_DEMO = env_bool("PORTAL_DEMO")
 INVITATION_MAX_AGE_DAYS = 7
 # Links in e-mails sent by background jobs (no request to build them from).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://localhost:8000")
+# After a write that can change findings the checks re-run this many seconds later (writes in
+# between are coalesced into that run).
+PORTAL_CHECKS_REFRESH_DELAY = int(env("PORTAL_CHECKS_REFRESH_DELAY", "10"))
 # Aggregates shown to a regional coordinator (and in regional exports) that rest on fewer
 # schools or scans than this show "–" ("minder dan 5 scholen"), as CBS suppresses small cells.
 PORTAL_SMALL_NUMBER_THRESHOLD = int(env("PORTAL_SMALL_NUMBER_THRESHOLD", "5"))

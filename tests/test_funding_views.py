@@ -100,8 +100,9 @@ def test_findings_page_query_count_is_fixed(client, world, django_assert_max_num
             )
     login(client, world, P)
     # session, user, municipality, memberships, count, page with school/reviewer joined,
-    # prefetch streams, subject lookups (bookings), counts per rule, latest run, stream choices
-    with django_assert_max_num_queries(12):
+    # prefetch streams, subject lookups (bookings), counts per rule, latest run, stream choices,
+    # last finished and pending run, recently settled findings
+    with django_assert_max_num_queries(15):
         response = client.get(url(world, "finding_list"))
     assert response.status_code == 200
     with scopes_disabled():
