@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 
+from .records import sent_document_store
+
 from .models import (
     ActionItem,
     ActionReview,
@@ -331,7 +333,20 @@ def meeting_document_send(*, actor, meeting: Meeting, kind: str, calendar_url: s
     recipients = meeting_recipients(meeting)
     if not recipients:
         raise ApplicationError(_("Geen van de deelnemers heeft een e-mailadres."))
-    filename, pdf = render_document(kind, document_context(meeting=meeting))
+    # The sent copy is stored as sent (SHA-256) and the e-mail carries exactly those bytes.
+    rendered = {}
+
+    def render(version):
+        context = document_context(meeting=meeting, kind=kind, version=version)
+        rendered["filename"], pdf = render_document(kind, context)
+        return pdf
+
+    document = sent_document_store(
+        meeting=meeting, kind=kind, render=render, actor=actor, recipients=len(recipients)
+    )
+    with document.file.open("rb") as handle:
+        pdf = handle.read()
+    filename = rendered["filename"].replace(".pdf", f"-v{document.version}.pdf")
     context = {"meeting": meeting, "kind": kind, "sender": actor}
     subject = (_("Agenda: %(title)s") if kind == "agenda" else _("Verslag: %(title)s")) % {
         "title": str(meeting)
@@ -355,7 +370,11 @@ def meeting_document_send(*, actor, meeting: Meeting, kind: str, calendar_url: s
         action=f"meeting.send_{kind}",
         obj=meeting,
         municipality=meeting.municipality,
-        changes={"recipients": [None, len(recipients)]},
+        changes={
+            "recipients": [None, len(recipients)],
+            "version": [None, document.version],
+            "sha256": [None, document.sha256],
+        },
     )
     return len(recipients)
 

@@ -9,7 +9,7 @@ import re
 
 from django.urls import path
 
-from . import views
+from . import sent_views, views
 
 app_name = "meetings"
 
@@ -30,6 +30,11 @@ ROUTES = [
     ),
     ("vergaderingen/<int:meeting_id>/agenda.ics", views.meeting_ics_download, "meeting_ics"),
     ("vergaderingen/<int:meeting_id>/versturen/", views.meeting_send, "meeting_send"),
+    (
+        "vergaderingen/<int:meeting_id>/verstuurd/<int:sent_document_id>/",
+        sent_views.sent_document_download,
+        "sent_document_download",
+    ),
     ("vergaderingen/<int:meeting_id>/deelnemers/", views.participant_add, "participant_add"),
     (
         "vergaderingen/<int:meeting_id>/deelnemers/<int:participant_id>/verwijderen/",

@@ -24,7 +24,7 @@ from portal.http import redirect_back
 from portal.imports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
-from . import documents, links, selectors, services
+from . import documents, links, records, selectors, services
 from .filters import ActionFilter
 from .forms import (
     ActionForm,
@@ -227,6 +227,9 @@ class MeetingDetailView(MeetingsViewMixin, TemplateView):
             else None,
             attachment_form=AttachmentForm() if self.access.has("meetings.change") else None,
             status_choices=ActionItem.Status.choices,
+            sent_documents=list(records.sent_documents(meeting))
+            if records.sees_every_action(self.access)
+            else [],
         )
         return context
 
@@ -484,7 +487,14 @@ def _pdf_response(request, kwargs, kind):
         )
     except selectors.Meeting.DoesNotExist:
         raise Http404 from None
-    context = documents.document_context(meeting=meeting, access=request.access, user=request.user)
+    if "concept" not in request.GET and records.sees_every_action(request.access):
+        # Once sent, the document is served as it was sent (a correction is sent again).
+        sent = records.latest_sent(meeting, kind)
+        if sent is not None:
+            return records.sent_response(sent)
+    context = documents.document_context(
+        meeting=meeting, access=request.access, user=request.user, kind=kind
+    )
     filename, pdf = documents.render_document(kind, context)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -274,8 +274,8 @@ def test_meeting_page_query_count_is_independent_of_its_size(
     # 1-4 session, user, municipality, memberships; 5 meeting; 6 agenda items; 7-9 their
     # schools, activities, grants; 10 decisions (with activity, grant); 11 participants;
     # 12 attachments; 13 actions of the meeting; 14-15 their schools, activities; 16 reviews;
-    # 17 users for the participant form
-    with django_assert_num_queries(17):
+    # 17 users for the participant form; 18 sent versions of the agenda and minutes
+    with django_assert_num_queries(18):
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["agenda_items"]) == n and len(response.context["reviews"]) == n
 

@@ -8,6 +8,7 @@ not see the area at all gets 404; a user of another municipality gets 404 on eve
 anonymous users are sent to the login page.
 """
 
+import hashlib
 import re
 
 import pytest
@@ -82,6 +83,8 @@ URL_KWARGS = {
     "region_series_id": lambda w: _meetings_world(w)["region_series"].pk,
     "region_standing_item_id": lambda w: _meetings_world(w)["region_standing_item"].pk,
     "region_action_id": lambda w: _meetings_world(w)["region_action"].pk,
+    "sent_document_id": lambda w: _meetings_world(w)["sent_document"].pk,
+    "region_sent_document_id": lambda w: _meetings_world(w)["region_sent_document"].pk,
     "school_id": lambda w: w.school.pk,
     "scan_id": lambda w: _submitted_scan(w).pk,
     "document_id": lambda w: _scan_document(w).pk,
@@ -113,7 +116,7 @@ def _meetings_world(w):
     if "meetings" not in w.objects:
         from django.core.files.base import ContentFile
 
-        from meetings.models import Attachment
+        from meetings.models import Attachment, SentDocument
 
         from . import factories as f
 
@@ -127,6 +130,14 @@ def _meetings_world(w):
             f.ParticipantFactory(meeting=meeting, user=w.users[Role.SCHOOL_DIRECTOR], name="")
             attachment = Attachment(meeting=meeting, name="Notitie")
             attachment.file.save("notitie.pdf", ContentFile(b"%PDF-1.4 test"), save=True)
+            payload = b"%PDF-1.4 verstuurd"
+            sent = SentDocument(
+                meeting=meeting,
+                kind="minutes",
+                version=1,
+                sha256=hashlib.sha256(payload).hexdigest(),
+            )
+            sent.file.save("verslag.pdf", ContentFile(payload), save=True)
             built.update(
                 {
                     f"{prefix}series": series,
@@ -134,6 +145,7 @@ def _meetings_world(w):
                     f"{prefix}meeting": meeting,
                     f"{prefix}participant": f.ParticipantFactory(meeting=meeting),
                     f"{prefix}attachment": attachment,
+                    f"{prefix}sent_document": sent,
                     f"{prefix}agenda_item": f.AgendaItemFactory(meeting=meeting),
                     f"{prefix}action": f.ActionItemFactory(
                         meeting=meeting, owner_user=w.users[Role.SCHOOL_DIRECTOR]
@@ -177,7 +189,11 @@ def _funding_object(world, kind):
 
 # (url name, role) -> expected status where object-level rules differ from the matrix.
 # Each entry says why.
-OVERRIDES: dict[tuple[str, str], int] = {}
+OVERRIDES: dict[tuple[str, str], int] = {
+    # The sent minutes are the participants' copy with every action of the meeting; a director
+    # sees only the actions of their own school in the portal (roles.md).
+    ("meetings:sent_document_download", Role.SCHOOL_DIRECTOR): 404,
+}
 
 
 SKIP_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
