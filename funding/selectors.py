@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 
-from schools.models import Scan, School
+from schools.models import Scan, ScanComment, School
 
 from .models import Activity, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant
 from .periods import budgets_for_year
@@ -236,13 +236,19 @@ def windows_ending(*, municipality, months=6, today=None):
 
 
 def scans_missing(*, municipality, school_year):
-    """Schools without a scan the municipality can see for ``school_year``."""
-    visible = Scan.objects.filter(
-        municipality=municipality, school_year=school_year
-    ).visible_to_municipality()
+    """Schools without a scan the municipality can see for ``school_year``; ``returned`` tells
+    the ones whose scan the municipality sent back (the school is revising it)."""
+    year = Scan.objects.filter(municipality=municipality, school_year=school_year)
+    visible = year.visible_to_municipality()
+    returned = year.filter(
+        status=Scan.Status.DRAFT,
+        school=OuterRef("pk"),
+        comments__kind=ScanComment.Kind.RETURNED,
+    )
     return (
         School.objects.filter(municipality=municipality)
         .exclude(Exists(visible.filter(school=OuterRef("pk"))))
+        .annotate(returned=Exists(returned))
         .order_by("name")
     )
 

@@ -168,6 +168,27 @@ class Scan(models.Model):
     def __str__(self):
         return f"{self.school} {self.school_year}"
 
+    # A scan the municipality sent back is a draft again, with a "returned" comment. Lists show
+    # it as "teruggestuurd" with the remark, so it never vanishes from the officer's view
+    # (issue 10 §7). ``returned_remark`` is annotated by schools.selectors.scans().
+
+    @property
+    def is_returned(self) -> bool:
+        if self.status != self.Status.DRAFT:
+            return False
+        if hasattr(self, "returned_remark"):
+            return self.returned_remark is not None
+        return self.comments.filter(kind=ScanComment.Kind.RETURNED).exists()
+
+    @property
+    def state(self) -> str:
+        """``returned`` for a scan sent back, else the status."""
+        return "returned" if self.is_returned else self.status
+
+    @property
+    def state_label(self) -> str:
+        return str(_("teruggestuurd")) if self.is_returned else self.get_status_display()
+
 
 class Need(models.Model):
     """A need per theme in a scan (severity none/limited/moderate/severe, share of pupils)."""

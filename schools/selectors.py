@@ -5,7 +5,7 @@ only submitted scans. Pages build on these with a fixed number of queries."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
 
 from portal.domain import Severity, Theme
 
@@ -24,17 +24,30 @@ def schools(*, access):
     return queryset
 
 
+def _returned_remark():
+    """The latest remark the municipality returned the scan with (None if never returned)."""
+    return Subquery(
+        ScanComment.objects.filter(scan=OuterRef("pk"), kind=ScanComment.Kind.RETURNED)
+        .order_by("-created_at", "-id")
+        .values("text")[:1]
+    )
+
+
 def scans(*, access):
-    """Scans ``access`` may see: the municipality sees submitted (and imported) scans, a
-    director every scan of their own school(s), drafts included."""
+    """Scans ``access`` may see: the municipality sees submitted (and imported) scans and the
+    ones it sent back (a draft again, shown as "teruggestuurd" with its remark), a director
+    every scan of their own school(s), drafts included. Annotated with ``returned_remark``."""
     condition = Q(pk__in=[])
+    qs = Scan.objects.annotate(returned_remark=_returned_remark())
     if access.has("scans.review"):
-        condition |= Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(
-            source=Scan.Source.IMPORT
+        condition |= (
+            Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+            | Q(source=Scan.Source.IMPORT)
+            | Q(status=Scan.Status.DRAFT, returned_remark__isnull=False)
         )
     if access.school_ids and access.has("scans.change"):
         condition |= Q(school_id__in=access.school_ids)
-    return Scan.objects.filter(condition).select_related("school")
+    return qs.filter(condition).select_related("school")
 
 
 def scan_detail(*, access):
@@ -54,14 +67,28 @@ def scan_detail(*, access):
 
 
 def documents(*, access):
-    return ScanDocument.objects.filter(scan__in=scans(access=access)).select_related("scan")
+    """Documents of the scans ``access`` sees; of a scan sent back (a draft again) only the
+    school's own people see the documents (roles.md: the municipality reads submitted ones)."""
+    visible = scans(access=access).exclude(
+        Q(status=Scan.Status.DRAFT) & ~Q(school_id__in=access.school_ids)
+    )
+    return ScanDocument.objects.filter(scan__in=visible.values("pk")).select_related("scan")
+
+
+def _seen_or_returned():
+    """Scans the municipality sees, or sent back to the school (still its business)."""
+    returned = ScanComment.objects.filter(scan=OuterRef("pk"), kind=ScanComment.Kind.RETURNED)
+    return (
+        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+        | Q(source=Scan.Source.IMPORT)
+        | (Q(status=Scan.Status.DRAFT) & Exists(returned))
+    )
 
 
 def school_years(*, municipality) -> list[str]:
-    """School years with scans the municipality sees, newest first, and the current one."""
-    visible = Scan.objects.filter(municipality=municipality).filter(
-        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
-    )
+    """School years with scans the municipality sees (or sent back), newest first, and the
+    current one."""
+    visible = Scan.objects.filter(municipality=municipality).filter(_seen_or_returned())
     years = set(visible.order_by().values_list("school_year", flat=True).distinct())
     years.add(current_school_year())
     return sorted(years, reverse=True)
@@ -70,9 +97,7 @@ def school_years(*, municipality) -> list[str]:
 def scan_round(*, municipality=None) -> str:
     """The school year the municipality is working on: the newest with a scan it sees, or the
     current school year when there is none yet. Without ``municipality``: over the scope."""
-    visible = Scan.objects.filter(
-        Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED]) | Q(source=Scan.Source.IMPORT)
-    )
+    visible = Scan.objects.filter(_seen_or_returned())
     if municipality is not None:
         visible = visible.filter(municipality=municipality)
     newest = visible.order_by("-school_year").values_list("school_year", flat=True).first()
@@ -85,12 +110,16 @@ def scan_round(*, municipality=None) -> str:
 @dataclass
 class OverviewRow:
     school: School
-    scan: Scan | None
+    scan: Scan | None  # visible, or sent back ("teruggestuurd": no needs counted)
     needs: dict  # theme -> Need
 
     @property
     def submitted(self):
-        return self.scan is not None
+        return self.scan is not None and not self.scan.is_returned
+
+    @property
+    def returned(self):
+        return self.scan is not None and self.scan.is_returned
 
 
 @dataclass
@@ -107,7 +136,11 @@ class Overview:
 
     @property
     def missing(self):
-        return [r.school for r in self.rows if not r.submitted]
+        return [r.school for r in self.rows if r.scan is None]
+
+    @property
+    def returned(self):
+        return [r for r in self.rows if r.returned]
 
 
 def overview(*, municipality, school_year: str, sector: str | None = None) -> Overview:
@@ -121,9 +154,11 @@ def overview(*, municipality, school_year: str, sector: str | None = None) -> Ov
         school_qs = school_qs.filter(sector=sector)
     scans_qs = (
         Scan.objects.filter(municipality=municipality, school_year=school_year)
+        .annotate(returned_remark=_returned_remark())
         .filter(
             Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
             | Q(source=Scan.Source.IMPORT)
+            | Q(status=Scan.Status.DRAFT, returned_remark__isnull=False)
         )
         .prefetch_related("needs")
     )
@@ -132,7 +167,8 @@ def overview(*, municipality, school_year: str, sector: str | None = None) -> Ov
     serious, any_need, sharing = Counter(), Counter(), defaultdict(list)
     for school in school_qs:
         scan = by_school.get(school.id)
-        needs = {n.theme: n for n in scan.needs.all()} if scan else {}
+        # a returned scan is being revised: its needs do not count until it comes back
+        needs = {n.theme: n for n in scan.needs.all()} if scan and not scan.is_returned else {}
         rows.append(OverviewRow(school, scan, needs))
         for need in needs.values():
             if need.severity != Severity.NONE:

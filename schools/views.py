@@ -236,6 +236,16 @@ class ImportView(PortalViewMixin, TemplateView):
         context.setdefault("form", self.form_class())
         context["title"] = self.title
         context["columns_help"] = self.columns_help
+        # Earlier imports of this kind, so a background import that failed after the user
+        # left its page is still seen (issue 10 §7).
+        jobs = list(
+            ImportJob.objects.filter(municipality=self.municipality, kind=self.kind)
+            .select_related("created_by")
+            .order_by("-created_at")[:10]
+        )
+        for job in jobs:
+            job.url = _url(self.request, self.job_url_name, **{self.job_url_kwarg: job.pk})
+        context["recent_jobs"] = jobs
         return context
 
     def post(self, request, *args, **kwargs):
@@ -422,15 +432,17 @@ class ScanListView(PortalViewMixin, ListView):
                 _("status"),
                 _("bron"),
                 _("ingediend op"),
+                _("opmerking gemeente bij terugsturen"),
             ]
             rows = (
                 [
                     s.school.code,
                     s.school.name,
                     s.school_year,
-                    s.get_status_display(),
+                    s.state_label,
                     s.get_source_display(),
                     s.submitted_at,
+                    s.returned_remark if s.is_returned else "",
                 ]
                 for s in self.object_list
             )

@@ -40,9 +40,12 @@ def severity_badge_class(severity):
 
 @register.filter
 def status_badge_class(status):
-    return {"submitted": "badge--info", "reviewed": "badge--ok", "draft": "badge--muted"}.get(
-        status, "badge--muted"
-    )
+    return {
+        "submitted": "badge--info",
+        "reviewed": "badge--ok",
+        "draft": "badge--muted",
+        "returned": "badge--warn",
+    }.get(status, "badge--muted")
 
 
 @register.filter
