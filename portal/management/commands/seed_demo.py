@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 from portal.demo import ACCOUNTS, DEMO_PASSWORD, seed_foundation
 
 # Each module has seed(ctx); later parts refer to earlier ones.
-DEMO_MODULES = ["schools.demo", "funding.demo", "funding.report_demo", "meetings.demo"]
+DEMO_MODULES = ["schools.demo", "funding.demo", "funding.reports.demo", "meetings.demo"]
 
 
 class Command(BaseCommand):

@@ -1,5 +1,5 @@
-"""Celery tasks of the spending reports (registered by ``app.autodiscover_tasks(related_name=
-"report_tasks")`` in portal/celery.py).
+"""Celery tasks of the spending reports (registered by ``app.autodiscover_tasks(["funding.reports"])``
+in portal/celery.py).
 
 ``build_spending_report`` is acks-late (settings: the message is acknowledged only when the task
 returns, and rejected back to the queue when its worker process is lost), and idempotent: the
@@ -13,7 +13,7 @@ from django_scopes import scopes_disabled
 
 @shared_task(name="funding.build_spending_report", acks_late=True, reject_on_worker_lost=True)
 def build_spending_report(report_id: int):
-    from .services.reports import report_build
+    from .jobs import report_build
 
     with scopes_disabled():  # the service filters on the report's municipality explicitly
         report = report_build(report_id=report_id)
@@ -22,7 +22,7 @@ def build_spending_report(report_id: int):
 
 @shared_task(name="funding.reap_stale_reports")
 def reap_stale_reports():
-    from .services.reports import reports_reap_stale
+    from .jobs import reports_reap_stale
 
     with scopes_disabled():
         return reports_reap_stale()

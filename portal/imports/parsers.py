@@ -1,0 +1,214 @@
+"""Cell parsers of the import framework: Dutch notation for amounts, numbers, dates, booleans
+and codes. Each raises :class:`ImportValueError` with a Dutch reason."""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date as Date
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+#: A raw cell: a stripped string (CSV, XLSX text) or the typed value of an
+#: XLSX cell (int, Decimal, date, time, bool). Empty cells are "".
+Cell = Any
+
+
+class ImportValueError(ValueError):
+    """An invalid value; ``column`` names the culprit of a cross-field check."""
+
+    def __init__(self, message, column=None):
+        super().__init__(message)
+        self.column = column
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (wrong type, no header, ...)."""
+
+
+def _invalid(message, value: Cell, **params) -> ImportValueError:
+    """The error for a bad value, echoed cut short: it may be a binary blob."""
+    shown = str(value)
+    shown = f'"{shown[:40]}…"' if len(shown) > 40 else f'"{shown}"'
+    return ImportValueError(message % {"value": shown, **params})
+
+
+# --- value parsers -----------------------------------------------------------
+# A parser turns a non-empty raw cell into a Python value or raises
+# ImportValueError with a Dutch message. Blank cells never reach a parser.
+
+
+def text(value: Cell) -> str:
+    return str(value)
+
+
+_WHITESPACE = re.compile(r"\s+")  # includes the no-break spaces Excel emits
+_CURRENCY = re.compile(r"€|EUR", re.IGNORECASE)
+_NUMBER = re.compile(r"([+-]?)([0-9](?:[0-9.,]*[0-9])?)")
+_GROUPED = {sep: re.compile(rf"[1-9][0-9]{{0,2}}(?:\{sep}[0-9]{{3}})+") for sep in ".,"}
+_CENT = Decimal("0.01")
+
+
+def _to_decimal(value: Cell, *, grouping: bool) -> Decimal | None:
+    """Parse Dutch and English notation alike; None if it is not a number.
+
+    With both separators present the last one is the decimal separator. A lone
+    separator is a thousands separator only if ``grouping`` is set and it
+    forms groups of three (``1.234``, ``12,345,678``): money and counts never
+    have three decimals, but a measure like schoolweging may.
+    """
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return Decimal(value)
+    match = _NUMBER.fullmatch(_WHITESPACE.sub("", str(value)))
+    if not match:
+        return None
+    sign, digits = match.groups()
+    if "." in digits and "," in digits:
+        decimal_sep = digits[max(digits.rfind("."), digits.rfind(","))]
+        thousands = "," if decimal_sep == "." else "."
+    elif "." in digits or "," in digits:
+        sep = "." if "." in digits else ","
+        grouped = grouping and _GROUPED[sep].fullmatch(digits)
+        thousands, decimal_sep = (sep, None) if grouped else (None, sep)
+    else:
+        thousands = decimal_sep = None
+    whole, _sep, fraction = digits.partition(decimal_sep) if decimal_sep else (digits, "", "")
+    if thousands:
+        if not _GROUPED[thousands].fullmatch(whole):
+            return None
+        whole = whole.replace(thousands, "")
+    if not whole.isdigit() or (fraction and not fraction.isdigit()):
+        return None
+    return Decimal(f"{sign}{whole}.{fraction or '0'}")
+
+
+def amount(value: Cell) -> Decimal:
+    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents.
+
+    More than two decimals is refused rather than rounded: rounding each line would let the
+    portal's totals drift from the finance system's by cents without anyone noticing. Only
+    binary float noise of a spreadsheet cell (``0.30000000000000004``) is rounded away."""
+    bare = _CURRENCY.sub("", value) if isinstance(value, str) else value
+    number = _to_decimal(bare, grouping=True)
+    if number is None:
+        raise _invalid(_("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)"), value)
+    cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if abs(cents - number) > _FLOAT_NOISE:
+        raise _invalid(
+            _("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen"), value
+        )
+    return cents
+
+
+_FLOAT_NOISE = Decimal("0.000000001")
+
+
+def optional_amount(value: Cell) -> Decimal | None:
+    """An amount where spreadsheets write ``-`` for "no amount"."""
+    return None if value == "-" else amount(value)
+
+
+def decimal_number(value: Cell) -> Decimal:
+    """A measure such as schoolweging ``33,4``; a lone separator is decimal."""
+    number = _to_decimal(value, grouping=False)
+    if number is None:
+        raise _invalid(_("%(value)s is geen geldig getal"), value)
+    return number
+
+
+def integer(value: Cell) -> int:
+    number = _to_decimal(value, grouping=True)
+    if number is None or number != number.to_integral_value():
+        raise _invalid(_("%(value)s is geen geheel getal"), value)
+    return int(number)
+
+
+def small_count(value: Cell) -> int | None:
+    """A count from open data, where privacy-suppressed values read ``<5``."""
+    if isinstance(value, str) and value.startswith("<"):
+        return None
+    return integer(value)
+
+
+# Regexes rather than strptime, which is slow enough to dominate big imports.
+_DATES = (
+    re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"),
+    re.compile(r"(?P<day>[0-9]{1,2})-(?P<month>[0-9]{1,2})-(?P<year>[0-9]{4})"),
+)
+
+
+def date(value: Cell) -> Date:
+    """``2022-03-01`` or ``01-03-2022``, or an XLSX date cell."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, Date):
+        return value
+    match = _DATES[0].fullmatch(str(value)) or _DATES[1].fullmatch(str(value))
+    if match:
+        try:
+            return Date(**{part: int(number) for part, number in match.groupdict().items()})
+        except ValueError:  # 31-02-2022
+            pass
+    raise _invalid(_("%(value)s is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)"), value)
+
+
+# WAAR/ONWAAR is how Dutch Excel writes booleans to CSV.
+_BOOLEANS = {
+    **dict.fromkeys(("true", "ja", "yes", "1", "waar"), True),
+    **dict.fromkeys(("false", "nee", "no", "0", "onwaar"), False),
+}
+
+
+def boolean(value: Cell) -> bool:
+    try:
+        return _BOOLEANS[str(value).lower()]
+    except KeyError:
+        raise _invalid(_("%(value)s is geen ja/nee-waarde"), value) from None
+
+
+def choice(values: Iterable[str]) -> Callable[[Cell], str]:
+    """A parser accepting one of ``values`` in any case, returning it as declared."""
+    canonical = {str(v).lower(): v for v in values}
+    allowed = ", ".join(map(str, canonical.values()))
+
+    def parse(value: Cell) -> str:
+        try:
+            return canonical[str(value).lower()]
+        except KeyError:
+            message = _("%(value)s is geen geldige keuze (toegestaan: %(allowed)s)")
+            raise _invalid(message, value, allowed=allowed) from None
+
+    return parse
+
+
+def multi(item_parser: Callable[[Cell], Any] = text, sep: str = "|") -> Callable[[Cell], list]:
+    """A parser for a list in one cell, e.g. ``taal|rekenen``; empty items are dropped."""
+
+    def parse(value: Cell) -> list:
+        return [item_parser(item) for item in map(str.strip, str(value).split(sep)) if item]
+
+    return parse
+
+
+_MUNICIPALITY_CODE = re.compile(r"(?:GM)?([0-9]{1,4})")
+
+
+def normalise_municipality_code(value: Cell) -> str:
+    """``GM0363``, ``0363`` and ``363`` (Excel drops the zeros) become ``GM0363``."""
+    match = _MUNICIPALITY_CODE.fullmatch(_WHITESPACE.sub("", str(value)).upper())
+    if not match or not int(match[1]):
+        raise _invalid(_("%(value)s is geen geldige gemeentecode (bijvoorbeeld GM0363)"), value)
+    return f"GM{int(match[1]):04d}"
+
+
+municipality_code = normalise_municipality_code
+
+_LOCATION_CODE = re.compile(r"[0-9]{2}[A-Z]{2}[0-9]{2}")
+
+
+def location_code(value: Cell) -> str:
+    code = str(value).strip().upper()
+    if not _LOCATION_CODE.fullmatch(code):
+        raise _invalid(_("%(value)s is geen geldige locatiecode (bijvoorbeeld 12AB00)"), value)
+    return code
