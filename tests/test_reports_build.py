@@ -158,7 +158,7 @@ def test_a_redelivered_job_of_a_finished_report_does_nothing(world):
     report, _ = request_report(world, d["stream"])
     report.refresh_from_db()
     with mock.patch.object(services, "render_report_pdf") as render:
-        assert build_spending_report(report.pk) == "done"
+        assert build_spending_report(report.pk, municipality_id=report.municipality_id) == "done"
     assert not render.called
     with scopes_disabled():
         assert SpendingReport.objects.get(pk=report.pk).finished_at == report.finished_at

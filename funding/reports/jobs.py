@@ -18,10 +18,9 @@ from django.utils.translation import gettext as _
 
 from portal.audit import audit_log
 from portal.exceptions import ApplicationError
+from portal.jobs import enqueue
 
-from ..models import (
-    SpendingReport,
-)
+from ..models import SpendingReport, _report_upload_to
 from .content import compute_report
 from .data import collect_report_data, data_sha256
 from .render import render_report_pdf, render_report_xlsx
@@ -49,10 +48,7 @@ def _sha256(payload: bytes) -> str:
 
 
 def _enqueue(report):
-    from .tasks import build_spending_report
-
-    report_id = report.pk
-    transaction.on_commit(lambda: build_spending_report.delay(report_id))
+    enqueue("funding.build_spending_report", report.pk, municipality=report.municipality)
 
 
 def report_request(
@@ -219,8 +215,6 @@ def report_build(*, report_id: int, workers: int | None = None) -> SpendingRepor
 
 
 def _report_path(report, name):
-    from ..models import _report_upload_to
-
     return _report_upload_to(report, name)
 
 
