@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # make run: development defaults only; production sets real values in the environment.
 DEMO_ENV := DEBUG=1 PORTAL_DEMO=1 PORTAL_REQUIRE_2FA=0
 
-.PHONY: install run test migrate seed worker bench clean
+.PHONY: install run test lint migrate seed worker bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,10 @@ run: seed
 # The whole suite; set DATABASE_URL / REDIS_URL to run it on PostgreSQL + Redis.
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Static checks: the app layering and the tasks-are-leaves rule (.importlinter).
+lint: $(STAMP)
+	$(BIN)/lint-imports
 
 # A Celery worker for a broker-backed setup (REDIS_URL must be set).
 worker: $(STAMP)

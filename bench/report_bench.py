@@ -35,7 +35,9 @@ django.setup()
 from django.utils.html import escape  # noqa: E402
 
 from funding.models import FundingStream  # noqa: E402
-from funding.services.reports import ReportData, compute_report, render_report_pdf  # noqa: E402
+from funding.reports.content import compute_report  # noqa: E402
+from funding.reports.data import ReportData  # noqa: E402
+from funding.reports.render import render_report_pdf  # noqa: E402
 from portal.formatting import format_date, format_money  # noqa: E402
 from portal.models import Municipality  # noqa: E402
 from portal.pdf import html_to_pdf, pdf_workers  # noqa: E402

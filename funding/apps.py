@@ -29,6 +29,6 @@ class FundingConfig(AppConfig):
                 _("Bestedingen"), "funding:expenditure_list", "funding.view", order=32
             ),
             navigation.NavItem(_("Bevindingen"), "funding:finding_list", "findings.view", order=33),
-            # Spending reports (funding/report_views.py): accountant and policy officer.
+            # Spending reports (funding/reports/views.py): accountant and policy officer.
             navigation.NavItem(_("Rapportages"), "funding:report_list", "reports.view", order=45),
         )

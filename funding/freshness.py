@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from celery import current_app, shared_task
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from portal.audit import audit_log
+from portal.jobs import registered_task
 from portal.models import Municipality
 
 from .models import CheckRun, Expenditure, Finding
@@ -64,6 +65,7 @@ REFRESHING_ACTIONS = frozenset(
 STALE = dt.timedelta(minutes=15)
 # A run that finds another one running tries again after this many seconds.
 RETRY_SECONDS = 5
+TASK = "funding.tasks.run_checks_auto"
 
 
 def refresh_delay() -> int:
@@ -136,10 +138,15 @@ def checks_refresh_soon(*, municipality_id: int) -> CheckRun:
         run = CheckRun.objects.create(
             municipality_id=municipality_id, trigger=CheckRun.Trigger.AUTO
         )
-        transaction.on_commit(
-            lambda: run_checks_auto.apply_async((run.pk,), countdown=refresh_delay())
-        )
+        transaction.on_commit(lambda: _start(run, countdown=refresh_delay()))
     return run
+
+
+def _start(run, *, countdown):
+    """Start the automatic run's job (funding.tasks.run_checks_auto) after ``countdown`` s."""
+    registered_task(TASK).apply_async(
+        args=(run.pk,), kwargs={"municipality_id": run.municipality_id}, countdown=countdown
+    )
 
 
 def _claim(run) -> bool:
@@ -164,22 +171,16 @@ def _claim(run) -> bool:
 
 
 def auto_run_execute(*, check_run_id) -> CheckRun | None:
-    """Run a queued automatic run once no other run of its municipality is running; otherwise
-    try again in RETRY_SECONDS (in-process, where nothing runs in parallel, it runs at once)."""
-    with scopes_disabled():
-        run = CheckRun.objects.filter(pk=check_run_id).first()
-        if run is None or run.finished:
-            return run
-        if not _claim(run) and not current_app.conf.task_always_eager:
-            run_checks_auto.apply_async((run.pk,), countdown=RETRY_SECONDS)
-            return run
-        return check_run_execute(check_run_id=run.pk)
-
-
-@shared_task(acks_late=True, soft_time_limit=600, time_limit=720)
-def run_checks_auto(check_run_id):
-    """The background re-run after writes (see the module docstring)."""
-    auto_run_execute(check_run_id=check_run_id)
+    """Run a queued automatic run (the body of funding.tasks.run_checks_auto, in its
+    municipality's scope) once no other run of its municipality is running; otherwise try again
+    in RETRY_SECONDS (in-process, where nothing runs in parallel, it runs at once)."""
+    run = CheckRun.objects.filter(pk=check_run_id).first()
+    if run is None or run.finished:
+        return run
+    if not _claim(run) and not current_app.conf.task_always_eager:
+        _start(run, countdown=RETRY_SECONDS)
+        return run
+    return check_run_execute(check_run_id=run.pk)
 
 
 def check_state(*, municipality) -> dict:

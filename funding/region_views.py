@@ -4,7 +4,7 @@ and the same small-number suppression as the region dashboard."""
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from portal.imports import write_csv, write_xlsx
+from portal.exports import write_csv, write_xlsx
 from portal.permissions import portal_permission
 
 from . import selectors

@@ -6,7 +6,7 @@ app_name = "funding"
 
 # Mounted under /<municipality>/financien/ by portal/urls.py.
 urlpatterns: list = [
-    path("rapportages/", include("funding.report_urls")),
+    path("rapportages/", include("funding.reports.urls")),
     path("beschikkingen/", views.GrantListView.as_view(), name="grant_list"),
     path("beschikkingen/nieuw/", views.GrantCreateView.as_view(), name="grant_create"),
     path("beschikkingen/import/", views.GrantImportView.as_view(), name="grants_import"),

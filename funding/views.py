@@ -16,7 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.http import redirect_back
-from portal.imports import write_csv, write_xlsx
+from portal.exports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
 from schools.selectors import scan_round

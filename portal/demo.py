@@ -1,13 +1,11 @@
-"""The foundation of the demo story: two municipalities of Kenniskring Noord, their schools and
-one account per role. The apps add their part (``<app>.demo.seed(ctx)``); see seed_demo."""
+"""The foundation of the demo story: two municipalities of Kenniskring Noord and one account per
+role. The apps add their part (``<app>.demo.seed(ctx)``); see seed_demo. The schools app adds
+the school locations and the school director's membership (portal does not know schools)."""
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
-
-from schools.models import School
 
 from .models import Membership, Municipality, Region, Role
 
@@ -63,21 +61,6 @@ def seed_foundation(stdout=None) -> DemoContext:
     )
     ctx.region.municipalities.add(*ctx.municipalities.values())
 
-    # The school locations of the DUO sample (classic layout); the schools app imports the full
-    # files with its importer on top of these.
-    with open(DATA_DIR / "duo_vestigingen_classic.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            School.objects.update_or_create(
-                code=row["BRIN NUMMER"] + row["VESTIGINGSNUMMER"],
-                defaults={
-                    "municipality": ctx.municipalities[f"GM{int(row['GEMEENTENUMMER']):04d}"],
-                    "name": row["VESTIGINGSNAAM"],
-                    "sector": "BO",
-                    "board_number": row["BEVOEGD GEZAG NUMMER"],
-                    "city": row["PLAATSNAAM"].title(),
-                },
-            )
-
     User = get_user_model()
     for email, role, where, name in ACCOUNTS:
         user = User.objects.filter(email=email).first()
@@ -85,8 +68,8 @@ def seed_foundation(stdout=None) -> DemoContext:
             user = User.objects.create_user(email=email, password=DEMO_PASSWORD, first_name=name)
         ctx.users[email] = user
         if role == Role.SCHOOL_DIRECTOR:
-            scope = {"school": School.objects.get(code=where)}
-        elif role == Role.REGIONAL_COORDINATOR:
+            continue  # the membership names a school: schools.demo adds it
+        if role == Role.REGIONAL_COORDINATOR:
             scope = {"region": ctx.region}
         else:
             scope = {"municipality": ctx.municipalities[where]}

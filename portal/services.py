@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from .audit import audit_log
 from .exceptions import ApplicationError
+from .jobs import enqueue
 from .models import Invitation, Membership, Role
 
 _INVITATION_SALT = "portal.invitation"
@@ -84,9 +85,7 @@ def invitation_create(
     link = request.build_absolute_uri(path) if request else path
     # Mail goes out from a worker once the invitation is committed: a slow mail server does not
     # hold up the page, and a failed send is retried.
-    from .tasks import send_invitation
-
-    transaction.on_commit(lambda: send_invitation.delay(invitation.pk, link))
+    enqueue("portal.tasks.send_invitation", invitation.pk, link, municipality=municipality)
     audit_log(
         actor=invited_by,
         action="invitation.create",

@@ -165,7 +165,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-# Spending reports whose worker died are re-queued or failed (funding.report_tasks).
+# Spending reports whose worker died are re-queued or failed (funding.reports.tasks).
 CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {
     "task": "funding.reap_stale_reports",
     "schedule": 300.0,

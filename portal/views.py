@@ -16,13 +16,12 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 from django_scopes import scopes_disabled
 
-from schools.models import School
 
 from . import selectors, services
 from .dashboard import panels_for
 from .exceptions import ApplicationError
 from .forms import AcceptInvitationForm, InvitationForm
-from .models import Role
+from .models import Invitation, Role
 from .permissions import PortalViewMixin, portal_permission
 
 
@@ -67,6 +66,12 @@ class RegionDashboardView(DashboardView):
     template_name = "portal/region_dashboard.html"
 
 
+def _director_schools():
+    """The schools a director can be invited to (the tenant scope limits them to this
+    municipality), reached through ``Invitation.school`` so portal does not import schools."""
+    return Invitation._meta.get_field("school").related_model.objects.all()
+
+
 class MemberListView(PortalViewMixin, TemplateView):
     permission = "members.view"
     template_name = "portal/member_list.html"
@@ -75,12 +80,12 @@ class MemberListView(PortalViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["members"] = selectors.members(municipality=self.municipality)
         context["invitations"] = selectors.pending_invitations(municipality=self.municipality)
-        context["form"] = kwargs.get("form") or InvitationForm(schools=School.objects.all())
+        context["form"] = kwargs.get("form") or InvitationForm(schools=_director_schools())
         return context
 
     def post(self, request, *args, **kwargs):
         self.access.require("members.invite")
-        form = InvitationForm(request.POST, schools=School.objects.all())
+        form = InvitationForm(request.POST, schools=_director_schools())
         if form.is_valid():
             try:
                 services.invitation_create(

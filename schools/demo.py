@@ -11,8 +11,9 @@ from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portal.demo import DATA_DIR
+from portal.demo import ACCOUNTS, DATA_DIR
 from portal.imports import ImportFileError
+from portal.models import Membership, Role
 
 from . import services
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
@@ -45,6 +46,11 @@ def seed(ctx):
     _run(SchoolImporter(sector="BO"), "duo_vestigingen_classic.csv")
     _run(SchoolImporter(), "duo_vestigingen_new.csv")
     _run(SchoolWeightImporter(school_year=SCHOOL_YEAR), "schoolweging.csv")
+    for email, role, where, _name in ACCOUNTS:
+        if role == Role.SCHOOL_DIRECTOR:
+            Membership.objects.get_or_create(
+                user=ctx.users[email], role=role, school=School.objects.get(code=where)
+            )
 
     director = ctx.users.get("directeur@devlonder.example")
     officer = ctx.users.get("beleid@midden-groningen.example")

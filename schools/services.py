@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Severity, Theme
 from portal.exceptions import ApplicationError
+from portal.jobs import enqueue
 
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import ImportJob, Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
@@ -134,8 +135,6 @@ def _import_function(kind):
 def import_job_create(*, actor, municipality, kind, path, filename, options=None) -> ImportJob:
     """Queue a confirmed import of the file waiting at ``path`` (private storage). The job
     starts once this transaction commits."""
-    from . import tasks
-
     job = ImportJob.objects.create(
         municipality=municipality,
         kind=kind,
@@ -144,7 +143,7 @@ def import_job_create(*, actor, municipality, kind, path, filename, options=None
         options=options or {},
         created_by=actor,
     )
-    transaction.on_commit(lambda: tasks.import_job_run.delay(job.pk))
+    enqueue("schools.tasks.import_job_run", job.pk, municipality=municipality)
     return job
 
 

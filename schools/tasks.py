@@ -1,32 +1,28 @@
-"""Background jobs of the schools app: thin, they take ids and call a service."""
+"""Background jobs of the schools app: thin leaves that take ids and call a service (services
+start them through portal.jobs.enqueue and never import this module)."""
 
 from datetime import timedelta
 
 from celery import shared_task
 from django.utils import timezone
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
-from .models import ImportJob
+from portal.jobs import TenantTask
 
-
-@shared_task(acks_late=True)
-def import_job_run(job_id: int):
-    """Run a confirmed browser import (services.import_job_run guards against running twice)."""
-    from . import services
-
-    with scopes_disabled():
-        job = ImportJob.objects.select_related("municipality").filter(pk=job_id).first()
-    if job is None:  # deleted meanwhile: nothing to do
-        return
-    with scope(municipality=job.municipality):
-        services.import_job_run(job_id=job_id)
+from . import services
 
 
-@shared_task
+@shared_task(name="schools.tasks.import_job_run", base=TenantTask, acks_late=True)
+def import_job_run(job_id: int, *, municipality):
+    """Run a confirmed browser import of ``municipality`` in its scope
+    (services.import_job_run guards against running twice)."""
+    services.import_job_run(job_id=job_id)
+
+
+@shared_task(name="schools.tasks.import_uploads_cleanup")
 def import_uploads_cleanup(max_age_hours: int = 24) -> int:
-    """Every few hours (CELERY_BEAT_SCHEDULE): remove uploads of previews nobody confirmed."""
-    from . import services
-
+    """Every few hours (CELERY_BEAT_SCHEDULE): remove uploads of previews nobody confirmed.
+    Cross-tenant by nature (one upload folder), so it runs without a scope."""
     with scopes_disabled():
         return services.import_uploads_cleanup(
             older_than=timezone.now() - timedelta(hours=max_age_hours)

@@ -16,7 +16,7 @@ from django_filters.views import FilterView
 from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
-from portal.imports import write_csv, write_xlsx
+from portal.exports import write_csv, write_xlsx
 from portal.permissions import PortalViewMixin, portal_permission
 
 from . import selectors, services
@@ -41,7 +41,7 @@ def _url(request, name, **kwargs):
 
 
 def export_response(rows, header, name, fmt):
-    """The filtered list as a CSV or XLSX download (formula-injection safe: portal.imports)."""
+    """The filtered list as a CSV or XLSX download (formula-injection safe: portal.exports)."""
     if fmt == "csv":
         response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
     else:

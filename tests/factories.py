@@ -331,7 +331,7 @@ def activity_with_funding(*, streams=("GOAB",), schools=(), **kwargs):
     return activity
 
 
-# --- Spending reports (funding/services/reports.py) ------------------------------------------
+# --- Spending reports (funding/reports/) ------------------------------------------
 
 
 class FindingFactory(ScopedFactory):

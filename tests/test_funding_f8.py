@@ -14,7 +14,7 @@ from django_scopes import scopes_disabled
 
 from funding.models import Finding, FundingStream
 from funding.services.checks import checks_run
-from funding.services.reports import build_report_content
+from funding.reports.content import build_report_content
 
 from . import factories as f
 

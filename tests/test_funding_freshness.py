@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from funding import freshness
 from funding.models import CheckRun, Finding, FundingStream
@@ -48,9 +48,7 @@ def _data(line, **changes):
 def queued(monkeypatch):
     """Record the background runs queued instead of running them."""
     calls = []
-    monkeypatch.setattr(
-        freshness.run_checks_auto, "apply_async", lambda args, countdown: calls.append(countdown)
-    )
+    monkeypatch.setattr(freshness, "_start", lambda run, countdown: calls.append(countdown))
     return calls
 
 
@@ -112,12 +110,12 @@ def test_runs_of_one_municipality_never_overlap(world, queued):
         waiting = CheckRun.objects.create(municipality=world.municipality, trigger="auto")
     app.conf.task_always_eager = False  # as on a worker: tasks may run side by side
     try:
-        freshness.auto_run_execute(check_run_id=waiting.pk)
-        waiting.refresh_from_db()
-        assert waiting.status == "queued" and queued == [freshness.RETRY_SECONDS]
-        with scopes_disabled():
+        with scope(municipality=world.municipality):  # as the task runs it
+            freshness.auto_run_execute(check_run_id=waiting.pk)
+            waiting.refresh_from_db()
+            assert waiting.status == "queued" and queued == [freshness.RETRY_SECONDS]
             CheckRun.objects.filter(pk=busy.pk).update(status="done")
-        freshness.auto_run_execute(check_run_id=waiting.pk)
+            freshness.auto_run_execute(check_run_id=waiting.pk)
     finally:
         app.conf.task_always_eager = True
     waiting.refresh_from_db()

@@ -15,6 +15,7 @@ from django.core.management import call_command
 from openpyxl.styles import Font
 
 from portal import imports
+from portal.exports import safe_cell, write_csv, write_xlsx
 from portal.imports import (
     BaseImportCommand,
     Column,
@@ -32,10 +33,7 @@ from portal.imports import (
     normalise_municipality_code,
     read_table,
     run_import_command,
-    safe_cell,
     small_count,
-    write_csv,
-    write_xlsx,
 )
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from funding.models import Finding, FundingStream
-from funding.services.reports import build_report_content, render_report_pdf
+from funding.reports.content import build_report_content
+from funding.reports.render import render_report_pdf
 from meetings import documents, services as meeting_services
 from meetings.models import ActionReview
 from portal.models import Role

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from funding.models import Expenditure, SpendingReport
-from funding.services import reports as services
+from funding.reports import jobs as services
 from portal.formatting import format_money
 from portal.models import Role
 
@@ -152,13 +152,13 @@ def test_a_failed_build_shows_its_reason_and_the_retry_builds_it(world, client):
 
 
 def test_a_redelivered_job_of_a_finished_report_does_nothing(world):
-    from funding.report_tasks import build_spending_report
+    from funding.reports.tasks import build_spending_report
 
     d = make_report_world(world)
     report, _ = request_report(world, d["stream"])
     report.refresh_from_db()
     with mock.patch.object(services, "render_report_pdf") as render:
-        assert build_spending_report(report.pk) == "done"
+        assert build_spending_report(report.pk, municipality_id=report.municipality_id) == "done"
     assert not render.called
     with scopes_disabled():
         assert SpendingReport.objects.get(pk=report.pk).finished_at == report.finished_at
@@ -315,7 +315,7 @@ def test_command_line_writes_the_same_report(world, tmp_path):
 
 
 def test_demo_seed_leaves_a_finished_report_for_the_npo_grant(world):
-    from funding import report_demo
+    from funding.reports import demo as report_demo
     from portal.demo import DemoContext
 
     make_report_world(world)

@@ -1,4 +1,4 @@
-"""The report content (funding/services/reports.py): every total is the sum of its lines, the
+"""The report content (funding/reports/): every total is the sum of its lines, the
 definitions of spending, cumulative, committed and remaining, and the data hash."""
 
 from decimal import Decimal
@@ -7,7 +7,8 @@ import pytest
 from django_scopes import scope
 
 from funding.models import Expenditure
-from funding.services.reports import collect_report_data, compute_report, data_sha256
+from funding.reports.content import compute_report
+from funding.reports.data import collect_report_data, data_sha256
 
 from . import factories as f
 from .reports_data import make_report_world
@@ -124,7 +125,7 @@ def test_a_municipality_without_grants_gets_an_empty_but_consistent_report(world
 def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subtotal_per_month(
     world,
 ):
-    from funding.services.reports import annex_chunks
+    from funding.reports.render import annex_chunks
 
     d = make_report_world(world, extra_lines=600)
     c = _content(world, d["stream"], 2023)

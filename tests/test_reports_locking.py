@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from funding.locks import assert_lines_unlocked
 from funding.models import PeriodLock, SpendingReport
-from funding.services import reports as services
+from funding.reports import jobs, locks
+from funding.reports.content import build_report_content
+from funding.reports.locks import assert_lines_unlocked
 from portal.exceptions import ApplicationError
 from portal.models import AuditEvent, Role
 
@@ -23,9 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _jobs_start_on_commit(monkeypatch):
-    monkeypatch.setattr(
-        services.transaction, "on_commit", lambda fn, using=None, robust=False: fn()
-    )
+    monkeypatch.setattr(jobs.transaction, "on_commit", lambda fn, using=None, robust=False: fn())
 
 
 def _url(name, **kwargs):
@@ -86,7 +85,7 @@ def test_finalise_locks_the_year_until_a_policy_officer_reopens_it_with_a_reason
         second = SpendingReport.objects.get(version=2)
         assert second.status == "done"
         with scope(municipality=world.municipality):
-            content = services.build_report_content(
+            content = build_report_content(
                 municipality=world.municipality, stream=stream, year=2023, report=second
             )
     assert content.version == 2 and [(l.year, l.reason) for l in content.locks] == [
@@ -94,7 +93,7 @@ def test_finalise_locks_the_year_until_a_policy_officer_reopens_it_with_a_reason
     ]
     if shutil.which("pdftotext"):
         with scopes_disabled():
-            payload, _name = services.report_file(second, "pdf")
+            payload, _name = jobs.report_file(second, "pdf")
         words = " ".join(
             subprocess.run(["pdftotext", "-", "-"], input=payload, capture_output=True, check=True)
             .stdout.decode()
@@ -108,18 +107,18 @@ def test_only_a_current_finished_year_report_can_be_made_final(world):
     d = make_report_world(world)
     accountant = world.users[Role.ACCOUNTANT]
     with scope(municipality=world.municipality):
-        whole, _ = services.report_request(
+        whole, _ = jobs.report_request(
             municipality=world.municipality, stream=d["stream"], year=None, user=accountant
         )
         whole.refresh_from_db()
         with pytest.raises(ApplicationError, match="jaarrapportage"):
-            services.report_finalise(report=whole, user=accountant)
-        year, _ = services.report_request(
+            locks.report_finalise(report=whole, user=accountant)
+        year, _ = jobs.report_request(
             municipality=world.municipality, stream=d["stream"], year=2023, user=accountant
         )
         year.refresh_from_db()
         d["lines"][1].amount += 1
         d["lines"][1].save()
         with pytest.raises(ApplicationError, match="gewijzigd"):
-            services.report_finalise(report=year, user=accountant)
+            locks.report_finalise(report=year, user=accountant)
         assert not PeriodLock.objects.exists()

@@ -8,7 +8,7 @@ import pytest
 from django_scopes import scope, scopes_disabled
 
 from funding.models import SpendingReport
-from funding.services import reports as services
+from funding.reports import jobs as services
 from portal.models import Role
 
 from .reports_data import make_report_world

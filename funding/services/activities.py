@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal import imports as im
+from portal.imports import parsers
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Sector, Theme
 from portal.exceptions import ApplicationError
@@ -137,7 +138,7 @@ def funding_item(value):
 
 def owner_code(value):
     text = str(value).strip().upper()
-    if im._LOCATION_CODE.fullmatch(text):
+    if parsers._LOCATION_CODE.fullmatch(text):
         return text
     return im.municipality_code(text)
 

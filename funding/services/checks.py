@@ -42,6 +42,7 @@ from django_scopes import scope
 from portal.audit import audit_log
 from portal.exceptions import ApplicationError
 from portal.formatting import format_number
+from portal.jobs import enqueue
 from portal.models import Municipality
 from schools.models import Need, Scan, School, school_year_bounds
 
@@ -938,8 +939,6 @@ def check_run_execute(*, check_run_id) -> CheckRun | None:
 
 def check_run_request(*, municipality, actor=None, trigger=CheckRun.Trigger.BUTTON) -> CheckRun:
     """Queue a run (the findings page's button); the task starts after the commit."""
-    from ..tasks import run_checks
-
     active = CheckRun.objects.filter(
         municipality=municipality,
         status__in=[CheckRun.Status.QUEUED, CheckRun.Status.RUNNING],
@@ -950,7 +949,7 @@ def check_run_request(*, municipality, actor=None, trigger=CheckRun.Trigger.BUTT
     run = CheckRun.objects.create(municipality=municipality, requested_by=actor, trigger=trigger)
     if actor is not None:
         audit_log(actor=actor, action="checks.run", obj=run, municipality=municipality)
-    transaction.on_commit(lambda: run_checks.delay(run.pk))
+    enqueue("funding.tasks.run_checks", run.pk, municipality=municipality)
     return run
 
 

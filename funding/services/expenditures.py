@@ -9,6 +9,7 @@ constant whatever the size of the file; any invalid row means nothing is written
 """
 
 import codecs
+import csv
 import io
 import uuid
 
@@ -17,13 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import imports as im
+from portal.imports import readers
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
 from schools.models import School
 
-from ..locks import assert_lines_unlocked, locked_periods
 from ..models import Activity, Expenditure, Grant, normalise_key
+from ..reports.locks import assert_lines_unlocked, locked_periods
 from .common import save_versioned
 
 EXPENDITURE_FIELDS = [
@@ -191,9 +193,9 @@ def stream_table(file) -> im.Table:
     head = file.read(65536)
     file.seek(0)
     if (
-        head.startswith(im._ZIP_MAGIC)
-        or head.startswith(im._OLE_MAGIC)
-        or head.startswith(im._BINARY_MAGIC)
+        head.startswith(readers._ZIP_MAGIC)
+        or head.startswith(readers._OLE_MAGIC)
+        or head.startswith(readers._BINARY_MAGIC)
         or b"\x00" in head[:8192]
     ):
         return im.read_table(file, filename=getattr(file, "name", None))
@@ -208,9 +210,9 @@ def stream_table(file) -> im.Table:
         except UnicodeDecodeError as error:
             # A multi-byte character cut off at the end of the sample is still UTF-8.
             encoding = "utf-8" if error.start >= len(head) - 3 else "cp1252"
-    delimiter = im._sniff_delimiter(head.decode(encoding, errors="ignore"))
+    delimiter = readers._sniff_delimiter(head.decode(encoding, errors="ignore"))
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
-    reader = im.csv.reader(text, delimiter=delimiter)
+    reader = csv.reader(text, delimiter=delimiter)
 
     def numbered():
         start = reader.line_num
@@ -222,7 +224,7 @@ def stream_table(file) -> im.Table:
             raise im.ImportFileError(
                 _("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")
             ) from exc
-        except im.csv.Error as exc:
+        except csv.Error as exc:
             raise im.ImportFileError(
                 _("het CSV-bestand kan niet worden gelezen (regel %d)") % reader.line_num
             ) from exc
@@ -230,8 +232,8 @@ def stream_table(file) -> im.Table:
     rows = numbered()
     for _line, cells in rows:
         if any(cells):
-            headers = im._header(cells)
-            return im.Table(headers, im._records(headers, rows))
+            headers = readers._header(cells)
+            return im.Table(headers, readers._records(headers, rows))
     raise im.ImportFileError(_("het bestand bevat geen kopregel"))
 
 

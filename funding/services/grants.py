@@ -1,5 +1,7 @@
 """Grants (beschikkingen): create, change, import."""
 
+from decimal import Decimal
+
 from django.db import transaction
 from django.utils.translation import gettext as _, gettext_lazy
 
@@ -147,9 +149,7 @@ class GrantImporter(im.Importer):
                 "window_start": r["window_start"] or stream.window_start,
                 "window_end": r["window_end"] or stream.window_end,
                 "amount": r["amount"],
-                "carry_over": r["carry_over"]
-                if r["carry_over"] is not None
-                else im.Decimal("0.00"),
+                "carry_over": r["carry_over"] if r["carry_over"] is not None else Decimal("0.00"),
             }
             grant = Grant.objects.filter(
                 municipality=municipality, reference=r["reference"]

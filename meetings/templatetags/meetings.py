@@ -1,6 +1,6 @@
 from django import template
 
-from meetings.views import tenant_url
+from meetings.views.base import tenant_url
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django_scopes import scopes_disabled
 
 from funding.models import FundingStream, SpendingReport
-from funding.services.reports import report_file, report_generate
+from funding.reports.jobs import report_file, report_generate
 from portal.models import Municipality
 
 

@@ -1,6 +1,6 @@
 """``python manage.py seed_demo``: the demo story of product.md, one account per role.
 
-The foundation creates municipalities, region, schools and accounts; each app then adds its
+The foundation creates municipalities, region and accounts; each app then adds its
 part through the ``seed(ctx)`` of DEMO_MODULES (schools and scans, money and checks, the
 finished report, meetings), in that order, so later parts can refer to earlier ones. Running it again updates, it does not
 duplicate.
@@ -8,14 +8,16 @@ duplicate.
 
 import importlib
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_scopes import scopes_disabled
 
 from portal.demo import ACCOUNTS, DEMO_PASSWORD, seed_foundation
+from portal.models import Municipality
 
 # Each module has seed(ctx); later parts refer to earlier ones.
-DEMO_MODULES = ["schools.demo", "funding.demo", "funding.report_demo", "meetings.demo"]
+DEMO_MODULES = ["schools.demo", "funding.demo", "funding.reports.demo", "meetings.demo"]
 
 
 class Command(BaseCommand):
@@ -40,13 +42,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        from portal.models import Municipality
-
         if options["scale"] == "national":
-            from funding.scale import seed_national
-
-            with scopes_disabled():
-                seed_national(seed=options["seed"], log=self.stdout.write)
+            # funding's command (portal does not import the apps that build on it)
+            call_command("seed_national", seed=options["seed"], stdout=self.stdout)
             return
         if options["if_empty"] and Municipality.objects.exists():
             self.stdout.write("De database bevat al gegevens; demo niet opnieuw geladen.")

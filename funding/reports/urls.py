@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import report_views as views
+from . import views
 
 # Spending reports, under /<municipality>/financien/rapportages/ (namespace "funding").
 urlpatterns: list = [

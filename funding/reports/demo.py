@@ -3,7 +3,7 @@ download at once (runs after funding.demo, which creates the grants and lines). 
 unchanged data the existing version is kept."""
 
 from funding.models import FundingStream, Grant, SpendingReport
-from funding.services.reports import report_generate
+from funding.reports.jobs import report_generate
 
 
 def seed(ctx):

@@ -16,8 +16,8 @@ from django.views.generic import TemplateView
 from portal.exceptions import ApplicationError
 from portal.permissions import PortalViewMixin, portal_permission
 
-from .models import FundingStream, Grant, PeriodLock, SpendingReport
-from .services import reports as services
+from ..models import FundingStream, Grant, PeriodLock, SpendingReport
+from . import jobs, locks
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -84,7 +84,7 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         try:
-            report, created = services.report_request(
+            report, created = jobs.report_request(
                 municipality=self.municipality,
                 stream=form.cleaned_data["stream"],
                 year=form.cleaned_data["year"],
@@ -136,7 +136,7 @@ class SpendingReportDetailView(PortalViewMixin, TemplateView):
         context.update(_detail_context(self.request, report))
         context["versions"] = (
             SpendingReport.objects.filter(municipality=self.municipality, stream=report.stream)
-            .filter(services._year_q(report.year))
+            .filter(jobs._year_q(report.year))
             .select_related("requested_by")
             .order_by("-version")
         )
@@ -156,7 +156,7 @@ class SpendingReportDetailView(PortalViewMixin, TemplateView):
 @portal_permission("reports.view")
 def report_status(request, municipality, report_id):
     """The polled fragment: status, progress, then the downloads or the reason and retry."""
-    services.reports_reap_stale()
+    jobs.reports_reap_stale()
     report = _get_report(request, report_id)
     return render(
         request, "funding/reports/partials/report_status.html", _detail_context(request, report)
@@ -166,7 +166,7 @@ def report_status(request, municipality, report_id):
 def _download(request, report_id, kind):
     report = _get_report(request, report_id)
     try:
-        payload, filename = services.report_file(report, kind)
+        payload, filename = jobs.report_file(report, kind)
     except ApplicationError as error:
         return HttpResponse(
             error.message,
@@ -196,7 +196,7 @@ def report_download_xlsx(request, municipality, report_id):
 def report_retry(request, municipality, report_id):
     report = _get_report(request, report_id)
     try:
-        services.report_retry(report=report, user=request.user)
+        jobs.report_retry(report=report, user=request.user)
         messages.success(request, _("De rapportage wordt opnieuw gemaakt."))
     except ApplicationError as error:
         messages.error(request, error.message)
@@ -208,7 +208,7 @@ def report_retry(request, municipality, report_id):
 def report_finalise(request, municipality, report_id):
     report = _get_report(request, report_id)
     try:
-        services.report_finalise(report=report, user=request.user)
+        locks.report_finalise(report=report, user=request.user)
         messages.success(
             request,
             _("Versie %(v)s is definitief; de regels van %(y)s zijn afgesloten.")
@@ -230,7 +230,7 @@ def period_reopen(request, municipality, lock_id):
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.period_reopen(lock=lock, user=request.user, reason=form.cleaned_data["reason"])
+            locks.period_reopen(lock=lock, user=request.user, reason=form.cleaned_data["reason"])
             messages.success(
                 request,
                 _("%(stream)s %(year)s is heropend.")

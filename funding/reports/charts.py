@@ -1,7 +1,7 @@
 """Server-rendered SVG charts of the spending report (no JavaScript; WeasyPrint draws them).
 
 Each chart has a <title> and <desc> and is shown next to a table with the same figures, so
-nothing is conveyed by the picture alone. (To be consolidated with portal/charts.py.)"""
+nothing is conveyed by the picture alone."""
 
 from decimal import Decimal
 

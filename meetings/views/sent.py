@@ -6,8 +6,8 @@ so only users who see every action (not a director's own-school view, not an acc
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from . import records
-from .views import _meeting, kw, meetings_permission
+from .. import records
+from .base import _meeting, kw, meetings_permission
 
 
 @meetings_permission("actions.view")

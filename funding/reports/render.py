@@ -1,0 +1,214 @@
+"""The files of a spending report: the PDF (front and annex rendered in parallel) and its XLSX
+twin, both from one :class:`~funding.reports.content.ReportContent`."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from django.utils.translation import gettext as _
+
+from portal.exports import safe_cell
+from portal.formatting import format_date
+
+from .charts import category_chart, month_chart
+from .content import ReportContent
+
+logger = logging.getLogger(__name__)
+
+# --------------------------------------------------------------------------------------------
+# 3. Files
+# --------------------------------------------------------------------------------------------
+
+
+def render_report_xlsx(content: ReportContent) -> bytes:
+    """The XLSX twin: a summary sheet (the same figures as the PDF) and a lines sheet (every
+    annex line, numbers and dates as real cells, with a total)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(_("Samenvatting"))
+    s = content.summary
+    for label, value in [
+        (_("Gemeente"), f"{content.municipality_name} ({content.municipality_code})"),
+        (_("Stroom"), f"{content.stream_code} – {content.stream_name}"),
+        (_("Periode"), content.period_label),
+        (_("Versie"), content.version),
+        (_("SHA-256 van de gegevens"), content.data_sha256),
+        (_("Aangemaakt op"), format_date(content.generated_at)),
+        (None, None),
+        (_("Totaal toegekend (incl. overheveling)"), s.granted),
+        (_("Besteding in de periode"), s.spending),
+        (_("Cumulatief besteed"), s.cumulative),
+        (_("Verplicht"), s.committed),
+        (_("Resterend"), s.remaining),
+        (_("Benutting (%)"), s.utilisation),
+        (_("Eindverantwoording"), _("ja") if s.final_accounting else _("nee")),
+    ]:
+        ws.append(
+            [safe_cell(str(label)), safe_cell(value) if isinstance(value, str) else value]
+            if label
+            else []
+        )
+
+    def table(title, header, rows):
+        ws.append([])
+        ws.append([safe_cell(str(title))])
+        ws.append([str(h) for h in header])
+        for row in rows:
+            ws.append([safe_cell(v) for v in row])
+
+    table(
+        _("Per kostensoort"),
+        [_("Kostensoort"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_category],
+    )
+    table(
+        _("Per activiteit"),
+        [_("Activiteit"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_activity],
+    )
+    table(
+        _("Per maand"),
+        [_("Maand"), _("Bedrag"), _("Cumulatief in de periode")],
+        [(r.label, r.amount, r.running_total) for r in content.by_month],
+    )
+    table(
+        _("Per sector"),
+        [_("Sector"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_sector],
+    )
+    table(
+        _("Per school"),
+        [_("School"), _("Bedrag"), _("Aandeel (%)")],
+        [(r.label, r.amount, r.share) for r in content.by_school],
+    )
+    table(
+        _("Bevindingen"),
+        [_("Regel"), _("Ernst"), _("Status"), _("Melding"), _("Toelichting"), _("Bedrag")],
+        [
+            (f.rule_label, f.severity_label, f.status_label, f.message, f.reason, f.amount)
+            for f in content.findings
+        ],
+    )
+    table(
+        _("Grants"),
+        [_("Kenmerk"), _("Begin"), _("Einde"), _("Bedrag"), _("Overheveling")],
+        [
+            (g.reference, g.window_start, g.window_end, g.amount, g.carry_over)
+            for g in content.grants
+        ],
+    )
+
+    lines = wb.create_sheet(_("Regels"))
+    lines.append(
+        [
+            str(h)
+            for h in (
+                _("Datum"),
+                _("Boeking"),
+                _("Leverancier"),
+                _("Factuur"),
+                _("Omschrijving"),
+                _("Activiteit"),
+                _("School"),
+                _("Kostensoort"),
+                _("Beschikking"),
+                _("Bedrag"),
+            )
+        ]
+    )
+    for group in content.annex:
+        for l in group.lines:
+            lines.append(
+                [
+                    l.date,
+                    safe_cell(l.booking_id),
+                    safe_cell(l.supplier),
+                    safe_cell(l.invoice_number),
+                    safe_cell(l.description),
+                    safe_cell(l.activity),
+                    safe_cell(l.school),
+                    l.cost_category,
+                    safe_cell(l.grant),
+                    l.amount,
+                ]
+            )
+    lines.append([None] * 9 + [content.annex_total])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def render_report_pdf(
+    content: ReportContent, *, workers: int | None = None, summary_only: bool = False
+) -> bytes:
+    """The PDF: front sections and the annex rendered as separate documents in parallel
+    processes, merged and stamped "pagina N van M" (portal.pdf)."""
+    from django.template.loader import render_to_string
+
+    from portal.pdf import render_parallel
+
+    base = {"report": content, "summary": content.summary}
+    front = render_to_string(
+        "funding/reports/pdf_front.html",
+        {
+            **base,
+            "category_chart": category_chart(content.by_category, _("Besteding per kostensoort")),
+            "activity_chart": category_chart(content.by_activity, _("Besteding per activiteit")),
+            "month_chart": month_chart(content.by_month, _("Besteding per maand")),
+        },
+    )
+    if summary_only:
+        return render_parallel([front], workers=1, lean=True)
+    pieces = [front] + [
+        render_to_string("funding/reports/pdf_annex.html", {**base, **chunk})
+        for chunk in annex_chunks(content, parts=_pdf_workers(workers))
+    ]
+    return render_parallel(pieces, workers=workers, lean=True)
+
+
+def _pdf_workers(workers):
+    from portal.pdf import pdf_workers
+
+    return workers or pdf_workers()
+
+
+# Rows of the annex that cost about as much to lay out as the front sections.
+FRONT_WEIGHT_ROWS = 150
+
+
+def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
+    """Split the annex into ``parts`` runs of about equal layout cost (the first part shares
+    its process with the front sections). A month split over two parts repeats its heading
+    ("vervolg") and shows its subtotal at its end; the grand total closes the last part."""
+    rows = [(g, l) for g in content.annex for l in g.lines]
+    if not rows:
+        return [{"groups": [], "first": True, "last": True}]
+    parts = max(1, min(parts, len(rows) // 200 or 1))
+    per = (len(rows) + FRONT_WEIGHT_ROWS) / parts
+    bounds, start = [], 0
+    for i in range(parts):
+        stop = len(rows) if i == parts - 1 else max(start, round(per * (i + 1) - FRONT_WEIGHT_ROWS))
+        bounds.append((start, stop))
+        start = stop
+    chunks = []
+    for index, (a, b) in enumerate(bounds):
+        if a == b:
+            continue
+        groups = []
+        for group, line in rows[a:b]:
+            if not groups or groups[-1]["group"] is not group:
+                groups.append(
+                    {
+                        "group": group,
+                        "lines": [],
+                        "continued": bool(groups == [] and a > 0 and rows[a - 1][0] is group),
+                        "closes": False,
+                    }
+                )
+            groups[-1]["lines"].append(line)
+        for g in groups:
+            g["closes"] = g["lines"][-1] is g["group"].lines[-1]
+        chunks.append({"groups": groups, "first": a == 0, "last": b == len(rows)})
+    return chunks

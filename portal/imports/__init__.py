@@ -1,0 +1,63 @@
+"""The one CSV/XLSX import framework of the portal, (exports: portal.exports).
+
+Every bulk import (schools, needs, grants, activities, expenditures) is an
+``Importer`` subclass that declares its ``Column``s and implements ``save()``.
+The framework owns everything users trip over, so that all imports behave
+alike: file-type and encoding detection, header matching, value parsing in
+Dutch notation, error reporting as ``line N: column: reason`` and the
+all-or-nothing rule (a file with any invalid row imports nothing).
+
+Rows are streamed from the file and only the cleaned rows are kept, so a
+100,000-row file is held in memory once, not once per processing step.
+"""
+
+from .commands import BaseImportCommand, run_import_command
+from .framework import Column, Importer, ImportResult, RowError, bulk_upsert, duplicate_rows
+from .parsers import (
+    Cell,
+    ImportFileError,
+    ImportValueError,
+    amount,
+    boolean,
+    choice,
+    date,
+    decimal_number,
+    integer,
+    location_code,
+    multi,
+    municipality_code,
+    normalise_municipality_code,
+    optional_amount,
+    small_count,
+    text,
+)
+from .readers import Table, read_table
+
+__all__ = [
+    "BaseImportCommand",
+    "Cell",
+    "Column",
+    "ImportFileError",
+    "ImportResult",
+    "ImportValueError",
+    "Importer",
+    "RowError",
+    "Table",
+    "amount",
+    "boolean",
+    "bulk_upsert",
+    "choice",
+    "date",
+    "decimal_number",
+    "duplicate_rows",
+    "integer",
+    "location_code",
+    "multi",
+    "municipality_code",
+    "normalise_municipality_code",
+    "optional_amount",
+    "read_table",
+    "run_import_command",
+    "small_count",
+    "text",
+]

@@ -1,0 +1,167 @@
+"""Cell parsers of the import framework: Dutch notation for amounts, numbers, dates, booleans
+and codes. Each raises :class:`ImportValueError` with a Dutch reason."""
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date as Date
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from ..fields import NumberError, parse_amount, parse_decimal, parse_integer
+
+#: A raw cell: a stripped string (CSV, XLSX text) or the typed value of an
+#: XLSX cell (int, Decimal, date, time, bool). Empty cells are "".
+Cell = Any
+
+
+class ImportValueError(ValueError):
+    """An invalid value; ``column`` names the culprit of a cross-field check."""
+
+    def __init__(self, message, column=None):
+        super().__init__(message)
+        self.column = column
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (wrong type, no header, ...)."""
+
+
+def _invalid(message, value: Cell, **params) -> ImportValueError:
+    """The error for a bad value, echoed cut short: it may be a binary blob."""
+    shown = str(value)
+    shown = f'"{shown[:40]}…"' if len(shown) > 40 else f'"{shown}"'
+    return ImportValueError(message % {"value": shown, **params})
+
+
+# --- value parsers -----------------------------------------------------------
+# A parser turns a non-empty raw cell into a Python value or raises
+# ImportValueError with a Dutch message. Blank cells never reach a parser.
+
+
+def text(value: Cell) -> str:
+    return str(value)
+
+
+_WHITESPACE = re.compile(r"\s+")  # includes the no-break spaces Excel emits
+
+
+def _number(parse, value: Cell, *args):
+    """Run one of portal.fields' parsers (the same ones the forms use), as an import error."""
+    try:
+        return parse(value, *args)
+    except NumberError as error:
+        raise ImportValueError(str(error)) from None
+
+
+def amount(value: Cell) -> Decimal:
+    """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents; ``12,345`` is refused
+    as ambiguous and fractions of a cent are refused, not rounded (portal.fields.parse_amount,
+    the parser of every amount form field)."""
+    return _number(parse_amount, value)
+
+
+def optional_amount(value: Cell) -> Decimal | None:
+    """An amount where spreadsheets write ``-`` for "no amount"."""
+    return None if value == "-" else amount(value)
+
+
+def decimal_number(value: Cell) -> Decimal:
+    """A measure such as schoolweging ``33,4``; a lone separator is decimal."""
+    return _number(parse_decimal, value)
+
+
+def integer(value: Cell) -> int:
+    return _number(parse_integer, value)
+
+
+def small_count(value: Cell) -> int | None:
+    """A count from open data, where privacy-suppressed values read ``<5``."""
+    if isinstance(value, str) and value.startswith("<"):
+        return None
+    return integer(value)
+
+
+# Regexes rather than strptime, which is slow enough to dominate big imports.
+_DATES = (
+    re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})"),
+    re.compile(r"(?P<day>[0-9]{1,2})-(?P<month>[0-9]{1,2})-(?P<year>[0-9]{4})"),
+)
+
+
+def date(value: Cell) -> Date:
+    """``2022-03-01`` or ``01-03-2022``, or an XLSX date cell."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, Date):
+        return value
+    match = _DATES[0].fullmatch(str(value)) or _DATES[1].fullmatch(str(value))
+    if match:
+        try:
+            return Date(**{part: int(number) for part, number in match.groupdict().items()})
+        except ValueError:  # 31-02-2022
+            pass
+    raise _invalid(_("%(value)s is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)"), value)
+
+
+# WAAR/ONWAAR is how Dutch Excel writes booleans to CSV.
+_BOOLEANS = {
+    **dict.fromkeys(("true", "ja", "yes", "1", "waar"), True),
+    **dict.fromkeys(("false", "nee", "no", "0", "onwaar"), False),
+}
+
+
+def boolean(value: Cell) -> bool:
+    try:
+        return _BOOLEANS[str(value).lower()]
+    except KeyError:
+        raise _invalid(_("%(value)s is geen ja/nee-waarde"), value) from None
+
+
+def choice(values: Iterable[str]) -> Callable[[Cell], str]:
+    """A parser accepting one of ``values`` in any case, returning it as declared."""
+    canonical = {str(v).lower(): v for v in values}
+    allowed = ", ".join(map(str, canonical.values()))
+
+    def parse(value: Cell) -> str:
+        try:
+            return canonical[str(value).lower()]
+        except KeyError:
+            message = _("%(value)s is geen geldige keuze (toegestaan: %(allowed)s)")
+            raise _invalid(message, value, allowed=allowed) from None
+
+    return parse
+
+
+def multi(item_parser: Callable[[Cell], Any] = text, sep: str = "|") -> Callable[[Cell], list]:
+    """A parser for a list in one cell, e.g. ``taal|rekenen``; empty items are dropped."""
+
+    def parse(value: Cell) -> list:
+        return [item_parser(item) for item in map(str.strip, str(value).split(sep)) if item]
+
+    return parse
+
+
+_MUNICIPALITY_CODE = re.compile(r"(?:GM)?([0-9]{1,4})")
+
+
+def normalise_municipality_code(value: Cell) -> str:
+    """``GM0363``, ``0363`` and ``363`` (Excel drops the zeros) become ``GM0363``."""
+    match = _MUNICIPALITY_CODE.fullmatch(_WHITESPACE.sub("", str(value)).upper())
+    if not match or not int(match[1]):
+        raise _invalid(_("%(value)s is geen geldige gemeentecode (bijvoorbeeld GM0363)"), value)
+    return f"GM{int(match[1]):04d}"
+
+
+municipality_code = normalise_municipality_code
+
+_LOCATION_CODE = re.compile(r"[0-9]{2}[A-Z]{2}[0-9]{2}")
+
+
+def location_code(value: Cell) -> str:
+    code = str(value).strip().upper()
+    if not _LOCATION_CODE.fullmatch(code):
+        raise _invalid(_("%(value)s is geen geldige locatiecode (bijvoorbeeld 12AB00)"), value)
+    return code
