@@ -160,8 +160,10 @@ def seed_national(
                 counter += 1
         School.objects.bulk_create(schools, batch_size=5000)
         by_m = {}
-        for pk, mid, sector in School.objects.filter(municipality__in=municipalities).values_list(
-            "pk", "municipality_id", "sector"
+        for pk, mid, sector in (
+            School.objects.filter(municipality__in=municipalities)
+            .order_by("pk")
+            .values_list("pk", "municipality_id", "sector")
         ):
             by_m.setdefault(mid, []).append((pk, sector))
         log(f"schaal: {len(municipalities)} gemeenten, {len(schools)} scholen")
@@ -210,9 +212,11 @@ def seed_national(
             ]
         Grant.objects.bulk_create(grants, batch_size=5000)
         grant_rows = {}
-        for pk, mid, stream_id, start, end in Grant.objects.filter(
-            municipality__in=municipalities
-        ).values_list("pk", "municipality_id", "stream_id", "window_start", "window_end"):
+        for pk, mid, stream_id, start, end in (
+            Grant.objects.filter(municipality__in=municipalities)
+            .order_by("pk")
+            .values_list("pk", "municipality_id", "stream_id", "window_start", "window_end")
+        ):
             grant_rows.setdefault(mid, []).append((pk, stream_id, start, end))
 
         activities, listed, own_count = [], [], 0
@@ -240,9 +244,9 @@ def seed_national(
                 )
         Activity.objects.bulk_create(activities, batch_size=5000)
         activity_rows = list(
-            Activity.objects.filter(municipality__in=municipalities).values_list(
-                "pk", "municipality_id", "owner_school_id"
-            )
+            Activity.objects.filter(municipality__in=municipalities)
+            .order_by("pk")
+            .values_list("pk", "municipality_id", "owner_school_id")
         )
         funding, through = [], Activity.schools.through
         school_ids = {mid: [pk for pk, _s in rows] for mid, rows in by_m.items()}
@@ -277,8 +281,10 @@ def seed_national(
                     )
                 )
         Scan.objects.bulk_create(scans, batch_size=5000)
-        for scan_id in Scan.objects.filter(municipality__in=municipalities).values_list(
-            "pk", flat=True
+        for scan_id in (
+            Scan.objects.filter(municipality__in=municipalities)
+            .order_by("pk")
+            .values_list("pk", flat=True)
         ):
             for theme in rng.sample(THEMES, 3):
                 needs.append(
