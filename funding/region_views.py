@@ -1,10 +1,9 @@
 """Region pages of the funding app: the per-pupil comparison as CSV/XLSX, with the same figures
 and the same small-number suppression as the region dashboard."""
 
-from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from portal.exports import write_csv, write_xlsx
+from portal.exports import export_response
 from portal.permissions import portal_permission
 
 from . import selectors
@@ -51,13 +50,5 @@ def per_pupil_export(request, region):
             ]
         )
     name = f"regio-{request.access.region.slug}-per-leerling-{year}"
-    if request.GET.get("export") == "xlsx":
-        response = HttpResponse(
-            write_xlsx(rows, header, sheet_title=str(year)),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        return response
-    response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    fmt = "xlsx" if request.GET.get("export") == "xlsx" else "csv"
+    return export_response(rows, header, name, fmt, sheet_title=str(year))

@@ -9,6 +9,7 @@ from datetime import datetime, time
 from decimal import Decimal
 
 import openpyxl
+from django.http import HttpResponse
 from django.utils import timezone
 
 # --- exports -----------------------------------------------------------------
@@ -78,3 +79,18 @@ def write_xlsx(rows: Iterable[Iterable], header: Iterable[str], sheet_title="Exp
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def export_response(rows, header, name: str, fmt: str, *, sheet_title: str | None = None):
+    """A CSV (``fmt == "csv"``) or XLSX download named ``<name>.<fmt>`` of ``rows`` under
+    ``header`` (formula-injection safe, Dutch Excel notation: write_csv / write_xlsx)."""
+    if fmt == "csv":
+        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
+    else:
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        title = sheet_title or name.capitalize()
+        response = HttpResponse(
+            write_xlsx(rows, header, sheet_title=title), content_type=content_type
+        )
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response

@@ -5,7 +5,7 @@ import uuid
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django_filters.views import FilterView
 from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
-from portal.exports import write_csv, write_xlsx
+from portal.exports import export_response
 from portal.permissions import PortalViewMixin, portal_permission
 
 from . import selectors, services
@@ -38,19 +38,6 @@ from .models import ImportJob, Scan
 
 def _url(request, name, **kwargs):
     return reverse(name, kwargs={"municipality": request.access.municipality.slug, **kwargs})
-
-
-def export_response(rows, header, name, fmt):
-    """The filtered list as a CSV or XLSX download (formula-injection safe: portal.exports)."""
-    if fmt == "csv":
-        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
-    else:
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        response = HttpResponse(
-            write_xlsx(rows, header, sheet_title=name.capitalize()), content_type=content_type
-        )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
 
 
 # --- schools -----------------------------------------------------------------
