@@ -20,7 +20,7 @@ import os
 import random
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone as tz
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -90,10 +90,10 @@ def synthetic_data(n: int, seed: int = 7) -> ReportData:
                 "signed_off_by__email": "accountant@example.org" if i % 50 == 0 else None,
                 "signed_off_by__first_name": "",
                 "signed_off_by__last_name": "",
-                "signed_off_at": datetime(2024, 2, 1, tzinfo=tz.utc) if i % 50 == 0 else None,
+                "signed_off_at": datetime(2024, 2, 1, tzinfo=UTC) if i % 50 == 0 else None,
             }
         )
-    lines.sort(key=lambda l: (l["date"], l["booking_id"]))
+    lines.sort(key=lambda ln: (ln["date"], ln["booking_id"]))
     grants = [
         {
             "id": 1,
@@ -157,11 +157,11 @@ BASELINE_CSS = {
 def baseline_html(content, css="bordered") -> str:
     """One plain 5,000-row table of the annex's eight columns, in one document."""
     rows = "".join(
-        f"<tr><td>{format_date(l.date)}</td><td>{escape(l.booking_id)}</td><td>{escape(l.supplier)}</td>"
-        f"<td>{escape(l.invoice_number)}</td><td>{escape(l.description)}</td><td>{escape(l.activity)}</td>"
-        f"<td>{escape(l.school)}</td><td>{format_money(l.amount)}</td></tr>"
+        f"<tr><td>{format_date(ln.date)}</td><td>{escape(ln.booking_id)}</td><td>{escape(ln.supplier)}</td>"
+        f"<td>{escape(ln.invoice_number)}</td><td>{escape(ln.description)}</td><td>{escape(ln.activity)}</td>"
+        f"<td>{escape(ln.school)}</td><td>{format_money(ln.amount)}</td></tr>"
         for g in content.annex
-        for l in g.lines
+        for ln in g.lines
     )
     return (
         f"<html><head><style>{BASELINE_CSS[css]}</style></head><body>"

@@ -6,7 +6,6 @@ from django.utils.translation import gettext as _
 
 from portal.charts import Series, bar_chart, line_chart
 from portal.dashboard import Panel
-
 from schools.selectors import scan_round
 
 from . import selectors

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Sector, Theme
-from portal.formatting import format_number
 from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
+from portal.formatting import format_number
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant

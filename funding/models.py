@@ -421,6 +421,9 @@ class ActivityReach(models.Model):
             models.Index(fields=["school", "theme"]),
         ]
 
+    def __str__(self):
+        return f"{self.activity_id} {self.sector} {self.theme}"
+
 
 class CheckRun(models.Model):
     """One run of the checks for one municipality: the row the findings page polls while a

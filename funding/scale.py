@@ -143,7 +143,7 @@ def seed_national(
 
         schools = []
         counter = 0
-        for m, share in zip(municipalities, shares):
+        for m, share in zip(municipalities, shares, strict=False):
             for _ in range(max(3, round(share * schools_total))):
                 sector = rng.choices(
                     [s for s, _w in SECTOR_WEIGHTS], [w for _s, w in SECTOR_WEIGHTS]
@@ -169,7 +169,7 @@ def seed_national(
         log(f"schaal: {len(municipalities)} gemeenten, {len(schools)} scholen")
 
         grants = []
-        for m, share in zip(municipalities, shares):
+        for m, share in zip(municipalities, shares, strict=False):
             # lines average EUR 10.000 and spread over four grants: a quarter each, plus headroom,
             # so that overspending (F5) stays the exception
             budget = Decimal(max(200_000, int(share * lines * 10_000 / 4 * 1.6))).quantize(
@@ -220,7 +220,7 @@ def seed_national(
             grant_rows.setdefault(mid, []).append((pk, stream_id, start, end))
 
         activities, listed, own_count = [], [], 0
-        for m, share in zip(municipalities, shares):
+        for m, share in zip(municipalities, shares, strict=False):
             for j in range(max(4, round(share * activities_total))):
                 start = dt.date(2021 + rng.randint(0, 3), rng.choice([1, 8]), 1)
                 end = start + dt.timedelta(days=rng.choice([180, 364, 729]))
@@ -339,7 +339,7 @@ def expenditure_rows(
     duplicates, split invoices, late lines, new construction, long depreciation."""
     counts = [max(1, round(share * lines)) for share in shares]
     counts[-1] += lines - sum(counts)  # exactly `lines` in total
-    for m, n in zip(municipalities, counts):
+    for m, n in zip(municipalities, counts, strict=False):
         grants = grant_rows[m.pk]
         schools = schools_by_m[m.pk]
         activities = activities_by_m.get(m.pk, [])

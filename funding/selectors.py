@@ -7,10 +7,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import (
-    F,
     Count,
     DecimalField,
     Exists,
+    F,
     Max,
     Min,
     OuterRef,

@@ -9,24 +9,30 @@ from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
-from portal.http import redirect_back
 from portal.exports import write_csv, write_xlsx
+from portal.http import redirect_back
 from portal.permissions import PortalViewMixin, portal_permission
-
 from schools.selectors import scan_round
 
 from . import filters, forms, freshness, selectors
 from .models import Finding
 from .services import (
     activities as activity_services,
+)
+from .services import (
     checks,
+)
+from .services import (
     expenditures as expenditure_services,
+)
+from .services import (
     grants as grant_services,
 )
 
@@ -721,12 +727,12 @@ class GapView(PortalViewMixin, TemplateView):
             .select_related("scan__school")
             .order_by("scan__school__name", "theme")
         )
-        uncovered = set(
+        uncovered = {
             tuple(s)
             for s in Finding.objects.filter(
                 municipality=self.municipality, rule="G1", active=True
             ).values_list("subjects", flat=True)
-        )
+        }
         schools, themes, cells, groups = {}, [], {}, {}
         labels = dict(Theme.choices)
         for need in needs:

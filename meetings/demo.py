@@ -604,7 +604,7 @@ def seed(ctx):
         "Vier werkbezoeken afgelegd.",
         "Eerste overzicht gedeeld; uitsplitsing per gemeente volgt.",
     ]
-    for action, status, note in zip(actions, outcomes, notes):
+    for action, status, note in zip(actions, outcomes, notes, strict=False):
         _review(follow_up, action, status, note, coordinator)
     ctx.log(
         f"Overleg: {Meeting.objects.count()} overleggen, {ActionItem.objects.count()} actiepunten, "

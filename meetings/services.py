@@ -8,8 +8,6 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 
-from .records import sent_document_store
-
 from .models import (
     ActionItem,
     ActionReview,
@@ -22,6 +20,7 @@ from .models import (
     ProgressNote,
     StandingItem,
 )
+from .records import sent_document_store
 
 ALLOWED_ATTACHMENT_EXTENSIONS = {
     ".pdf",

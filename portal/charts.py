@@ -190,7 +190,7 @@ def line_chart(
             body.append(
                 f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}"/>'
             )
-        for (x, y), category, v in zip(points, categories, s.values):
+        for (x, y), category, v in zip(points, categories, s.values, strict=False):
             body.append(
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"><title>{escape(s.name)}, {escape(str(category))}: '
                 f"{escape(chart.format(v))}</title></circle>"

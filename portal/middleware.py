@@ -11,8 +11,8 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect
-from django.utils.cache import patch_vary_headers
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import patch_vary_headers
 from django_scopes import scope, scopes_disabled
 
 from .models import Membership, Municipality, Region, Role

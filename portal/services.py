@@ -31,9 +31,9 @@ def invitation_from_token(token: str) -> Invitation:
             token, salt=_INVITATION_SALT, max_age=settings.INVITATION_MAX_AGE_DAYS * 86400
         )
     except signing.SignatureExpired:
-        raise ApplicationError(_("Deze uitnodiging is verlopen. Vraag een nieuwe aan."))
+        raise ApplicationError(_("Deze uitnodiging is verlopen. Vraag een nieuwe aan.")) from None
     except signing.BadSignature:
-        raise ApplicationError(_("Deze uitnodigingslink is ongeldig."))
+        raise ApplicationError(_("Deze uitnodigingslink is ongeldig.")) from None
     invitation = Invitation.objects.select_related("municipality", "school").filter(pk=pk).first()
     if invitation is None or invitation.accepted_at is not None:
         raise ApplicationError(_("Deze uitnodiging is al gebruikt."))

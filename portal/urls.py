@@ -8,7 +8,6 @@ from django.urls import include, path
 
 from . import views
 
-
 tenant_patterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("leden/", views.MemberListView.as_view(), name="members"),

@@ -486,13 +486,13 @@ def scan_intervention_save(
             setattr(activity, field, value)
         activity.save()
     lines = list(activity.funding_lines.all())
-    if [(l.stream_id, l.amount) for l in lines] != [(stream.id, planned_cost)]:
+    if [(ln.stream_id, ln.amount) for ln in lines] != [(stream.id, planned_cost)]:
         activity.funding_lines.exclude(stream=stream).delete()
         FundingLine.objects.update_or_create(
             activity=activity, stream=stream, defaults={"amount": planned_cost}
         )
         changes["funding"] = [
-            [f"{l.stream.code}:{l.amount}" for l in lines],
+            [f"{ln.stream.code}:{ln.amount}" for ln in lines],
             [f"{stream.code}:{planned_cost}"],
         ]
     scan.interventions.add(activity)

@@ -6,7 +6,7 @@ import uuid
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,13 +23,13 @@ from . import selectors, services
 from .filters import SchoolFilter
 from .forms import (
     DocumentForm,
+    ImportForm,
     InterventionForm,
     NeedsForm,
     ReviewForm,
     ScanCreateForm,
     SchoolForm,
     SchoolImportForm,
-    ImportForm,
     WeightImportForm,
     school_year_choices,
 )

@@ -106,7 +106,7 @@ class CeleryWorker:
     def start(self, timeout=60):
         from portal.celery import app
 
-        log = open(self.log_path, "ab")
+        log = open(self.log_path, "ab")  # noqa: SIM115 (the worker process writes to it)
         self.process = subprocess.Popen(
             [
                 sys.executable,

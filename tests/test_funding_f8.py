@@ -13,8 +13,8 @@ from django.core.management import call_command
 from django_scopes import scopes_disabled
 
 from funding.models import Finding, FundingStream
-from funding.services.checks import checks_run
 from funding.reports.content import build_report_content
+from funding.services.checks import checks_run
 
 from . import factories as f
 

@@ -124,9 +124,9 @@ def test_browser_import_of_another_municipality_is_refused(m):
 
 def test_grant_import_defaults_window_to_stream_and_validates_carry_source(m):
     data = (
-        "municipality,stream,reference,amount,carried_from\nGM0363,npo-gem,NPO,100,\nGM0363,GOAB,G2,5,NOPE\n"
-        "GM0363,XYZ,G3,5,\n"
-    ).encode()
+        b"municipality,stream,reference,amount,carried_from\nGM0363,npo-gem,NPO,100,\nGM0363,GOAB,G2,5,NOPE\n"
+        b"GM0363,XYZ,G3,5,\n"
+    )
     with scopes_disabled():
         result = GrantImporter().run(data)
     assert [str(e) for e in result.errors] == [
@@ -144,10 +144,10 @@ def test_grant_import_defaults_window_to_stream_and_validates_carry_source(m):
 
 def test_activity_import_errors_and_school_owned_intervention(m):
     data = (
-        "owner,code,name,themes,schools,start,end,funding,menukaart\n"
-        "16SW03,OWN,Eigen,taal,,2023-08-01,2024-07-31,NPO-SCHOOL:100,b\n"
-        "GM0363,BAD,Fout,tekenen,99ZZ99,2024-01-01,2023-01-01,NOPE,\n"
-    ).encode()
+        b"owner,code,name,themes,schools,start,end,funding,menukaart\n"
+        b"16SW03,OWN,Eigen,taal,,2023-08-01,2024-07-31,NPO-SCHOOL:100,b\n"
+        b"GM0363,BAD,Fout,tekenen,99ZZ99,2024-01-01,2023-01-01,NOPE,\n"
+    )
     with scopes_disabled():
         result = ActivityImporter().run(data)
         lines = [str(e) for e in result.errors]

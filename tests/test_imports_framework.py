@@ -19,8 +19,8 @@ from portal.exports import safe_cell, write_csv, write_xlsx
 from portal.imports import (
     BaseImportCommand,
     Column,
-    ImportFileError,
     Importer,
+    ImportFileError,
     ImportValueError,
     amount,
     boolean,

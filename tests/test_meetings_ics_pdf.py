@@ -40,7 +40,7 @@ def test_ics_follows_rfc5545(meeting):
         data = meeting_ics(
             meeting,
             url="https://portal.example/m/1/",
-            now=datetime.datetime(2023, 6, 1, 8, 0, tzinfo=datetime.timezone.utc),
+            now=datetime.datetime(2023, 6, 1, 8, 0, tzinfo=datetime.UTC),
         )
     text = data.decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")

@@ -1,6 +1,7 @@
 """Meeting pages, panels on pages of other apps, the tenant guard, attachments and the demo."""
 
 import datetime
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -216,7 +217,7 @@ def test_dashboard_panels_per_role(world, client):
 
 
 def test_demo_seed_tells_the_story_and_is_idempotent(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     with scopes_disabled():
         counts = (Meeting.objects.count(), ActionItem.objects.count())
         signing = Meeting.objects.get(title__contains="ondertekening")
@@ -241,7 +242,7 @@ def test_demo_seed_tells_the_story_and_is_idempotent(db):
         assert Meeting.objects.filter(series=werk.series).count() == 2
         emails = [a.owner_email for a in ActionItem.objects.all() if a.owner_email]
         assert emails and all(e.endswith(".example") for e in emails)
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", stdout=io.StringIO())
     with scopes_disabled():
         assert (Meeting.objects.count(), ActionItem.objects.count()) == counts
 

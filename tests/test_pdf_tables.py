@@ -18,7 +18,8 @@ from django_scopes import scope, scopes_disabled
 from funding.models import Finding, FundingStream
 from funding.reports.content import build_report_content
 from funding.reports.render import render_report_pdf
-from meetings import documents, services as meeting_services
+from meetings import documents
+from meetings import services as meeting_services
 from meetings.models import ActionReview
 from portal.models import Role
 

@@ -207,7 +207,7 @@ def test_forms_store_what_people_type(client, world):
     )
     with scopes_disabled():
         activity = Activity.objects.get(code="A-NL")
-        lines = {l.stream.code: l.amount for l in activity.funding_lines.all()}
+        lines = {ln.stream.code: ln.amount for ln in activity.funding_lines.all()}
     assert activity.planned_cost == Decimal("200000.00")
     assert lines == {"GOAB": Decimal("150000.00"), "EIGEN": None}
     page = client.get(

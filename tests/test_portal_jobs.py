@@ -49,7 +49,7 @@ def test_a_tenant_job_sees_only_its_municipality_and_a_foreign_id_finds_nothing(
         enqueue(
             "tests.scope_probe", two_tenants["other_school"].pk, municipality=two_tenants["own"]
         )
-    assert SEEN == [{"scope": two_tenants["own"], "schools": ["Eigen school"], "by_id": None}]
+    assert [{"scope": two_tenants["own"], "schools": ["Eigen school"], "by_id": None}] == SEEN
 
 
 def test_the_job_starts_only_when_the_transaction_commits(

@@ -1,6 +1,5 @@
 """Users holding two roles get what each role grants on its own, never more (review S1/S7)."""
 
-import datetime
 from decimal import Decimal
 
 import pytest

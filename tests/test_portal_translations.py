@@ -67,7 +67,7 @@ def test_placeholders_survive_translation():
     for e in messages:
         sources = [e["msgid"], e.get("msgid_plural", e["msgid"])]
         for source, translation in zip(
-            sources if "msgid_plural" in e else sources[:1], _translations(e)
+            sources if "msgid_plural" in e else sources[:1], _translations(e), strict=False
         ):
             if "python-format" not in e["flags"]:
                 continue

@@ -80,8 +80,8 @@ def test_pdf_shows_summary_findings_and_annex_with_equal_totals(world):
     for booking in ("B-2023-1", "B-2023-2", "B-2023-3", "B-2023-4"):
         assert booking in text
     assert "B-2024-1" not in text and "G-2023-1" not in text
-    summary_line = next(l for l in text.splitlines() if "Besteding in 2023" in l)
-    total_line = next(l for l in text.splitlines() if "Eindtotaal bijlage" in l)
+    summary_line = next(ln for ln in text.splitlines() if "Besteding in 2023" in ln)
+    total_line = next(ln for ln in text.splitlines() if "Eindtotaal bijlage" in ln)
     assert spending in summary_line and spending in total_line  # € 3.334,56 both
     assert (
         "Subtotaal januari 2023" in text
@@ -354,6 +354,6 @@ def test_a_long_annex_rendered_in_parallel_parts_repeats_its_header_and_adds_up(
     text = "\n".join(pages)
     assert text.count("Eindtotaal bijlage") == 1 and text.count("Subtotaal januari 2023") == 1
     total = format_money(report.spending).replace("\u00a0", " ")
-    assert total in next(l for l in text.splitlines() if "Eindtotaal bijlage" in l)
-    assert total in next(l for l in text.splitlines() if "Besteding in 2023" in l)
+    assert total in next(ln for ln in text.splitlines() if "Eindtotaal bijlage" in ln)
+    assert total in next(ln for ln in text.splitlines() if "Besteding in 2023" in ln)
     assert f"pagina {len(pages)} van {len(pages)}" in pages[-1]

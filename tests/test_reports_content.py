@@ -31,7 +31,7 @@ def test_every_total_equals_the_sum_of_its_lines(world):
         "3334.56"
     )  # 1234.56 + 99.99 + 2000.00 + 0.01, only 2023, only this stream
     assert c.annex_total == s.spending
-    assert sum(l.amount for g in c.annex for l in g.lines) == s.spending
+    assert sum(ln.amount for g in c.annex for ln in g.lines) == s.spending
     assert [g.subtotal for g in c.annex] == [
         Decimal("1334.55"),
         Decimal("2000.00"),
@@ -46,7 +46,7 @@ def test_every_total_equals_the_sum_of_its_lines(world):
         assert sum(r.count for r in rows) == c.line_count == 4
     assert sum(m.amount for m in c.by_month) == s.spending
     assert len(c.by_month) == 12 and c.by_month[-1].running_total == s.spending
-    assert c.signed_off_total == Decimal("2000.00") and [l.booking_id for l in c.signoffs] == [
+    assert c.signed_off_total == Decimal("2000.00") and [ln.booking_id for ln in c.signoffs] == [
         "B-2023-3"
     ]
     assert c.granted_total == s.granted == Decimal("105000.00")
@@ -107,12 +107,9 @@ def test_collecting_the_data_takes_the_same_queries_for_3_and_30_lines(
     world, extra, django_assert_num_queries
 ):
     d = make_report_world(world, extra_lines=extra)
-    with scope(municipality=world.municipality):
-        # grants, lines, funding lines, findings, period locks
-        with django_assert_num_queries(5):
-            data = collect_report_data(
-                municipality=world.municipality, stream=d["stream"], year=2023
-            )
+    # grants, lines, funding lines, findings, period locks
+    with scope(municipality=world.municipality), django_assert_num_queries(5):
+        data = collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
     assert len(data.lines) == 5 + extra
 
 
@@ -131,8 +128,8 @@ def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subto
     c = _content(world, d["stream"], 2023)
     chunks = annex_chunks(c, parts=3)
     assert len(chunks) == 3 and chunks[0]["first"] and chunks[-1]["last"] and not chunks[1]["first"]
-    lines = [l for ch in chunks for g in ch["groups"] for l in g["lines"]]
-    assert lines == [l for g in c.annex for l in g.lines]
+    lines = [ln for ch in chunks for g in ch["groups"] for ln in g["lines"]]
+    assert lines == [ln for g in c.annex for ln in g.lines]
     closing = [g["group"].label for ch in chunks for g in ch["groups"] if g["closes"]]
     assert closing == [g.label for g in c.annex]  # each month's subtotal exactly once, in order
     for ch in chunks[1:]:  # a month cut in two carries on under a "vervolg" heading

@@ -88,7 +88,7 @@ def test_finalise_locks_the_year_until_a_policy_officer_reopens_it_with_a_reason
             content = build_report_content(
                 municipality=world.municipality, stream=stream, year=2023, report=second
             )
-    assert content.version == 2 and [(l.year, l.reason) for l in content.locks] == [
+    assert content.version == 2 and [(ln.year, ln.reason) for ln in content.locks] == [
         (2023, "Correctie factuur leverancier")
     ]
     if shutil.which("pdftotext"):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -14,8 +15,6 @@ from django_scopes import scopes_disabled
 
 from portal.models import AuditEvent, Municipality, Role
 from schools.imports import NeedImporter, SchoolImporter, SchoolWeightImporter
-from django.core.files.storage import default_storage
-
 from schools.models import ImportJob, Need, Scan, School, SchoolWeight
 
 from . import factories as f

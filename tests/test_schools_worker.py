@@ -3,7 +3,6 @@ killed mid-job does not lose it: the job is redelivered and completes (acks late
 
 import time
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled

@@ -144,7 +144,7 @@ class MonthGroup:
 
     @property
     def subtotal(self) -> Decimal:
-        return sum((l.amount for l in self.lines), ZERO)
+        return sum((ln.amount for ln in self.lines), ZERO)
 
 
 @dataclass
@@ -189,7 +189,7 @@ class ReportContent:
 
     @property
     def signed_off_total(self) -> Decimal:
-        return sum((l.amount for l in self.signoffs), ZERO)
+        return sum((ln.amount for ln in self.signoffs), ZERO)
 
     @property
     def granted_total(self) -> Decimal:
@@ -287,7 +287,7 @@ def compute_report(
             groups[month] = MonthGroup(month, _month_label(month), [])
         groups[month].lines.append(line)
     annex = list(groups.values())
-    spending = sum((l.amount for l in lines), ZERO)
+    spending = sum((ln.amount for ln in lines), ZERO)
 
     def grouped(key):
         amounts, counts = OrderedDict(), defaultdict(int)
@@ -297,14 +297,14 @@ def compute_report(
             counts[label] += 1
         return _shares(amounts, spending, counts)
 
-    by_category = grouped(lambda l: l.cost_category)
-    by_activity = grouped(lambda l: l.activity or _("(geen activiteit)"))
-    by_school = grouped(lambda l: l.school or _("(geen school genoemd)"))
+    by_category = grouped(lambda ln: ln.cost_category)
+    by_activity = grouped(lambda ln: ln.activity or _("(geen activiteit)"))
+    by_school = grouped(lambda ln: ln.school or _("(geen school genoemd)"))
     by_sector = grouped(
-        lambda l: (
-            str(Sector(l.sector).label)
-            if l.sector in Sector.values
-            else (l.sector or _("(geen school genoemd)"))
+        lambda ln: (
+            str(Sector(ln.sector).label)
+            if ln.sector in Sector.values
+            else (ln.sector or _("(geen school genoemd)"))
         )
     )
 
@@ -407,7 +407,7 @@ def compute_report(
         by_sector=by_sector,
         commitments=commitments,
         findings=findings,
-        signoffs=[l for l in lines if l.signed_off_by],
+        signoffs=[ln for ln in lines if ln.signed_off_by],
         locks=locks,
         annex=annex,
         data_sha256=sha256,

@@ -104,10 +104,10 @@ def collect_report_data(*, municipality, stream, year: int | None) -> ReportData
 
     if not year:
         starts = [g["window_start"] for g in grants if g["window_start"]] + [
-            l["date"] for l in lines[:1]
+            ln["date"] for ln in lines[:1]
         ]
         ends = [g["window_end"] for g in grants if g["window_end"]] + [
-            l["date"] for l in lines[-1:]
+            ln["date"] for ln in lines[-1:]
         ]
         start = min(starts) if starts else None
         end = max(ends) if ends else None
@@ -184,8 +184,8 @@ def data_sha256(data: ReportData) -> str:
         "year": data.year,
         "grants": [{k: v for k, v in g.items() if k != "id"} for g in data.grants],
         "lines": [
-            {k: v for k, v in l.items() if not k.endswith("id") or k == "booking_id"}
-            for l in data.lines
+            {k: v for k, v in ln.items() if not k.endswith("id") or k == "booking_id"}
+            for ln in data.lines
         ],
         "funding_lines": [
             {k: v for k, v in f.items() if k != "activity_id"} for f in data.funding_lines

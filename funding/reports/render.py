@@ -119,19 +119,19 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         ]
     )
     for group in content.annex:
-        for l in group.lines:
+        for ln in group.lines:
             lines.append(
                 [
-                    l.date,
-                    safe_cell(l.booking_id),
-                    safe_cell(l.supplier),
-                    safe_cell(l.invoice_number),
-                    safe_cell(l.description),
-                    safe_cell(l.activity),
-                    safe_cell(l.school),
-                    l.cost_category,
-                    safe_cell(l.grant),
-                    l.amount,
+                    ln.date,
+                    safe_cell(ln.booking_id),
+                    safe_cell(ln.supplier),
+                    safe_cell(ln.invoice_number),
+                    safe_cell(ln.description),
+                    safe_cell(ln.activity),
+                    safe_cell(ln.school),
+                    ln.cost_category,
+                    safe_cell(ln.grant),
+                    ln.amount,
                 ]
             )
     lines.append([None] * 9 + [content.annex_total])
@@ -182,7 +182,7 @@ def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
     """Split the annex into ``parts`` runs of about equal layout cost (the first part shares
     its process with the front sections). A month split over two parts repeats its heading
     ("vervolg") and shows its subtotal at its end; the grand total closes the last part."""
-    rows = [(g, l) for g in content.annex for l in g.lines]
+    rows = [(g, ln) for g in content.annex for ln in g.lines]
     if not rows:
         return [{"groups": [], "first": True, "last": True}]
     parts = max(1, min(parts, len(rows) // 200 or 1))
@@ -193,7 +193,7 @@ def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
         bounds.append((start, stop))
         start = stop
     chunks = []
-    for index, (a, b) in enumerate(bounds):
+    for a, b in bounds:
         if a == b:
             continue
         groups = []

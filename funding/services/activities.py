@@ -6,10 +6,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal import imports as im
-from portal.imports import parsers
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Sector, Theme
 from portal.exceptions import ApplicationError
+from portal.imports import parsers
 from portal.models import Municipality
 from schools.models import School
 

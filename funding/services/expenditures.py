@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal import imports as im
-from portal.imports import readers
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
+from portal.imports import readers
 from portal.models import Municipality
 from schools.models import School
 

@@ -3,7 +3,8 @@
 from decimal import Decimal
 
 from django.db import transaction
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal import imports as im
 from portal.audit import audit_log, diff

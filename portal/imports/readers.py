@@ -74,7 +74,7 @@ def _header(cells: list[Cell]) -> list[str]:
 def _records(headers: list[str], numbered: Iterable[tuple[int, list[Cell]]]):
     for line, cells in numbered:
         if any(cell != "" for cell in cells):
-            yield line, {h: cell for h, cell in zip(headers, cells) if h}
+            yield line, {h: cell for h, cell in zip(headers, cells, strict=False) if h}
 
 
 def _is_utf8(data: bytes) -> bool:

@@ -72,7 +72,7 @@ class Command(BaseCommand):
                 (finding_as_dict(f) for f in findings),
                 key=lambda d: (d["municipality"], d["rule"], d["subjects"]),
             )
-        stream = open(output, "w", encoding="utf-8", newline="") if output else self.stdout
+        stream = open(output, "w", encoding="utf-8", newline="") if output else self.stdout  # noqa: SIM115 (closed in finally)
         try:
             if format == "json":
                 for record in records:

@@ -21,7 +21,7 @@ class Command(BaseImportCommand):
         with scopes_disabled():
             importer = ExpenditureImporter()
             try:
-                handle = open(file, "rb")
+                handle = open(file, "rb")  # noqa: SIM115 (closed after the import)
             except OSError as exc:
                 self.stderr.write(f"kan het bestand niet openen: {exc}")
                 sys.exit(1)

@@ -2,9 +2,8 @@
 
 from django_scopes import scopes_disabled
 
-from portal.imports import BaseImportCommand
-
 from funding.services.grants import GrantImporter
+from portal.imports import BaseImportCommand
 
 
 class Command(BaseImportCommand):
