@@ -9,7 +9,6 @@ Production differs from a laptop only in environment values (cookiecutter-django
 """
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -35,9 +34,10 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
-# pytest-django imports settings before any fixture runs; the test suite must work without
-# a hand-made environment, so it gets the same development defaults as DEBUG.
-TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+# Set by the test settings (tests/settings.py, named in pyproject's pytest options) and never
+# guessed from what a process has imported: the test suite gets the same development defaults
+# as DEBUG without a hand-made environment, and no other process gets them by accident.
+TESTING = env_bool("DJANGO_TESTING")
 
 DEBUG = env_bool("DEBUG")
 
@@ -57,7 +57,6 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -297,7 +296,12 @@ if not DEBUG and not TESTING:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is a one-way door for a municipality's whole domain (removal from the browsers'
+    # lists takes months): off unless the operator says so.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        # check --deploy warns (security.W021) that preload is off; that is the decision above.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

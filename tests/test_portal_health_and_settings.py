@@ -48,7 +48,7 @@ def _production_env(tmp_path):
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"))
+        if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL", "DJANGO_"))
     }
     env.update(
         SECRET_KEY="x" * 20 + "-production-like-secret-key-with-enough-entropy-0123456789",
@@ -109,3 +109,39 @@ def test_production_settings_are_secure(tmp_path):
         False,
         "django.core.mail.backends.smtp.EmailBackend",
     ]
+
+
+def _settings_in_subprocess(env, names):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps([getattr(s, n) for n in {names!r}]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_hsts_preload_is_off_unless_the_operator_switches_it_on(tmp_path):
+    env = _production_env(tmp_path)
+    assert _settings_in_subprocess(env, ["SECURE_HSTS_PRELOAD", "SECURE_HSTS_SECONDS"]) == [
+        False,
+        60 * 60 * 24 * 365,
+    ]
+    env["SECURE_HSTS_PRELOAD"] = "1"
+    assert _settings_in_subprocess(env, ["SECURE_HSTS_PRELOAD"]) == [True]
+
+
+def test_importing_pytest_does_not_switch_on_the_test_defaults(tmp_path):
+    # Only DJANGO_TESTING does: a production process that happens to import pytest keeps
+    # refusing to start without a secret key.
+    env = _production_env(tmp_path)
+    del env["SECRET_KEY"]
+    code = "import pytest, django; django.setup()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+    assert _settings_in_subprocess({**env, "DJANGO_TESTING": "1"}, ["TESTING"]) == [True]
