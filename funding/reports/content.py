@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from portal.domain import Sector
@@ -25,20 +26,6 @@ logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
-MONTHS_NL = [
-    "januari",
-    "februari",
-    "maart",
-    "april",
-    "mei",
-    "juni",
-    "juli",
-    "augustus",
-    "september",
-    "oktober",
-    "november",
-    "december",
-]
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,7 +203,8 @@ def _shares(groups: dict, total: Decimal, counts: dict) -> list[ShareRow]:
 
 
 def _month_label(day: date) -> str:
-    return f"{MONTHS_NL[day.month - 1]} {day.year}"
+    """``januari 2023`` (Django's month name and year format in the active language)."""
+    return date_format(day, "YEAR_MONTH_FORMAT")
 
 
 def _months_between(start: date, end: date):
