@@ -1,10 +1,8 @@
-"""Building, storing and serving spending reports: the PDF (pdftotext) and XLSX hold the same
+"""Building, storing and serving spending reports: the PDF (text read with pypdf) and XLSX hold the same
 figures, versions follow the data, jobs never stay stuck, only accountant and policy officer
 of the municipality may request or download."""
 
 import io
-import shutil
-import subprocess
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
@@ -22,13 +20,10 @@ from portal.formatting import format_money
 from portal.models import Role
 
 from . import factories as f
+from .pdf_text import pdf_text
 from .reports_data import make_report_world
 
 pytestmark = pytest.mark.django_db
-
-needs_pdftotext = pytest.mark.skipif(
-    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"
-)
 
 
 @pytest.fixture(autouse=True)
@@ -38,11 +33,6 @@ def _jobs_start_on_commit(monkeypatch):
     monkeypatch.setattr(
         services.transaction, "on_commit", lambda fn, using=None, robust=False: fn()
     )
-
-
-def pdf_text(payload: bytes, layout=True) -> str:
-    args = ["pdftotext", *(["-layout"] if layout else []), "-", "-"]
-    return subprocess.run(args, input=payload, capture_output=True, check=True).stdout.decode()
 
 
 def request_report(world, stream, year=2023, role=Role.ACCOUNTANT):
@@ -57,7 +47,6 @@ def stored(report, kind):
         return services.report_file(SpendingReport.objects.get(pk=report.pk), kind)[0]
 
 
-@needs_pdftotext
 def test_pdf_shows_summary_findings_and_annex_with_equal_totals(world):
     d = make_report_world(world)
     report, created = request_report(world, d["stream"])  # tasks run in-process in tests
@@ -333,14 +322,12 @@ def test_parallel_rendering_gives_the_same_pages_as_one_process():
     htmls = [f"<p>deel {i}</p>" + "<p style='break-before: page'>x</p>" * i for i in range(1, 4)]
     one = render_parallel(htmls, workers=1)
     two = render_parallel(htmls, workers=2)
-    if shutil.which("pdftotext"):
-        assert pdf_text(one) == pdf_text(two)
-        assert "pagina 9 van 9" in pdf_text(two) and pdf_text(two).index("deel 2") < pdf_text(
-            two
-        ).index("deel 3")
+    assert pdf_text(one) == pdf_text(two)
+    assert "pagina 9 van 9" in pdf_text(two) and pdf_text(two).index("deel 2") < pdf_text(
+        two
+    ).index("deel 3")
 
 
-@needs_pdftotext
 def test_a_long_annex_rendered_in_parallel_parts_repeats_its_header_and_adds_up(world, settings):
     settings.PORTAL_PDF_WORKERS = 2
     d = make_report_world(world, extra_lines=450)
