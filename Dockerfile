@@ -10,8 +10,13 @@ RUN apt-get update \
 
 RUN useradd --create-home --uid 1000 portal
 WORKDIR /app
+# The hashed lock first (its own layer, cached while it does not change); the project itself
+# runs from /app and is not pip-installed.
+COPY requirements/base.txt requirements/base.txt
+RUN pip install --require-hashes -r requirements/base.txt
 COPY . .
-RUN pip install . && SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN python -m portal.compile_messages \
+ && SECRET_KEY=build-only python manage.py collectstatic --noinput
 RUN mkdir -p /data/private && chown -R portal /data /app
 USER portal
 
