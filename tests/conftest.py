@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from portal import compile_messages
 from portal.models import Role
 
 from . import factories as f
@@ -215,3 +216,12 @@ def celery_worker(_celery_worker_session, shipped_data, settings):
     app.conf.task_always_eager = False
     yield worker
     app.conf.task_always_eager = True
+
+
+def pytest_configure(config):
+    """Compile a translation catalogue whose .mo is missing or older than its .po, as ``make``
+    does, so ``pytest`` run directly tests the current English texts too."""
+    for po in compile_messages.LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            compile_messages.compile_catalogue(po)

@@ -1,14 +1,16 @@
 """The English interface: one catalogue (locale/en/LC_MESSAGES/django.po), complete and compiled.
 
-The .mo is committed (a fresh machine has no gettext tools), so these tests check that it says
-the same as the .po, and that with the language cookie set to English the pages are English.
+The build compiles the .mo from the .po (``make``: portal/compile_messages.py; the test session
+does the same when the .mo is missing or older, tests/conftest.py). These tests read the .po
+with polib, check that the .mo says the same, and that with the language cookie set to English
+the pages are English.
 """
 
-import ast
 import gettext
 import re
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 
@@ -18,81 +20,74 @@ LOCALE = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO = LOCALE / "django.po"
 MO = LOCALE / "django.mo"
 
-_FIELD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d+\])?) (".*")$')
 _PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_]+\))?[sd]|%%")
 
 
-def _entries():
-    """The .po's entries as dicts: ``flags`` (a set) plus msgid, msgid_plural, msgstr, msgstr[n]."""
-    entries = []
-    for block in PO.read_text(encoding="utf-8").strip().split("\n\n"):
-        entry, current = {"flags": set()}, None
-        for line in block.splitlines():
-            if line.startswith("#,"):
-                entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-            elif line.startswith("#"):
-                continue
-            elif match := _FIELD.match(line):
-                current = match.group(1)
-                entry[current] = ast.literal_eval(match.group(2))
-            else:
-                assert line.startswith('"'), f"unexpected line in {PO.name}: {line!r}"
-                entry[current] += ast.literal_eval(line)
-        entries.append(entry)
-    header, *messages = entries
-    assert header["msgid"] == ""
-    return header, messages
+def _catalogue():
+    return polib.pofile(str(PO))
+
+
+def _messages():
+    """The .po's live entries (obsolete ``#~`` ones are not part of the catalogue)."""
+    return [e for e in _catalogue() if not e.obsolete]
 
 
 def _translations(entry):
-    return [value for key, value in entry.items() if key.startswith("msgstr")]
+    return list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
 
 
 def test_every_message_is_translated_and_none_is_fuzzy():
-    header, messages = _entries()
-    assert "Language: en" in header["msgstr"]
-    assert "fuzzy" not in header["flags"]
+    catalogue = _catalogue()
+    messages = _messages()
+    assert catalogue.metadata.get("Language") == "en"
+    assert not catalogue.metadata_is_fuzzy
     assert len(messages) > 1000  # all four apps and templates/, not a partial catalogue
-    untranslated = [e["msgid"] for e in messages if not all(s.strip() for s in _translations(e))]
+    untranslated = [e.msgid for e in messages if not all(s.strip() for s in _translations(e))]
     assert untranslated == []
-    fuzzy = [e["msgid"] for e in messages if "fuzzy" in e["flags"]]
+    fuzzy = [e.msgid for e in messages if e.fuzzy]
     assert fuzzy == []
-    plurals = [e for e in messages if "msgid_plural" in e]
-    assert plurals and all({"msgstr[0]", "msgstr[1]"} <= e.keys() for e in plurals)
+    plurals = [e for e in messages if e.msgid_plural]
+    assert plurals and all({0, 1} <= set(e.msgstr_plural) for e in plurals)
 
 
 def test_placeholders_survive_translation():
-    _, messages = _entries()
     broken = []
-    for e in messages:
-        sources = [e["msgid"], e.get("msgid_plural", e["msgid"])]
-        for source, translation in zip(
-            sources if "msgid_plural" in e else sources[:1], _translations(e), strict=False
-        ):
-            if "python-format" not in e["flags"]:
-                continue
+    for e in _messages():
+        if "python-format" not in e.flags:
+            continue
+        sources = [e.msgid, e.msgid_plural] if e.msgid_plural else [e.msgid]
+        for source, translation in zip(sources, _translations(e), strict=False):
             if sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(translation)):
                 broken.append((source, translation))
     assert broken == []
 
 
-def test_the_committed_mo_matches_the_po():
-    _, messages = _entries()
+def test_the_compiled_mo_matches_the_po():
+    messages = _messages()
     with MO.open("rb") as f:
         catalogue = gettext.GNUTranslations(f)
     assert catalogue.info().get("language") == "en"
     stale = []
     for e in messages:
-        if "msgid_plural" in e:
-            got = [catalogue.ngettext(e["msgid"], e["msgid_plural"], n) for n in (1, 2)]
-            want = [e["msgstr[0]"], e["msgstr[1]"]]
+        if e.msgid_plural:
+            args = (e.msgid, e.msgid_plural)
+            got = [
+                catalogue.npgettext(e.msgctxt, *args, n)
+                if e.msgctxt
+                else catalogue.ngettext(*args, n)
+                for n in (1, 2)
+            ]
+            want = [e.msgstr_plural[0], e.msgstr_plural[1]]
         else:
-            got, want = catalogue.gettext(e["msgid"]), e["msgstr"]
+            got = (
+                catalogue.pgettext(e.msgctxt, e.msgid) if e.msgctxt else catalogue.gettext(e.msgid)
+            )
+            want = e.msgstr
         if got != want:
-            stale.append(e["msgid"])
-    assert stale == [], "django.mo is out of date: run manage.py compilemessages and commit the .mo"
+            stale.append(e.msgid)
+    assert stale == [], "django.mo is out of date: run `make messages`"
     # No message in the .mo that the .po no longer has.
-    assert len(catalogue._catalog) - 1 == sum(2 if "msgid_plural" in e else 1 for e in messages)
+    assert len(catalogue._catalog) - 1 == sum(2 if e.msgid_plural else 1 for e in messages)
 
 
 def _nav(html):
