@@ -6,12 +6,20 @@ permission. Expected answers follow from the permission matrix: a role holding t
 gets the page; a role that sees the area but may not take the action gets 403; a role that does
 not see the area at all gets 404; a user of another municipality gets 404 on everything;
 anonymous users are sent to the login page.
+
+Two more passes per URL: the foreign-id pass keeps the own tenant's slug but takes every object
+id from the other municipality (and another region), which must answer 404 to every role that
+may use the page; and a role that may use a page that takes POST must be able to POST to it
+(405 fails; each such POST runs in a savepoint that is rolled back, so every role sees the same
+world).
 """
 
 import hashlib
 import re
+from dataclasses import dataclass, field
 
 import pytest
+from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
@@ -196,6 +204,24 @@ OVERRIDES: dict[tuple[str, str], int] = {
 }
 
 
+# Pages whose POST needs another permission than their GET (the view's ``post`` requires it):
+# a role that may see the page but lacks this gets 403 on POST; a role that has it must POST.
+POST_PERMISSIONS = {
+    "portal:members": "members.invite",
+    "funding:report_list": "reports.request",
+    "meetings:series_detail": "meetings.change",
+    # (On region pages only the regional coordinator gets in, and may change the series.)
+}
+
+# The smallest POST body a view needs before it looks at anything else (an empty form is
+# otherwise enough: the view answers it with its form errors).
+POST_DATA = {
+    # Without a known document kind the view answers 404 before looking up the meeting.
+    "meetings:meeting_send": {"kind": "agenda"},
+    "meetings:region_meeting_send": {"kind": "agenda"},
+}
+
+
 SKIP_PREFIXES = ("admin/", "accounts/", "i18n/", "static/", "media/")
 
 
@@ -232,12 +258,59 @@ def _view_permission(pattern):
     )
 
 
-def _url(world, name, route):
+TENANT_KWARGS = {"municipality", "region"}
+
+
+@dataclass
+class ForeignWorld:
+    """The objects of the foreign-id pass: the same kinds as the world's, in the other
+    municipality (and a region that does not hold the world's municipality)."""
+
+    municipality: object
+    region: object
+    school: object
+    users: dict
+    objects: dict = field(default_factory=dict)
+
+
+def _foreign_world(world):
+    region = f.RegionFactory(name="Regio Zuid", slug="regio-zuid")
+    region.municipalities.add(world.other_municipality)
+    director = f.UserFactory(email="director@b.example")
+    f.MembershipFactory(
+        user=director, role=Role.SCHOOL_DIRECTOR, municipality=None, school=world.foreign_school
+    )
+    chair = f.UserFactory(email="chair@b.example")
+    f.MembershipFactory(user=chair, role=Role.LEA_CHAIR, municipality=world.other_municipality)
+    users = {Role.SCHOOL_DIRECTOR: director, Role.LEA_CHAIR: chair}
+    return ForeignWorld(world.other_municipality, region, world.foreign_school, users)
+
+
+def _url(world, name, route, foreign=None):
+    """The URL of ``name`` in ``world``; with ``foreign``, the object ids (not the tenant slug)
+    come from that world."""
     kwargs = {}
     for key in re.findall(r"<(?:\w+:)?(\w+)>", route):
         assert key in URL_KWARGS, f"{name}: add URL kwarg {key!r} to URL_KWARGS in {__file__}"
-        kwargs[key] = URL_KWARGS[key](world)
+        source = world if foreign is None or key in TENANT_KWARGS else foreign
+        kwargs[key] = URL_KWARGS[key](source)
     return reverse(name, kwargs=kwargs)
+
+
+def _takes_post(pattern, get_response):
+    """A view that answers GET with 405 takes only POST; a class-based view takes POST when it
+    has a ``post`` handler."""
+    if get_response.status_code == 405:
+        return True
+    view_class = getattr(pattern.callback, "view_class", None)
+    return bool(view_class and hasattr(view_class, "post"))
+
+
+def _post_rolled_back(client, name, url):
+    with transaction.atomic():
+        response = client.post(url, POST_DATA.get(name, {}))
+        transaction.set_rollback(True)
+    return response
 
 
 def _expected(name, role, permission, is_region_url):
@@ -253,6 +326,7 @@ def _expected(name, role, permission, is_region_url):
 
 
 def _assert_ok(response, url):
+    # 405: the page takes only POST; the POST pass below then checks that the role can POST.
     assert response.status_code in (200, 302, 405), f"{url}: {response.status_code}"
     if response.status_code == 302:
         assert "/accounts/login/" not in response["Location"], f"{url}: redirected to login"
@@ -277,17 +351,51 @@ def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, rou
     assert client.get(url).status_code == 404, f"foreign user on {url}"
     assert client.post(url).status_code == 404, f"foreign user POST on {url}"
 
+    allowed = []
     for role, user in world.users.items():
         client.force_login(user)
         expected = _expected(name, role, permission, "<slug:region>" in route)
         response = client.get(url)
         if expected == "ok":
             _assert_ok(response, f"{role} GET {url}")
+            allowed.append((role, user, _takes_post(pattern, response)))
         else:
             assert response.status_code == expected, (
                 f"{role} GET {url}: {response.status_code}, expected {expected}"
             )
             assert client.post(url).status_code == expected, f"{role} POST {url}"
+
+    # A role that may use a page that takes POST can POST to it (an empty form may be refused
+    # with 200/400, but never 403/404/405).
+    for role, user, takes_post in allowed:
+        if not takes_post:
+            continue
+        client.force_login(user)
+        response = _post_rolled_back(client, name, url)
+        if name in POST_PERMISSIONS and POST_PERMISSIONS[name] not in grants_for({role}):
+            assert response.status_code == 403, f"{role} POST {url}: {response.status_code}"
+        else:
+            assert response.status_code in (200, 204, 302, 400), (
+                f"{role} POST {url}: {response.status_code}"
+            )
+            if response.status_code == 302:
+                assert "/accounts/login/" not in response["Location"], f"{role} POST {url}"
+
+    # Foreign ids under the own tenant's slug: 404 for every role that may use the page.
+    with scopes_disabled():
+        foreign_url = _url(world, name, route, foreign=_foreign_world(world))
+    if foreign_url == url:
+        return  # the page takes no object id
+    for role, user, takes_post in allowed:
+        client.force_login(user)
+        response = client.get(foreign_url)
+        assert response.status_code in ((404, 405) if takes_post else (404,)), (
+            f"{role} GET {foreign_url}: {response.status_code}"
+        )
+        may_post = name not in POST_PERMISSIONS or POST_PERMISSIONS[name] in grants_for({role})
+        if takes_post and may_post:
+            response = _post_rolled_back(client, name, foreign_url)
+            assert response.status_code == 404, f"{role} POST {foreign_url}: {response.status_code}"
 
 
 def test_the_walk_finds_the_tenant_pages():
