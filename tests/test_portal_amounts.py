@@ -19,12 +19,14 @@ from django_scopes import scopes_disabled
 
 from funding import forms as funding_forms
 from funding.models import Activity, Expenditure, FundingStream, Grant
+from funding.reports.views import ReportRequestForm
 from meetings import forms as meeting_forms
 from meetings.models import Decision
 from portal import imports as im
 from portal.fields import AmountField, CountField, DecimalNumberField, NumberError, parse_amount
 from portal.models import Role
 from schools import forms as school_forms
+from schools.imports import percentage
 from schools.models import School
 
 from . import factories as f
@@ -348,8 +350,6 @@ def test_no_form_of_the_portal_reads_numbers_with_djangos_own_fields():
 
 
 def test_the_report_year_is_read_by_the_portal_field():
-    from funding.reports.views import ReportRequestForm
-
     field = ReportRequestForm.base_fields["year"]
     assert isinstance(field, CountField) and field.clean("2.023") == 2023
     with pytest.raises(ValidationError, match="2000 of meer"):
@@ -383,3 +383,15 @@ def _admin_forms(request):
                 found[f"{model._meta.label}: {form.__name__}"] = bad
     registry = admin.site._registry
     return found, registry[FundingStream].get_form(request), registry[School].get_form(request)
+
+
+def test_the_needs_import_refuses_what_the_scan_form_refuses():
+    """Share of pupils: the form refuses three decimals, so the import does too instead of
+    rounding 12,345 to 12,34 without a word."""
+    field = DecimalNumberField(decimal_places=2, max_digits=5, min_value=0, max_value=100)
+    for typed in ("12,5", "12.5", "12,5%", "12,50"):
+        assert percentage(typed) == field.clean(typed) == Decimal("12.50")
+    with pytest.raises(im.ImportValueError, match="meer dan 2 decimalen"):
+        percentage("12,345")
+    with pytest.raises(ValidationError, match="meer dan 2 decimalen"):
+        field.clean("12,345")
