@@ -20,6 +20,11 @@ class FundingConfig(AppConfig):
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"
         )
+        post_save.connect(
+            freshness.on_stream_saved,
+            sender="funding.FundingStream",
+            dispatch_uid="funding.freshness.streams",
+        )
         navigation.register(
             navigation.NavItem(_("Beschikkingen"), "funding:grant_list", "funding.view", order=30),
             navigation.NavItem(

@@ -4,8 +4,10 @@ of writes coalesced into one run; a finding that stops being derived because som
 (the accountant's sign-off of an F6 line) shows as resolved with who and when.
 
 The hook is the audit trail: every write service of the portal records an ``AuditEvent``
-(portal.audit), imports included, so listening to new events (``post_save``, connected in
-``FundingConfig.ready``) catches every write without each service having to remember it.
+(portal.audit), imports included (the command-line ones too), so listening to new events
+(``post_save``, connected in ``FundingConfig.ready``) catches every write without each service
+having to remember it. Funding streams are data edited in the admin, outside the services: a
+change to one re-runs the checks of every municipality using it (``on_stream_saved``).
 
 Coalescing: the first write queues an automatic ``CheckRun`` that starts after
 ``PORTAL_CHECKS_REFRESH_DELAY`` seconds (default 10); later writes find that run still queued and
@@ -30,7 +32,7 @@ from portal.audit import audit_log
 from portal.jobs import registered_task
 from portal.models import Municipality
 
-from .models import CheckRun, Expenditure, Finding
+from .models import CheckRun, Expenditure, Finding, FundingLine, Grant
 from .services.checks import check_run_execute, finding_key
 
 logger = logging.getLogger(__name__)
@@ -82,6 +84,29 @@ def on_audit_event(sender, instance, created, **kwargs):
         resolve_signed_off(expenditure_id=instance.object_id)
     municipality_id = instance.municipality_id
     transaction.on_commit(lambda: checks_refresh_soon(municipality_id=municipality_id))
+
+
+def on_stream_saved(sender, instance, created, raw=False, **kwargs):
+    """``post_save`` receiver of ``FundingStream``: a stream is data edited in the admin (its
+    window, eligible sectors, housing rule, carry-over cap), and the checks F3, F4, F6, F7 and
+    F8 read it, so every municipality with a grant of the stream or planned funding from it
+    gets a re-run once the change has committed. A new stream has neither: nothing runs."""
+    if created or raw:
+        return
+    with scopes_disabled():
+        ids = set(
+            Grant.objects.filter(stream=instance).values_list("municipality_id", flat=True)
+        ) | set(
+            FundingLine.objects.filter(stream=instance).values_list(
+                "activity__municipality_id", flat=True
+            )
+        )
+    for municipality_id in sorted(ids):
+        transaction.on_commit(
+            lambda municipality_id=municipality_id: checks_refresh_soon(
+                municipality_id=municipality_id
+            )
+        )
 
 
 def resolve_signed_off(*, expenditure_id) -> int:

@@ -31,11 +31,23 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 
 
 def grants(*, municipality):
+    """The municipality's grants with ``spent`` (sum of their lines), ``carried_out`` (what
+    later grants of the municipality carry over from them) and ``remaining`` = amount +
+    carry-over in - spent - carried out, all in euro. Money carried over into a later grant is
+    that grant's remaining, not also the source's (issue 10 §1: carry-over is not counted
+    again)."""
+    carried_out = (
+        Grant.objects.filter(municipality=municipality, carried_from=OuterRef("pk"))
+        .values("carried_from")
+        .annotate(s=Sum("carry_over"))
+        .values("s")
+    )
     return (
         Grant.objects.filter(municipality=municipality)
         .select_related("stream", "carried_from")
         .annotate(spent=Coalesce(Sum("expenditures__amount"), ZERO))
-        .annotate(remaining=F("amount") + F("carry_over") - F("spent"))
+        .annotate(carried_out=Coalesce(Subquery(carried_out), ZERO))
+        .annotate(remaining=F("amount") + F("carry_over") - F("spent") - F("carried_out"))
     )
 
 
@@ -220,7 +232,8 @@ def spending_per_month(*, municipality, months=24, today=None):
 
 
 def windows_ending(*, municipality, months=6, today=None):
-    """Grants whose window ends within ``months`` with money unspent."""
+    """Grants whose window ends within ``months`` with money unspent (their ``remaining``:
+    what was carried over into a later grant is not lost with this window)."""
     today = today or timezone.localdate()
     until = today + datetime.timedelta(days=int(months * 30.5))
     rows = []
@@ -229,7 +242,7 @@ def windows_ending(*, municipality, months=6, today=None):
         .filter(window_end__gte=today, window_end__lte=until)
         .order_by("window_end")
     ):
-        unspent = g.total - g.spent
+        unspent = g.total - g.spent - g.carried_out  # g.remaining, to the cent on SQLite too
         if unspent > 0:
             rows.append({"grant": g, "unspent": unspent})
     return rows

@@ -154,7 +154,7 @@ class GrantListView(FilteredListView):
                 g.carry_over,
                 g.carried_from.reference if g.carried_from_id else "",
                 g.spent,
-                g.total - g.spent,
+                g.total - g.spent - g.carried_out,  # = remaining, to the cent on every database
             ]
 
 

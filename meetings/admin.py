@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from portal.admin import NumberFieldsAdmin
+
 from .models import ActionItem, Meeting, MeetingSeries, ReminderOptOut, SentDigest
 
 
@@ -36,7 +38,7 @@ class ActionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(SentDigest)
-class SentDigestAdmin(admin.ModelAdmin):
+class SentDigestAdmin(NumberFieldsAdmin, admin.ModelAdmin):
     list_display = ["recipient", "kind", "iso_year", "iso_week", "action_count", "sent_at"]
     search_fields = ["recipient"]
 

@@ -3,7 +3,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from .fields import number_formfield
 from .models import AuditEvent, Invitation, Membership, Municipality, Region, User
+
+
+class NumberFieldsAdmin:
+    """Admin pages read numbers with the portal's own fields (portal.fields.number_formfield):
+    text inputs that take 12,5 and 1.234,56 whatever the browser's language (issue 10 §2)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = number_formfield(db_field, **kwargs)
+        if field is not None:
+            return field
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class MembershipInline(admin.TabularInline):

@@ -338,3 +338,22 @@ class CountField(AmountField):
 
     def format(self, value) -> str:
         return str(value)
+
+
+def number_formfield(db_field, **kwargs):
+    """The portal's form field for a model's number column, or None for any other column:
+    money (14 digits, 2 decimals) an :class:`AmountField`, other decimals a
+    :class:`DecimalNumberField`, whole numbers a :class:`CountField`. For forms Django builds
+    from models without a form of the portal's own (the admin: ``NumberFieldsAdmin``), so no
+    form anywhere has an ``<input type="number">`` that reads "200000,00" by the browser's
+    locale (issue 10 §2)."""
+    if db_field.choices or db_field.is_relation or isinstance(db_field, models.AutoField):
+        return None
+    if isinstance(db_field, models.DecimalField):
+        money = db_field.max_digits == 14 and db_field.decimal_places == 2
+        form_class = AmountField if money else DecimalNumberField
+    elif isinstance(db_field, models.IntegerField):
+        form_class = CountField
+    else:
+        return None
+    return db_field.formfield(form_class=form_class, **kwargs)

@@ -4,24 +4,26 @@ only through the permission-checked view, so the admin shows their metadata, not
 
 from django.contrib import admin
 
+from portal.admin import NumberFieldsAdmin
+
 from .models import Need, Scan, ScanComment, ScanDocument, School, SchoolWeight
 
 
 @admin.register(School)
-class SchoolAdmin(admin.ModelAdmin):
+class SchoolAdmin(NumberFieldsAdmin, admin.ModelAdmin):
     list_display = ["code", "name", "sector", "municipality", "board_number", "pupil_count"]
     list_filter = ["sector", "municipality"]
     search_fields = ["code", "name", "city"]
 
 
 @admin.register(SchoolWeight)
-class SchoolWeightAdmin(admin.ModelAdmin):
+class SchoolWeightAdmin(NumberFieldsAdmin, admin.ModelAdmin):
     list_display = ["school", "school_year", "weight", "pupil_count"]
     raw_id_fields = ["school"]
     search_fields = ["school__code", "school__name"]
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(NumberFieldsAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -47,7 +49,7 @@ class DocumentInline(ReadOnlyInline):
 
 
 @admin.register(Scan)
-class ScanAdmin(admin.ModelAdmin):
+class ScanAdmin(NumberFieldsAdmin, admin.ModelAdmin):
     list_display = ["school", "school_year", "status", "source", "submitted_at"]
     list_filter = ["status", "source", "school_year", "municipality"]
     search_fields = ["school__code", "school__name"]

@@ -87,7 +87,10 @@ def school_year(value) -> str:
 
 
 def percentage(value) -> Decimal:
-    number = decimal_number(str(value).rstrip("%").strip() if isinstance(value, str) else value)
+    # Two decimals at most, as the scan form's field: 12,345 is refused, not read as 12,34.
+    number = decimal_number(
+        str(value).rstrip("%").strip() if isinstance(value, str) else value, places=2
+    )
     if not 0 <= number <= 100:
         raise ImportValueError(_("%(value)s ligt niet tussen 0 en 100") % {"value": f'"{value}"'})
     return number.quantize(Decimal("0.01"))

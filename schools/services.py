@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +16,7 @@ from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Severity, Theme
 from portal.exceptions import ApplicationError
 from portal.jobs import enqueue
+from portal.models import Municipality
 
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import ImportJob, Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
@@ -95,6 +96,28 @@ def needs_import(*, actor, municipality, source, filename=None, dry_run=False):
             reason=f"{filename or ''}: {result.summary}",
         )
     return result
+
+
+def command_import_record(*, action: str, result, filename) -> int:
+    """Record a saved command-line import (``manage.py import_schools`` / ``import_needs``,
+    which may cover many municipalities) in the audit trail once per municipality it touched,
+    as the browser imports do, so their checks run again (funding.freshness, issue 10 §3).
+    ``action`` is ``schools.import`` or ``needs.import``; ``result`` the importer's
+    ImportResult. Returns the number of municipalities recorded."""
+    codes = {row["gemeentenummer"] for row in result.rows if row.get("gemeentenummer")}
+    ids = {row["municipality_id"] for row in result.rows if row.get("municipality_id")}
+    municipalities = Municipality.objects.filter(Q(code__in=codes) | Q(pk__in=ids)).order_by("pk")
+    count = 0
+    for municipality in municipalities:
+        audit_log(
+            actor=None,
+            action=action,
+            obj=municipality,
+            municipality=municipality,
+            reason=f"manage.py {filename}: {result.summary}",
+        )
+        count += 1
+    return count
 
 
 # --- browser imports as background jobs ----------------------------------------

@@ -8,6 +8,7 @@ import time
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -225,3 +226,76 @@ def test_signing_off_resolves_the_finding_within_a_minute_on_a_real_worker(celer
             False,
             accountant,
         )
+
+
+# --- the writes outside the services: stream edits in the admin, command-line imports -----------
+
+
+def test_editing_a_stream_reruns_the_checks_of_the_municipalities_using_it(
+    world, queued, django_capture_on_commit_callbacks
+):
+    """A stream's window, sectors and carry-over cap feed F3, F4, F6 and F8: editing it in the
+    admin queues a run for each municipality with a grant or planned funding of that stream,
+    and for no other."""
+    f6_line(world)  # an NPO-GEM grant of world.municipality
+    other = f.MunicipalityFactory()
+    planned = f.ActivityFactory(municipality=other)
+    bystander = f.MunicipalityFactory()
+    with scopes_disabled():
+        npo = FundingStream.objects.get(code="NPO-GEM")
+        f.FundingLineFactory(activity=planned, stream=npo)
+        f.GrantFactory(municipality=bystander)  # GOAB only
+        with django_capture_on_commit_callbacks(execute=True):
+            npo.window_end = D(2025, 12, 31)
+            npo.save()
+        runs = set(CheckRun.objects.values_list("municipality_id", "trigger", "status"))
+    assert runs == {
+        (world.municipality.pk, "auto", "queued"),
+        (other.pk, "auto", "queued"),
+    }
+    assert queued == [10, 10]
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_command_line_imports_of_schools_and_needs_rerun_the_checks(
+    world, queued, tmp_path, django_capture_on_commit_callbacks
+):
+    """``manage.py import_schools`` and ``import_needs`` write outside the browser's services;
+    they record themselves per municipality touched, which queues the re-run as the browser
+    imports do."""
+    code = world.municipality.code.removeprefix("GM")
+    schools = _write(
+        tmp_path,
+        "duo.csv",
+        "INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM;GEMEENTENUMMER;GEMEENTENAAM;SOORT_PO\n"
+        f"77ZZ;77ZZ00;De Nieuwe School;{code};{world.municipality.name};Bo\n",
+    )
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        call_command("import_schools", schools, "--sector", "BO")
+    with scopes_disabled():
+        events = list(AuditEvent.objects.filter(action="schools.import"))
+        assert [(e.municipality_id, e.actor_id) for e in events] == [(world.municipality.pk, None)]
+        assert CheckRun.objects.filter(municipality=world.municipality).count() == 1
+        CheckRun.objects.update(status=CheckRun.Status.DONE)
+    needs = _write(
+        tmp_path,
+        "needs.csv",
+        "school,school_year,theme,severity,share_of_pupils\n77ZZ00,2023-2024,taal,severe,12\n",
+    )
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        call_command("import_needs", needs)
+    with scopes_disabled():
+        assert list(
+            AuditEvent.objects.filter(action="needs.import").values_list("municipality_id")
+        ) == [(world.municipality.pk,)]
+        assert CheckRun.objects.filter(status=CheckRun.Status.QUEUED).count() == 1
+    assert queued == [10, 10]
+    # a dry run saves nothing and records nothing
+    with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+        call_command("import_needs", needs, "--dry-run")
+        assert AuditEvent.objects.filter(action="needs.import").count() == 1

@@ -28,7 +28,7 @@ from funding.periods import (
     prorated_amount,
     window_days_in_year,
 )
-from funding.selectors import region_per_pupil, stream_figures
+from funding.selectors import grants, region_per_pupil, stream_figures, windows_ending
 from portal.models import Role
 
 from . import factories as f
@@ -299,3 +299,39 @@ def test_region_export_holds_the_same_figures(client, midden):
     # other roles and other regions' coordinators do not get it
     client.force_login(midden.users[Role.POLICY_OFFICER])
     assert client.get(url).status_code == 404
+
+
+def test_money_carried_over_is_the_later_grants_remaining_not_also_the_sources(client, midden):
+    """GOAB 2019-2022 (4.200.000, 200.000 spent) carried 1.034.000 into GOAB 2023-2026
+    (4.650.000). Remaining: 4.200.000 - 200.000 - 1.034.000 = 2.966.000 for the first,
+    4.650.000 + 1.034.000 = 5.684.000 for the second; together 8.650.000 = 8.850.000 granted
+    - 200.000 spent, the carry-over counted once."""
+    with scopes_disabled():
+        old = FundingStream.objects.get(code="GOAB").grants.get(reference="GOAB-2019-2022")
+        f.ExpenditureFactory(grant=old, date=D(2022, 3, 1), amount=Decimal("200000.00"))
+        rows = {
+            g.reference: g
+            for g in grants(municipality=midden.municipality).filter(stream__code="GOAB")
+        }
+        assert (rows["GOAB-2019-2022"].carried_out, rows["GOAB-2019-2022"].remaining) == (
+            Decimal("1034000.00"),
+            Decimal("2966000.00"),
+        )
+        assert (rows["GOAB-2023-2026"].carried_out, rows["GOAB-2023-2026"].remaining) == (
+            Decimal("0.00"),
+            Decimal("5684000.00"),
+        )
+        # three months before its window ends, the first grant has 2.966.000 left to lose
+        ending = windows_ending(municipality=midden.municipality, today=D(2022, 10, 1))
+        assert [(r["grant"].reference, r["unspent"]) for r in ending] == [
+            ("GOAB-2019-2022", Decimal("2966000.00"))
+        ]
+    client.force_login(midden.users[Role.POLICY_OFFICER])
+    url = reverse("funding:grant_list", kwargs={"municipality": midden.municipality.slug})
+    page = client.get(url).content.decode()
+    assert "€\xa02.966.000,00" in page and "na €\xa01.034.000,00 overgeheveld" in page
+    export = client.get(url + "?export=csv").content.decode("utf-8-sig")
+    line = next(
+        r for r in csv.reader(io.StringIO(export), delimiter=";") if r[0] == "GOAB-2019-2022"
+    )
+    assert line[-1] == "2966000,00"

@@ -4,20 +4,29 @@ inputmode="decimal", values shown back in nl-NL, ambiguous input and fractions o
 refused at the field."""
 
 import datetime as dt
+import importlib
+import pkgutil
 from decimal import Decimal
 
+import django_filters
 import pytest
+from django import forms as django_forms
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from funding import forms as funding_forms
 from funding.models import Activity, Expenditure, FundingStream, Grant
+from funding.reports.views import ReportRequestForm
 from meetings import forms as meeting_forms
 from meetings.models import Decision
 from portal import imports as im
 from portal.fields import AmountField, CountField, DecimalNumberField, NumberError, parse_amount
 from portal.models import Role
 from schools import forms as school_forms
+from schools.imports import percentage
 from schools.models import School
 
 from . import factories as f
@@ -282,3 +291,107 @@ def test_scan_intervention_cost_and_share_of_pupils(client, world):
     assert response.status_code == 302, response.content.decode()[:2000]
     with scopes_disabled():
         assert Activity.objects.get(name="Bijles").planned_cost == Decimal("12500.50")
+
+
+# --- the whole kind: no form of the portal has a number field of Django's own ---------------------
+
+APPS = ("portal", "schools", "funding", "meetings")
+DJANGO_NUMBERS = (django_forms.IntegerField, django_forms.DecimalField, django_forms.FloatField)
+
+
+def _import_every_module():
+    for app in APPS:
+        package = importlib.import_module(app)
+        for info in pkgutil.walk_packages(package.__path__, f"{app}."):
+            if ".migrations" not in info.name and ".management" not in info.name:
+                importlib.import_module(info.name)
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _django_number_fields(fields):
+    """Names of the fields a person types a number into that are not the portal's own field:
+    Django's IntegerField/DecimalField/FloatField, or any ``<input type="number">``."""
+    return [
+        name
+        for name, field in fields.items()
+        if not isinstance(field.widget, django_forms.HiddenInput)
+        and (
+            isinstance(field, DJANGO_NUMBERS)
+            or getattr(field.widget, "input_type", None) == "number"
+        )
+    ]
+
+
+def test_no_form_of_the_portal_reads_numbers_with_djangos_own_fields():
+    """Every form class in the project's apps (the ones the tests above list by hand and any
+    added later) and every filter form: numbers go through portal.fields."""
+    _import_every_module()
+    found = {}
+    for form_class in set(_subclasses(django_forms.BaseForm)):
+        if form_class.__module__.split(".")[0] in APPS:
+            bad = _django_number_fields(form_class.base_fields)
+            if bad:
+                found[f"{form_class.__module__}.{form_class.__name__}"] = bad
+    for filterset in set(_subclasses(django_filters.FilterSet)):
+        if filterset.__module__.split(".")[0] in APPS:
+            bad = [
+                name
+                for name, flt in filterset.base_filters.items()
+                if issubclass(flt.field_class, DJANGO_NUMBERS)
+            ]
+            if bad:
+                found[f"{filterset.__module__}.{filterset.__name__}"] = bad
+    assert found == {}
+
+
+def test_the_report_year_is_read_by_the_portal_field():
+    field = ReportRequestForm.base_fields["year"]
+    assert isinstance(field, CountField) and field.clean("2.023") == 2023
+    with pytest.raises(ValidationError, match="2000 of meer"):
+        field.clean("1999")
+
+
+@pytest.mark.django_db
+def test_admin_forms_read_numbers_with_the_portal_fields(rf):
+    """The staff admin too: a stream's carry-over cap, a school's pupil count, a school weight."""
+    request = rf.get("/admin/")
+    request.user = get_user_model()(is_superuser=True, is_staff=True, is_active=True)
+    with scopes_disabled():  # as the admin runs (portal.middleware)
+        found, stream_form, school_form = _admin_forms(request)
+    assert found == {}
+    cap = stream_form.base_fields["carry_over_cap_percent"]
+    assert isinstance(cap, DecimalNumberField) and cap.clean("12,5") == Decimal("12.50")
+    pupils = school_form.base_fields["pupil_count"]
+    assert isinstance(pupils, CountField) and pupils.clean("1.234") == 1234
+
+
+def _admin_forms(request):
+    found = {}
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in APPS:
+            continue
+        forms_ = [model_admin.get_form(request)]
+        forms_ += [i.get_formset(request).form for i in model_admin.get_inline_instances(request)]
+        for form in forms_:
+            bad = _django_number_fields(form.base_fields)
+            if bad:
+                found[f"{model._meta.label}: {form.__name__}"] = bad
+    registry = admin.site._registry
+    return found, registry[FundingStream].get_form(request), registry[School].get_form(request)
+
+
+def test_the_needs_import_refuses_what_the_scan_form_refuses():
+    """Share of pupils: the form refuses three decimals, so the import does too instead of
+    rounding 12,345 to 12,34 without a word."""
+    field = DecimalNumberField(decimal_places=2, max_digits=5, min_value=0, max_value=100)
+    for typed in ("12,5", "12.5", "12,5%", "12,50"):
+        assert percentage(typed) == field.clean(typed) == Decimal("12.50")
+    with pytest.raises(im.ImportValueError, match="meer dan 2 decimalen"):
+        percentage("12,345")
+    with pytest.raises(ValidationError, match="meer dan 2 decimalen"):
+        field.clean("12,345")

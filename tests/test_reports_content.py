@@ -1,12 +1,14 @@
 """The report content (funding/reports/): every total is the sum of its lines, the
 definitions of spending, cumulative, committed and remaining, and the data hash."""
 
+import dataclasses
+import datetime
 from decimal import Decimal
 
 import pytest
 from django_scopes import scope
 
-from funding.models import Expenditure
+from funding.models import Expenditure, FundingStream
 from funding.reports.content import compute_report
 from funding.reports.data import collect_report_data, data_sha256
 
@@ -135,3 +137,58 @@ def test_annex_parts_for_parallel_rendering_cover_every_line_once_with_one_subto
     for ch in chunks[1:]:  # a month cut in two carries on under a "vervolg" heading
         first = ch["groups"][0]
         assert first["continued"] == (first["lines"][0] is not first["group"].lines[0])
+
+
+def test_carry_over_from_a_grant_in_the_same_report_is_counted_once(world):
+    """GOAB 2019-2022 (1.000.000, 100.000 spent) carries 400.000 over into GOAB 2023-2026
+    (2.000.000). The whole-window report holds both grants: the 400.000 is money of the first
+    grant, so total granted is 3.000.000, not 3.400.000 (issue 10 §1). The 2023 report holds the
+    second grant alone, and there the carry-over is new money: 2.400.000."""
+    m = world.municipality
+    with scope(municipality=m):
+        goab = FundingStream.objects.get(code="GOAB")
+        old = f.GrantFactory(
+            municipality=m,
+            stream=goab,
+            reference="GOAB-2019-2022",
+            amount=Decimal("1000000.00"),
+            window_start=datetime.date(2019, 1, 1),
+            window_end=datetime.date(2022, 12, 31),
+        )
+        f.ExpenditureFactory(
+            grant=old, booking_id="G-1", date=datetime.date(2022, 5, 1), amount=Decimal("100000")
+        )
+        f.GrantFactory(
+            municipality=m,
+            stream=goab,
+            reference="GOAB-2023-2026",
+            amount=Decimal("2000000.00"),
+            carry_over=Decimal("400000.00"),
+            carried_from=old,
+            window_start=datetime.date(2023, 1, 1),
+            window_end=datetime.date(2026, 12, 31),
+        )
+    whole = _content(world, goab, None)
+    assert [(g.reference, g.counted_in, g.total) for g in whole.grants] == [
+        ("GOAB-2019-2022", None, Decimal("1000000.00")),
+        ("GOAB-2023-2026", "GOAB-2019-2022", Decimal("2000000.00")),
+    ]
+    assert whole.summary.granted == whole.granted_total == Decimal("3000000.00")
+    assert whole.summary.remaining == Decimal("2900000.00")  # 3.000.000 - 100.000 spent
+    year = _content(world, goab, 2023)
+    assert [g.reference for g in year.grants] == ["GOAB-2023-2026"]
+    assert year.summary.granted == Decimal("2400000.00")
+
+
+def test_a_report_whose_carry_over_names_no_source_keeps_its_hash(world):
+    """The source of a carry-over joined the report's data; where there is none the hash is
+    the one computed without that field, so unchanged data does not make a new version."""
+    d = make_report_world(world)
+    with scope(municipality=world.municipality):
+        data = collect_report_data(municipality=world.municipality, stream=d["stream"], year=2023)
+    grant = data.grants[0]
+    assert grant["carry_over"] and grant["carried_from__reference"] is None
+    without_field = {k: v for k, v in grant.items() if k != "carried_from__reference"}
+    assert data_sha256(data) == data_sha256(dataclasses.replace(data, grants=[without_field]))
+    grant["carried_from__reference"] = "GOAB-2019-2022"
+    assert data_sha256(data) != data_sha256(dataclasses.replace(data, grants=[without_field]))

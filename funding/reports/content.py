@@ -40,10 +40,15 @@ class GrantRow:
     window_end: date | None
     amount: Decimal
     carry_over: Decimal
+    # The reference of the grant the carry-over came from, when that grant is in this report too:
+    # its money is counted there already (issue 10 §1: carry-over is not counted again).
+    counted_in: str | None = None
 
     @property
     def total(self):
-        return self.amount + self.carry_over
+        """The money this grant adds to the report: its amount, plus its carry-over unless that
+        came from another grant of the same report."""
+        return self.amount + (ZERO if self.counted_in else self.carry_over)
 
 
 @dataclass(frozen=True)
@@ -223,8 +228,16 @@ def compute_report(
     category_labels = dict(Expenditure.CostCategory.choices)
     start, end = data.period_start, data.period_end
 
+    included = {g["reference"] for g in data.grants}
     grants = [
-        GrantRow(g["reference"], g["window_start"], g["window_end"], g["amount"], g["carry_over"])
+        GrantRow(
+            g["reference"],
+            g["window_start"],
+            g["window_end"],
+            g["amount"],
+            g["carry_over"],
+            counted_in=source if (source := g.get("carried_from__reference")) in included else None,
+        )
         for g in data.grants
     ]
 
@@ -408,6 +421,9 @@ def compute_report(
 
 def DEFINITIONS():  # noqa: N802 - a constant that must be translated at call time
     return [
+        _(
+            "Totaal toegekend: de bedragen van de opgenomen beschikkingen plus hun overheveling; overheveling uit een beschikking die zelf in deze rapportage staat, telt niet twee keer."
+        ),
         _(
             "Besteding in de periode: som van de regels van de opgenomen beschikkingen met een boekdatum in de periode (= eindtotaal van de bijlage)."
         ),

@@ -92,7 +92,13 @@ def collect_report_data(*, municipality, stream, year: int | None) -> ReportData
         grants_qs = grants_qs.filter(overlapping | with_lines)
     grants = list(
         grants_qs.order_by("window_start", "reference").values(
-            "id", "reference", "window_start", "window_end", "amount", "carry_over"
+            "id",
+            "reference",
+            "window_start",
+            "window_end",
+            "amount",
+            "carry_over",
+            "carried_from__reference",
         )
     )
     grant_ids = [g["id"] for g in grants]
@@ -174,6 +180,17 @@ def _canonical(value):
     return value
 
 
+def _grant_identity(grant: dict) -> dict:
+    """A grant's values for the hash. The source of its carry-over counts only when there is
+    one and something is carried over, so the reports of grants without it keep the hash they
+    had before the source was collected (no new version for unchanged data)."""
+    return {
+        k: v
+        for k, v in grant.items()
+        if k != "id" and (k != "carried_from__reference" or (v and grant["carry_over"]))
+    }
+
+
 def data_sha256(data: ReportData) -> str:
     """SHA-256 of a canonical serialisation (sorted-key JSON, amounts with two decimals, ISO
     dates) of every value the report is built from. Database ids are left out, except as the
@@ -182,7 +199,7 @@ def data_sha256(data: ReportData) -> str:
         "municipality": data.municipality.code,
         "stream": data.stream.code,
         "year": data.year,
-        "grants": [{k: v for k, v in g.items() if k != "id"} for g in data.grants],
+        "grants": [_grant_identity(g) for g in data.grants],
         "lines": [
             {k: v for k, v in ln.items() if not k.endswith("id") or k == "booking_id"}
             for ln in data.lines

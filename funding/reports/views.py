@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from portal.exceptions import ApplicationError
+from portal.fields import CountField
 from portal.permissions import PortalViewMixin, portal_permission
 
 from ..models import FundingStream, Grant, PeriodLock, SpendingReport
@@ -29,7 +30,7 @@ class ReportRequestForm(forms.Form):
     stream = forms.ModelChoiceField(
         label=gettext_lazy("Stroom"), queryset=FundingStream.objects.none(), to_field_name="code"
     )
-    year = forms.IntegerField(
+    year = CountField(
         label=gettext_lazy("Jaar"),
         required=False,
         min_value=2000,

@@ -1,5 +1,6 @@
-"""The checks of checks.md (F1-F7, P1, G1): one implementation for the browser's button, the
-nightly beat job and ``manage.py check_overlaps``.
+"""The checks of checks.md (F1-F7, P1, G1) and the portal's F8 carry-over, all documented in
+docs/checks.md: one implementation for the browser's button, the automatic re-run after writes
+(funding.freshness), the nightly beat job and ``manage.py check_overlaps``.
 
 Every rule is a grouped query, a join or an ``Exists`` in the database; Python only turns the
 rows the database returns into findings. The programme rules work on ``ActivityReach`` (activity

@@ -10,8 +10,12 @@ from .framework import Importer
 # --- management commands -----------------------------------------------------
 
 
-def run_import_command(importer: Importer, path, stdout, stderr, *, dry_run=False) -> int:
-    """Run an import from the command line; return the process exit code."""
+def run_import_command(
+    importer: Importer, path, stdout, stderr, *, dry_run=False, after=None
+) -> int:
+    """Run an import from the command line; return the process exit code. ``after(result)`` is
+    called once the rows are saved (not on errors or a dry run), e.g. to record the import in
+    the audit trail, which starts the re-run of the checks (issue 10 §3)."""
     try:
         with open(path, "rb") as file:
             result = importer.run(file, filename=str(path), dry_run=dry_run)
@@ -26,6 +30,8 @@ def run_import_command(importer: Importer, path, stdout, stderr, *, dry_run=Fals
         message = _("%d regels gecontroleerd, geen fouten (proefdraai: niets opgeslagen)")
         stdout.write(f"{message % len(result.rows)}\n")
     else:
+        if after is not None:
+            after(result)
         stdout.write(f"{result.summary}\n")
     return 0
 
@@ -36,6 +42,10 @@ class BaseImportCommand(BaseCommand):
     help = "Importeer een CSV- of XLSX-bestand; bij een fout wordt niets opgeslagen."
     importer_class: type[Importer]
 
+    def after_import(self, result) -> None:
+        """Called with the result of a saved import; the importers that record themselves in
+        the audit trail need nothing here."""
+
     def add_arguments(self, parser):
         parser.add_argument("file", help="CSV- of XLSX-bestand")
         parser.add_argument("--dry-run", action="store_true", help="alleen controleren")
@@ -43,6 +53,8 @@ class BaseImportCommand(BaseCommand):
     def handle(self, *args, file, dry_run, **options):
         # We print the errors ourselves: CommandError would prefix them.
         importer = self.importer_class()
-        code = run_import_command(importer, file, self.stdout, self.stderr, dry_run=dry_run)
+        code = run_import_command(
+            importer, file, self.stdout, self.stderr, dry_run=dry_run, after=self.after_import
+        )
         if code:
             sys.exit(code)

@@ -68,9 +68,11 @@ def optional_amount(value: Cell) -> Decimal | None:
     return None if value == "-" else amount(value)
 
 
-def decimal_number(value: Cell) -> Decimal:
-    """A measure such as schoolweging ``33,4``; a lone separator is decimal."""
-    return _number(parse_decimal, value)
+def decimal_number(value: Cell, places: int | None = None) -> Decimal:
+    """A measure such as schoolweging ``33,4``; a lone separator is decimal. With ``places``
+    more decimals than that are refused, not rounded, as the form field refuses them
+    (portal.fields.parse_decimal)."""
+    return _number(parse_decimal, value, places)
 
 
 def integer(value: Cell) -> int:

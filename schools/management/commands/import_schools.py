@@ -11,6 +11,7 @@ from portal.imports import ImportValueError, run_import_command
 from schools.imports import SchoolImporter, SchoolWeightImporter
 from schools.imports import school_year as parse_school_year
 from schools.models import current_school_year
+from schools.services import command_import_record
 
 
 class Command(BaseCommand):
@@ -39,7 +40,14 @@ class Command(BaseCommand):
         code = 0
         if file:
             code = run_import_command(
-                SchoolImporter(sector=sector), file, self.stdout, self.stderr, dry_run=dry_run
+                SchoolImporter(sector=sector),
+                file,
+                self.stdout,
+                self.stderr,
+                dry_run=dry_run,
+                after=lambda result: command_import_record(
+                    action="schools.import", result=result, filename="import_schools"
+                ),
             )
         if weights and not code:
             try:
