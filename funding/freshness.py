@@ -31,7 +31,7 @@ from portal.jobs import registered_task
 from portal.models import Municipality
 
 from .models import CheckRun, Expenditure, Finding
-from .services.checks import check_run_execute, finding_key
+from .services.checks import change_record, check_run_execute, finding_key
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,9 @@ def on_audit_event(sender, instance, created, **kwargs):
     re-run of the checks once the write has committed."""
     if not created or not instance.municipality_id or instance.action not in REFRESHING_ACTIONS:
         return
+    # The incremental run re-derives the rules this write can change (issue 14 §2); recorded
+    # in the write's transaction, so it exists exactly when the write does.
+    change_record(municipality_id=instance.municipality_id, action=instance.action)
     if instance.action == "expenditure.sign_off":
         resolve_signed_off(expenditure_id=instance.object_id)
     municipality_id = instance.municipality_id

@@ -25,6 +25,7 @@ from .base import (
     Derived,
     finding_key,
 )
+from .changes import RULES_VERSION, change_record, changes_pending, rules_for_action
 from .financial import rule_f1, rule_f2, rule_f3, rule_f4, rule_f5, rule_f6, rule_f7, rule_f8
 from .programme import reach_rebuild, rule_g1, rule_p1
 from .run import (
@@ -44,6 +45,9 @@ __all__ = [
     "SEVERITY",
     "CheckResult",
     "Derived",
+    "RULES_VERSION",
+    "change_record",
+    "changes_pending",
     "check_run_execute",
     "check_run_request",
     "checks_run",
@@ -51,6 +55,7 @@ __all__ = [
     "finding_key",
     "finding_review",
     "reach_rebuild",
+    "rules_for_action",
     "rule_f1",
     "rule_f2",
     "rule_f3",

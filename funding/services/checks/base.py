@@ -77,6 +77,8 @@ class CheckResult:
     reopened: int = 0
     removed: int = 0
     per_rule: dict = field(default_factory=dict)
+    mode: str = "full"  # "full", "incremental" or "unchanged"
+    rules: list = field(default_factory=list)  # the rules re-derived
 
 
 def _booking(row):

@@ -14,8 +14,9 @@ from portal.exceptions import ApplicationError
 from portal.jobs import enqueue
 from portal.models import Municipality
 
-from ...models import CheckRun, Finding
+from ...models import CheckChange, CheckRun, CheckState, Finding
 from .base import RULES, CheckResult, Derived
+from .changes import EVERYTHING, REACH, RULES_VERSION, changes_pending, needs_full_run
 from .financial import rule_f1, rule_f2, rule_f3, rule_f4, rule_f5, rule_f6, rule_f7, rule_f8
 from .programme import reach_rebuild, rule_g1, rule_p1
 
@@ -48,9 +49,11 @@ class _Stored:
     active: bool
 
 
-def _store(municipality, derived: list[Derived], result: CheckResult):
-    """Reconcile derived findings with the stored ones (see the module docstring). Only new and
-    changed findings are written, so a re-run over unchanged data is a few statements."""
+def _store(municipality, derived: list[Derived], result: CheckResult, rules):
+    """Reconcile derived findings of ``rules`` with the stored ones of those rules (see the
+    module docstring); findings of other rules are left alone. Only new and changed findings
+    are written (``last_seen`` is the time a run last wrote the finding), so a re-run over
+    unchanged data is a few statements and does not bloat the table."""
     now = timezone.now()
     by_key = {d.key: d for d in derived}
     # Plain rows, not model instances: a municipality may hold tens of thousands of findings.
@@ -58,9 +61,9 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
     # the same fingerprint that is still active needs no write at all.
     stored = {
         row[1]: _Stored(*row)
-        for row in Finding.objects.filter(municipality=municipality).values_list(
-            "pk", "key", "status", "fingerprint", "active"
-        )
+        for row in Finding.objects.filter(
+            municipality=municipality, rule__in=sorted(rules)
+        ).values_list("pk", "key", "status", "fingerprint", "active")
     }
     fields = [
         "severity",
@@ -72,6 +75,7 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
         "fingerprint",
         "active",
         "status",
+        "last_seen",
     ]
     new, changed, reopened = [], [], []
     for key, d in by_key.items():
@@ -97,7 +101,13 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
             reopened.append(f.pk)
         changed.append(
             Finding(
-                pk=f.pk, municipality=municipality, rule=d.rule, key=key, status=status, **values
+                pk=f.pk,
+                municipality=municipality,
+                rule=d.rule,
+                key=key,
+                status=status,
+                last_seen=now,
+                **values,
             )
         )
     gone = [f for key, f in stored.items() if key not in by_key]
@@ -109,7 +119,6 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
         Finding.objects.filter(pk__in=gone_open).delete()
     if gone_reviewed:
         Finding.objects.filter(pk__in=gone_reviewed).update(active=False)
-    Finding.objects.filter(municipality=municipality, active=True).update(last_seen=now)
     for f in Finding.objects.filter(pk__in=reopened):
         audit_log(
             actor=None,
@@ -136,46 +145,75 @@ def _store(municipality, derived: list[Derived], result: CheckResult):
             ],
             batch_size=5000,
         )
-    result.findings = len(by_key)
     result.created = len(new)
     result.reopened = len(reopened)
     result.removed = len(gone_open)
 
 
-def checks_run(*, municipality, progress=None) -> CheckResult:
-    """Run every rule of checks.md for ``municipality`` and store the findings.
+def checks_run(*, municipality, progress=None, full=False) -> CheckResult:
+    """Run the checks of checks.md for ``municipality`` and store the findings.
+
+    Incremental by default (issue 14 §2): only the rules that the writes recorded since the last
+    run (``CheckChange``, see checks.changes) can affect are re-derived, and with nothing changed
+    the run is one read of the change table. ``full=True``, a municipality never checked in full
+    or a new ``RULES_VERSION`` re-derive every rule; both give the same findings.
 
     ``progress(percent, step)`` is called between the steps (the CheckRun row the page polls).
     The rules only read; the findings are stored in one transaction, under a lock on the
     municipality row so two runs of the same municipality do not interleave their writes.
+    ``result.mode`` is "full", "incremental" or "unchanged"; ``result.findings`` the number of
+    active findings afterwards.
     """
     result = CheckResult(municipality=municipality)
-    steps = len(RULES) + 2
 
-    def report(i, step):
+    def report(percent, step):
         if progress:
-            progress(int(100 * i / steps), step)
+            progress(percent, step)
 
     with scope(municipality=municipality):
-        report(0, _("bereik van activiteiten"))
-        reach_rebuild(municipality)
+        change_ids, changed = changes_pending(municipality)
+        if full or needs_full_run(municipality):
+            result.mode, changed = "full", set(EVERYTHING)
+        elif not changed:
+            result.mode = "unchanged"
+        else:
+            result.mode = "incremental"
+        rules = [rule for rule in RULES if rule in changed]
+        result.rules = rules
+        steps = len(rules) + 2
+        if REACH in changed:
+            report(0, _("bereik van activiteiten"))
+            reach_rebuild(municipality)
         derived = []
-        for i, rule in enumerate(RULES, start=1):
-            report(i, _("regel %s") % rule)
+        for i, rule in enumerate(rules, start=1):
+            report(int(100 * i / steps), _("regel %s") % rule)
             found = RULE_FUNCTIONS[rule](municipality)
             result.per_rule[rule] = len(found)
             derived.extend(found)
-        report(steps - 1, _("bevindingen opslaan"))
+        report(int(100 * (steps - 1) / steps), _("bevindingen opslaan"))
         with transaction.atomic():
             Municipality.objects.select_for_update().filter(pk=municipality.pk).first()
-            _store(municipality, derived, result)
-        report(steps, _("klaar"))
+            if rules:
+                _store(municipality, derived, result, rules)
+            if change_ids:
+                CheckChange.objects.filter(pk__in=change_ids).delete()
+            now = timezone.now()
+            if result.mode == "full":
+                CheckState.objects.update_or_create(
+                    municipality=municipality,
+                    defaults={"version": RULES_VERSION, "full_at": now, "checked_at": now},
+                )
+            else:
+                CheckState.objects.filter(municipality=municipality).update(checked_at=now)
+        result.findings = Finding.objects.filter(municipality=municipality, active=True).count()
+        report(100, _("klaar"))
     return result
 
 
-def check_run_execute(*, check_run_id) -> CheckRun | None:
-    """Run a queued CheckRun (the Celery task's body). Idempotent: a finished run, delivered
-    again after a worker was lost, is left alone; an interrupted one runs again."""
+def check_run_execute(*, check_run_id, full=False) -> CheckRun | None:
+    """Run a queued CheckRun (the Celery task's body; ``full`` as for checks_run). Idempotent:
+    a finished run, delivered again after a worker was lost, is left alone; an interrupted one
+    runs again."""
     run = CheckRun.objects.select_related("municipality").filter(pk=check_run_id).first()
     if run is None or run.finished:
         return run
@@ -187,7 +225,7 @@ def check_run_execute(*, check_run_id) -> CheckRun | None:
         CheckRun.objects.filter(pk=run.pk).update(progress=percent, step=step[:100])
 
     try:
-        result = checks_run(municipality=run.municipality, progress=progress)
+        result = checks_run(municipality=run.municipality, progress=progress, full=full)
     except Exception as error:
         logger.exception("check run %s failed", run.pk)
         CheckRun.objects.filter(pk=run.pk).update(
