@@ -6,7 +6,6 @@ import uuid
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +15,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
-from portal.exports import write_csv, write_xlsx
+from portal.exports import export_response
 from portal.http import redirect_back
 from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
@@ -92,17 +91,9 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
                 if not self.export_needs_prefetch
                 else self.get_queryset()
             )
-            if export == "csv":
-                response = HttpResponse(
-                    write_csv(rows, self.export_header), content_type="text/csv; charset=utf-8"
-                )
-            else:
-                response = HttpResponse(
-                    write_xlsx(rows, self.export_header, sheet_title=self.export_name),
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{export}"'
-            return response
+            return export_response(
+                rows, self.export_header, self.export_name, export, sheet_title=self.export_name
+            )
         return super().get(request, *args, **kwargs)
 
     export_needs_prefetch = False
