@@ -18,8 +18,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection, connections
 from django_scopes import scopes_disabled
 
-from funding.models import CheckRun, Finding
+from funding.models import ActivityReach, CheckRun, Finding
 from funding.services.checks import check_run_execute, finding_as_dict
+from portal.db import analyze
 from portal.imports import ImportValueError, normalise_municipality_code
 from portal.models import Municipality
 
@@ -103,6 +104,9 @@ class Command(BaseCommand):
                             municipality_id=pk, trigger=CheckRun.Trigger.COMMAND
                         )
                         check_run_execute(check_run_id=run.pk, full=full)
+                # The runs rewrote reach rows and findings in bulk: fresh statistics for the
+                # next run's plans (issue 14 §7).
+                analyze(ActivityReach, Finding)
             except Exception as error:  # noqa: BLE001 - the contract: exit 1 when the check could not run
                 self.stderr.write(
                     f"de controle kon niet worden uitgevoerd: {type(error).__name__}: {error}"

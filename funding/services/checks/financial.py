@@ -78,14 +78,22 @@ def rule_f2(municipality) -> list[Derived]:
         )
         .filter(streams__gte=2, amounts__gte=2)
     )
+    # Set-wise: the grouped query once, then the lines whose supplier and invoice are among
+    # its keys (two hashed semi-joins; the rare line matching a supplier of one split invoice
+    # and the invoice number of another is dropped in Python). The correlated EXISTS this
+    # replaces ran the grouping per line and spent most of its time in PostgreSQL's JIT.
+    pairs = set(keys.values_list("supplier_key", "invoice_key"))
+    if not pairs:
+        return []
     split = lines.filter(
-        Exists(
-            keys.filter(supplier_key=OuterRef("supplier_key"), invoice_key=OuterRef("invoice_key"))
-        )
+        supplier_key__in=sorted({s for s, _i in pairs}),
+        invoice_key__in=sorted({i for _s, i in pairs}),
     )
     groups = defaultdict(list)
     for row in split.values(*BOOKING_FIELDS, "grant__stream_id"):
-        groups[(row["supplier_key"], row["invoice_key"])].append(row)
+        key = (row["supplier_key"], row["invoice_key"])
+        if key in pairs:
+            groups[key].append(row)
     found = []
     for (_supplier, invoice), group in groups.items():
         streams = sorted({r["grant__stream__code"] for r in group})
