@@ -2,6 +2,7 @@
 imports (upload -> preview -> confirm), findings with the check button, and the gap view."""
 
 import uuid
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
 from portal.http import redirect_back
+from portal.pagination import keyset_page
 from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
 
@@ -62,6 +64,17 @@ class FlagsMixin:
         return context
 
 
+class _Count:
+    """The ``paginator`` of a keyset-paged list: only its ``count`` (one COUNT, when shown)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def count(self):
+        return self.queryset.count()
+
+
 class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
     """A list with a django-filter FilterSet and ``?export=csv|xlsx`` of the filtered rows."""
 
@@ -97,6 +110,15 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     export_needs_prefetch = False
+    # Keyset pagination (portal.pagination) instead of OFFSET pages: for lists that grow with
+    # the data; the template includes partials/keyset_pagination.html.
+    keyset = False
+
+    def paginate_queryset(self, queryset, page_size):
+        if not self.keyset:
+            return super().paginate_queryset(queryset, page_size)
+        page = keyset_page(queryset, self.request.GET, page_size)
+        return _Count(queryset), page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -386,6 +408,7 @@ class ExpenditureListView(FilteredListView):
     filterset_class = filters.ExpenditureFilter
     context_object_name = "expenditures"
     export_name = "bestedingen"
+    keyset = True
     export_header = [
         "boekingsnummer",
         "beschikking",
