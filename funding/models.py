@@ -272,6 +272,11 @@ class Expenditure(models.Model):
             models.Index(fields=["grant", "date"]),
             models.Index(fields=["municipality", "supplier_key", "invoice_key"]),
             models.Index(fields=["municipality", "date"]),
+            # The list's other sorts, read by keyset pages (portal.pagination) in index order.
+            models.Index(fields=["municipality", "amount", "id"], name="funding_exp_muni_amount"),
+            models.Index(
+                fields=["municipality", "supplier", "id"], name="funding_exp_muni_supplier"
+            ),
         ]
 
     def __str__(self):
