@@ -103,3 +103,25 @@ def test_the_expenditure_list_pages_by_keyset(client, lines, monkeypatch):
     last = client.get(url + "?sort=booking_id&last=1").content.decode()
     assert "B-022" in last and "B-000" not in last
     assert client.get(url + "?after=garbage").status_code == 404
+
+
+@pytest.mark.parametrize("n", [12, 60])
+def test_every_page_of_the_expenditure_list_has_the_same_query_count(
+    client, db, django_assert_max_num_queries, n, monkeypatch
+):
+    from funding.views import ExpenditureListView
+
+    monkeypatch.setattr(ExpenditureListView, "paginate_by", 5)
+    grant = f.GrantFactory()
+    with scopes_disabled():
+        for i in range(n):
+            f.ExpenditureFactory(grant=grant, booking_id=f"B-{i:03d}")
+    user = f.UserFactory()
+    f.MembershipFactory(user=user, municipality=grant.municipality, role=Role.POLICY_OFFICER)
+    client.force_login(user)
+    url = reverse("funding:expenditure_list", kwargs={"municipality": grant.municipality.slug})
+    first = client.get(url)
+    # session, user, municipality, memberships, count, page of lines (joins), stream choices
+    for query in ("", "?last=1", "?" + first.context["page_obj"].next_query):
+        with django_assert_max_num_queries(8):
+            assert client.get(url + query).status_code == 200
