@@ -31,7 +31,12 @@ from portal.jobs import registered_task
 from portal.models import Municipality
 
 from .models import CheckRun, Expenditure, Finding
-from .services.checks import change_record, check_run_execute, finding_key
+from .services.checks import (
+    change_record,
+    change_record_everywhere,
+    check_run_execute,
+    finding_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +76,13 @@ TASK = "funding.tasks.run_checks_auto"
 def refresh_delay() -> int:
     """Seconds a queued automatic run waits for more writes to coalesce."""
     return getattr(settings, "PORTAL_CHECKS_REFRESH_DELAY", 10)
+
+
+def on_stream_change(sender, instance, **kwargs):
+    """``post_save``/``post_delete`` receiver of ``FundingStream`` (edited in the admin, not
+    audited): every municipality's next incremental run re-derives all rules."""
+    with scopes_disabled():
+        change_record_everywhere(action="stream.change")
 
 
 def on_audit_event(sender, instance, created, **kwargs):

@@ -179,3 +179,18 @@ def test_incremental_run_equals_full_run_on_a_generated_set():
     full = check("--full")
     assert incremental == full
     assert incremental[0] != before_incremental
+
+
+@pytest.mark.django_db
+def test_a_stream_edited_in_the_admin_re_derives_every_rule_everywhere():
+    municipalities = load_sample_world()
+    import_samples()
+    before = check("--full")
+    with scopes_disabled():
+        stream = Grant.objects.get(reference="SPUK-NPO-2021").stream
+        stream.eligible_sectors = ["VO"]  # F4: the NPO lines of primary schools now fail
+        stream.save()
+        assert CheckChange.objects.count() == len(municipalities)  # one per municipality
+    incremental = check()
+    assert incremental == check("--full")
+    assert incremental != before

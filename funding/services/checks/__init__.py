@@ -25,7 +25,13 @@ from .base import (
     Derived,
     finding_key,
 )
-from .changes import RULES_VERSION, change_record, changes_pending, rules_for_action
+from .changes import (
+    RULES_VERSION,
+    change_record,
+    change_record_everywhere,
+    changes_pending,
+    rules_for_action,
+)
 from .financial import rule_f1, rule_f2, rule_f3, rule_f4, rule_f5, rule_f6, rule_f7, rule_f8
 from .programme import reach_rebuild, rule_g1, rule_p1
 from .run import (
@@ -47,6 +53,7 @@ __all__ = [
     "Derived",
     "RULES_VERSION",
     "change_record",
+    "change_record_everywhere",
     "changes_pending",
     "check_run_execute",
     "check_run_request",

@@ -9,6 +9,8 @@ feed G1 only; a school's sector feeds F4, the lines' data and the reach table, s
 re-derives everything. An action not listed re-derives everything too.
 """
 
+from portal.models import Municipality
+
 from ...models import CheckChange, CheckState
 from .base import RULES
 
@@ -54,6 +56,19 @@ def change_record(*, municipality_id: int, action: str) -> CheckChange:
     transaction, so the change is recorded exactly when the write commits)."""
     rules = ",".join(sorted(rules_for_action(action)))
     return CheckChange.objects.create(municipality_id=municipality_id, rules=rules, action=action)
+
+
+def change_record_everywhere(*, action: str) -> int:
+    """A write that every municipality's findings depend on (a funding stream: its window,
+    sectors, carry-over cap and code feed F3-F8 and the messages of P1): one row per
+    municipality, all rules. Returns the number of rows."""
+    rules = ",".join(sorted(EVERYTHING))
+    rows = [
+        CheckChange(municipality_id=pk, rules=rules, action=action)
+        for pk in Municipality.objects.values_list("pk", flat=True)
+    ]
+    CheckChange.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
 
 
 def changes_pending(municipality) -> tuple[list[int], set[str]]:
