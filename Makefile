@@ -66,5 +66,12 @@ lock: install
 worker: install
 	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
 
+# Benchmark of the checks and the import at national size (issue 14): prints every figure
+# beside a baseline from the same run. Needs PostgreSQL: set DATABASE_URL (a scratch database;
+# the national set is generated into it). BENCH_ARGS="--fraction 10" for the CI's 1/10 size.
+bench: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
+	DEBUG=1 $(BIN)/python bench/checks_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -37,8 +37,9 @@ def setup():
     django.setup()
 
 
-def check_municipalities(ids):
-    """Worker: run the checks for the given municipality ids; return (id, seconds, findings)."""
+def check_municipalities(ids, full=True):
+    """Worker: run the checks for the given municipality ids (``full``: every rule, else
+    incremental); return (id, seconds, findings)."""
     setup()
     from django_scopes import scopes_disabled
 
@@ -49,7 +50,7 @@ def check_municipalities(ids):
     with scopes_disabled():
         for m in Municipality.objects.filter(pk__in=ids):
             start = time.perf_counter()
-            result = checks_run(municipality=m)
+            result = checks_run(municipality=m, full=full)
             out.append((m.pk, time.perf_counter() - start, result.findings))
     return out
 
@@ -65,6 +66,12 @@ def main():
     )
     parser.add_argument("--jobs", type=int, default=2, help="processes for the national check run")
     parser.add_argument("--skip-import", action="store_true")
+    parser.add_argument(
+        "--fraction",
+        type=int,
+        default=1,
+        help="generate 1/N of the national size (10: the CI's 1/10 set)",
+    )
     parser.add_argument(
         "--only-import",
         action="store_true",
@@ -87,7 +94,16 @@ def main():
     with scopes_disabled():
         if args.reseed or not Municipality.objects.filter(code__in=scale_codes()).exists():
             start = time.perf_counter()
-            seed_national(seed=args.seed, log=lambda msg: print(f"  {msg}"))
+            from funding import scale as sizes
+
+            seed_national(
+                seed=args.seed,
+                log=lambda msg: print(f"  {msg}"),
+                lines=sizes.LINES // args.fraction,
+                schools_total=sizes.SCHOOLS // args.fraction,
+                activities_total=sizes.ACTIVITIES // args.fraction,
+                municipalities_total=sizes.MUNICIPALITIES // args.fraction,
+            )
             print(f"seed national set (seed {args.seed}): {time.perf_counter() - start:.1f} s")
         scale = Municipality.objects.filter(code__in=scale_codes())
         lines_total = Expenditure.objects.filter(municipality__in=scale).count()
@@ -113,9 +129,19 @@ def main():
             largest = scale.annotate(n=Count("expenditures")).order_by("-n").first()
             first = check_municipalities([largest.pk])[0]
             second = check_municipalities([largest.pk])[0]
+            idle = check_municipalities([largest.pk], full=False)[0]
             print(
                 f"checks, largest municipality {largest.code} ({largest.n:,} lines): first run {first[1]:.2f} s, "
-                f"re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]"
+                f"full re-run {second[1]:.2f} s, {second[2]} findings  [= {second[1] / scan:.1f}x the full-scan baseline]; "
+                f"incremental re-run, nothing changed {idle[1]:.3f} s  [= {idle[1] / second[1]:.3f}x the full re-run]"
+            )
+            from funding.services.checks import change_record
+
+            change_record(municipality_id=largest.pk, action="expenditure.update")
+            lines_only = check_municipalities([largest.pk], full=False)[0]
+            print(
+                f"checks, largest municipality after one line changed (F1-F8 only): {lines_only[1]:.2f} s  "
+                f"[= {lines_only[1] / second[1]:.2f}x the full re-run]"
             )
 
             # --- the national set ----------------------------------------------------------------
@@ -137,8 +163,17 @@ def main():
                 results = [r for part in pool.map(check_municipalities, chunks) for r in part]
             rerun = time.perf_counter() - start
             print(
-                f"checks, national set again (the nightly steady state, findings unchanged): {rerun:.1f} s  "
+                f"checks, national set again, full (findings unchanged): {rerun:.1f} s  "
                 f"[= {rerun / scan:.1f}x the full-scan baseline]"
+            )
+            start = time.perf_counter()
+            with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+                parts = pool.map(check_municipalities, chunks, [False] * len(chunks))
+                results = [r for part in parts for r in part]
+            idle = time.perf_counter() - start
+            print(
+                f"checks, national set again, incremental (the nightly steady state, nothing "
+                f"changed): {idle:.2f} s  [= {idle / rerun:.3f}x the full re-run]"
             )
             setup()
 

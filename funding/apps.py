@@ -7,24 +7,27 @@ class FundingConfig(AppConfig):
     verbose_name = _("Financiering")
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
         from portal import dashboard, navigation
         from portal.models import AuditEvent
 
         from . import freshness
         from .dashboard import funding_panels
+        from .models import FundingStream
 
         dashboard.register(funding_panels)
         # Findings follow the data: every audited write that can change them queues a re-run.
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"
         )
-        post_save.connect(
-            freshness.on_stream_saved,
-            sender="funding.FundingStream",
-            dispatch_uid="funding.freshness.streams",
-        )
+        # Streams are edited in the admin: a change marks every municipality for a re-derive.
+        for signal in (post_save, post_delete):
+            signal.connect(
+                freshness.on_stream_change,
+                sender=FundingStream,
+                dispatch_uid=f"funding.freshness.stream.{signal is post_save}",
+            )
         navigation.register(
             navigation.NavItem(_("Beschikkingen"), "funding:grant_list", "funding.view", order=30),
             navigation.NavItem(

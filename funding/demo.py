@@ -294,7 +294,7 @@ def seed(ctx):
             },
         )
     for m in (gm1952, gm1979):
-        result = checks_run(municipality=m)
+        result = checks_run(municipality=m, full=True)
         ctx.log(
             f"Controles {m.code}: {result.findings} bevindingen ({', '.join(f'{r} {n}' for r, n in result.per_rule.items() if n)})."
         )

@@ -7,7 +7,7 @@ The hook is the audit trail: every write service of the portal records an ``Audi
 (portal.audit), imports included (the command-line ones too), so listening to new events
 (``post_save``, connected in ``FundingConfig.ready``) catches every write without each service
 having to remember it. Funding streams are data edited in the admin, outside the services: a
-change to one re-runs the checks of every municipality using it (``on_stream_saved``).
+change to one re-runs the checks of every municipality using it (``on_stream_change``).
 
 Coalescing: the first write queues an automatic ``CheckRun`` that starts after
 ``PORTAL_CHECKS_REFRESH_DELAY`` seconds (default 10); later writes find that run still queued and
@@ -33,7 +33,12 @@ from portal.jobs import registered_task
 from portal.models import Municipality
 
 from .models import CheckRun, Expenditure, Finding, FundingLine, Grant
-from .services.checks import check_run_execute, finding_key
+from .services.checks import (
+    change_record,
+    change_record_everywhere,
+    check_run_execute,
+    finding_key,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -75,25 +80,18 @@ def refresh_delay() -> int:
     return getattr(settings, "PORTAL_CHECKS_REFRESH_DELAY", 10)
 
 
-def on_audit_event(sender, instance, created, **kwargs):
-    """``post_save`` receiver of ``AuditEvent``: resolve what a sign-off settled, and queue a
-    re-run of the checks once the write has committed."""
-    if not created or not instance.municipality_id or instance.action not in REFRESHING_ACTIONS:
-        return
-    if instance.action == "expenditure.sign_off":
-        resolve_signed_off(expenditure_id=instance.object_id)
-    municipality_id = instance.municipality_id
-    transaction.on_commit(lambda: checks_refresh_soon(municipality_id=municipality_id))
-
-
-def on_stream_saved(sender, instance, created, raw=False, **kwargs):
-    """``post_save`` receiver of ``FundingStream``: a stream is data edited in the admin (its
-    window, eligible sectors, housing rule, carry-over cap), and the checks F3, F4, F6, F7 and
-    F8 read it, so every municipality with a grant of the stream or planned funding from it
-    gets a re-run once the change has committed. A new stream has neither: nothing runs."""
-    if created or raw:
+def on_stream_change(sender, instance, created=False, raw=False, **kwargs):
+    """``post_save``/``post_delete`` receiver of ``FundingStream`` (edited in the admin, not
+    audited): its window, eligible sectors, housing rule and carry-over cap feed F3, F4, F6, F7
+    and F8. Every municipality's next incremental run re-derives all rules, and every
+    municipality with a grant of the stream or planned funding from it gets a re-run once the
+    change has committed. A new stream has neither: nothing runs."""
+    if raw:
         return
     with scopes_disabled():
+        change_record_everywhere(action="stream.change")
+        if created:
+            return
         ids = set(
             Grant.objects.filter(stream=instance).values_list("municipality_id", flat=True)
         ) | set(
@@ -107,6 +105,20 @@ def on_stream_saved(sender, instance, created, raw=False, **kwargs):
                 municipality_id=municipality_id
             )
         )
+
+
+def on_audit_event(sender, instance, created, **kwargs):
+    """``post_save`` receiver of ``AuditEvent``: resolve what a sign-off settled, and queue a
+    re-run of the checks once the write has committed."""
+    if not created or not instance.municipality_id or instance.action not in REFRESHING_ACTIONS:
+        return
+    # The incremental run re-derives the rules this write can change (issue 14 §2); recorded
+    # in the write's transaction, so it exists exactly when the write does.
+    change_record(municipality_id=instance.municipality_id, action=instance.action)
+    if instance.action == "expenditure.sign_off":
+        resolve_signed_off(expenditure_id=instance.object_id)
+    municipality_id = instance.municipality_id
+    transaction.on_commit(lambda: checks_refresh_soon(municipality_id=municipality_id))
 
 
 def resolve_signed_off(*, expenditure_id) -> int:

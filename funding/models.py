@@ -272,6 +272,11 @@ class Expenditure(models.Model):
             models.Index(fields=["grant", "date"]),
             models.Index(fields=["municipality", "supplier_key", "invoice_key"]),
             models.Index(fields=["municipality", "date"]),
+            # The list's other sorts, read by keyset pages (portal.pagination) in index order.
+            models.Index(fields=["municipality", "amount", "id"], name="funding_exp_muni_amount"),
+            models.Index(
+                fields=["municipality", "supplier", "id"], name="funding_exp_muni_supplier"
+            ),
         ]
 
     def __str__(self):
@@ -478,6 +483,47 @@ class CheckRun(models.Model):
     @property
     def finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class CheckChange(models.Model):
+    """A write since the last check run that can change what the checks derive (issue 14 §2):
+    one row per audited write (funding.freshness records it in the write's transaction), with
+    the rules it can affect. A run re-derives only those rules and deletes the rows it read, so
+    a run with nothing changed costs one indexed read of this table."""
+
+    municipality = models.ForeignKey(
+        "portal.Municipality", on_delete=models.CASCADE, related_name="+"
+    )
+    # Comma-separated rule codes (checks.RULES) plus "reach" when the ActivityReach rows must
+    # be rebuilt first.
+    rules = models.CharField(max_length=100)
+    action = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        indexes = [models.Index(fields=["municipality", "id"], name="funding_checkchange_muni")]
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.action} {self.rules}"
+
+
+class CheckState(models.Model):
+    """Per municipality: when the checks last ran over all data (a full run) and with which
+    version of the rules. Without it, or with an older ``version``, the next run is full."""
+
+    municipality = models.OneToOneField(
+        "portal.Municipality", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    version = models.CharField(max_length=20)
+    full_at = models.DateTimeField()
+    checked_at = models.DateTimeField()
+
+    objects = ScopedManager(municipality="municipality")
+
+    def __str__(self):
+        return f"{self.municipality_id} {self.version} {self.checked_at}"
 
 
 def _report_upload_to(instance, filename):

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
+from portal.db import analyze
 from portal.domain import Theme
 from portal.models import Municipality
 from schools.models import Need, Scan, School
@@ -323,6 +324,8 @@ def seed_national(
                 rng, municipalities, shares, grant_rows, by_m, by_activity_m, lines, eligible
             ),
         )
+    # Fresh statistics, or the first plans are made for empty tables (issue 14 §7).
+    analyze(Municipality, School, Scan, Need, Activity, Grant, Expenditure)
     log(f"schaal: {lines} bestedingsregels; klaar in {time.monotonic() - started:.1f} s")
     return {
         "municipalities": len(municipalities),

@@ -2,11 +2,11 @@
 imports (upload -> preview -> confirm), findings with the check button, and the gap view."""
 
 import uuid
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,8 +16,9 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
-from portal.exports import write_csv, write_xlsx
+from portal.exports import export_response
 from portal.http import redirect_back
+from portal.pagination import keyset_page
 from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
 
@@ -63,6 +64,17 @@ class FlagsMixin:
         return context
 
 
+class _Count:
+    """The ``paginator`` of a keyset-paged list: only its ``count`` (one COUNT, when shown)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def count(self):
+        return self.queryset.count()
+
+
 class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
     """A list with a django-filter FilterSet and ``?export=csv|xlsx`` of the filtered rows."""
 
@@ -92,20 +104,21 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
                 if not self.export_needs_prefetch
                 else self.get_queryset()
             )
-            if export == "csv":
-                response = HttpResponse(
-                    write_csv(rows, self.export_header), content_type="text/csv; charset=utf-8"
-                )
-            else:
-                response = HttpResponse(
-                    write_xlsx(rows, self.export_header, sheet_title=self.export_name),
-                    content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            response["Content-Disposition"] = f'attachment; filename="{self.export_name}.{export}"'
-            return response
+            return export_response(
+                rows, self.export_header, self.export_name, export, sheet_title=self.export_name
+            )
         return super().get(request, *args, **kwargs)
 
     export_needs_prefetch = False
+    # Keyset pagination (portal.pagination) instead of OFFSET pages: for lists that grow with
+    # the data; the template includes partials/keyset_pagination.html.
+    keyset = False
+
+    def paginate_queryset(self, queryset, page_size):
+        if not self.keyset:
+            return super().paginate_queryset(queryset, page_size)
+        page = keyset_page(queryset, self.request.GET, page_size)
+        return _Count(queryset), page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -395,6 +408,7 @@ class ExpenditureListView(FilteredListView):
     filterset_class = filters.ExpenditureFilter
     context_object_name = "expenditures"
     export_name = "bestedingen"
+    keyset = True
     export_header = [
         "boekingsnummer",
         "beschikking",

@@ -9,8 +9,9 @@ from datetime import datetime, time
 from decimal import Decimal
 
 import openpyxl
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
+from django_scopes import get_scope, scope
 
 # --- exports -----------------------------------------------------------------
 
@@ -60,13 +61,54 @@ def _xlsx_value(value):
     return safe_cell(str(value))
 
 
+class _Echo:
+    """A file-like object whose ``write`` returns the line instead of storing it."""
+
+    def write(self, value):
+        return value
+
+
+def iter_csv(rows: Iterable[Iterable], header: Iterable[str], *, chunk_rows=500):
+    """The bytes of write_csv in chunks of ``chunk_rows`` rows, consuming ``rows`` lazily, so
+    an export's memory is flat in the number of rows (issue 14 §4). UTF-8 with BOM and ``;``."""
+    writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
+    yield "\ufeff".encode() + writer.writerow([safe_cell(str(h)) for h in header]).encode()
+    chunk = []
+    for row in rows:
+        chunk.append(writer.writerow([_csv_text(value) for value in row]))
+        if len(chunk) >= chunk_rows:
+            yield "".join(chunk).encode()
+            chunk = []
+    if chunk:
+        yield "".join(chunk).encode()
+
+
 def write_csv(rows: Iterable[Iterable], header: Iterable[str]) -> bytes:
     """UTF-8 with BOM and ``;``, which Dutch Excel opens without an import wizard."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([safe_cell(str(h)) for h in header])
-    writer.writerows([_csv_text(value) for value in row] for row in rows)
-    return buffer.getvalue().encode("utf-8-sig")
+    return b"".join(iter_csv(rows, header))
+
+
+def _in_current_scope(chunks):
+    """Run the generator ``chunks`` under the tenant scope of the request that made it: a
+    streamed body is produced after the view (and the middleware's scope) returned."""
+    current = {k: v for k, v in get_scope().items() if k != "_enabled"}
+    enabled = get_scope().get("_enabled", True)
+
+    def produce():
+        with scope(_enabled=enabled, **current):
+            yield from chunks
+
+    return produce()
+
+
+def csv_response(rows: Iterable[Iterable], header: Iterable[str], name: str):
+    """A streamed CSV download ``<name>.csv`` (StreamingHttpResponse over iter_csv): pass a
+    lazy ``rows`` (a queryset's ``iterator()``) to keep memory flat."""
+    response = StreamingHttpResponse(
+        _in_current_scope(iter_csv(rows, header)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
 
 
 def write_xlsx(rows: Iterable[Iterable], header: Iterable[str], sheet_title="Export") -> bytes:
@@ -82,15 +124,13 @@ def write_xlsx(rows: Iterable[Iterable], header: Iterable[str], sheet_title="Exp
 
 
 def export_response(rows, header, name: str, fmt: str, *, sheet_title: str | None = None):
-    """A CSV (``fmt == "csv"``) or XLSX download named ``<name>.<fmt>`` of ``rows`` under
-    ``header`` (formula-injection safe, Dutch Excel notation: write_csv / write_xlsx)."""
+    """A CSV (``fmt == "csv"``, streamed: csv_response) or XLSX download named
+    ``<name>.<fmt>`` of ``rows`` under ``header`` (formula-injection safe, Dutch Excel notation:
+    iter_csv / write_xlsx)."""
     if fmt == "csv":
-        response = HttpResponse(write_csv(rows, header), content_type="text/csv; charset=utf-8")
-    else:
-        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        title = sheet_title or name.capitalize()
-        response = HttpResponse(
-            write_xlsx(rows, header, sheet_title=title), content_type=content_type
-        )
+        return csv_response(rows, header, name)
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    title = sheet_title or name.capitalize()
+    response = HttpResponse(write_xlsx(rows, header, sheet_title=title), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -277,7 +277,7 @@ def test_region_export_holds_the_same_figures(client, midden):
     url = reverse("funding_region:per_pupil_export", kwargs={"region": midden.region.slug})
     response = client.get(url + "?jaar=2024&export=csv")
     assert response.status_code == 200
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["Gemeente", "CBS-code", "Jaar", "Leerlingen"]
     by_name = {r[0]: r for r in rows[1:]}
     assert by_name["Midden-Groningen"][2:8] == [

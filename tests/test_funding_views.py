@@ -123,9 +123,11 @@ def test_expenditure_list_filters_and_exports_the_filtered_rows(client, world):
     stream = FundingStream.objects.get(code="GOAB").pk
     page = client.get(url(world, "expenditure_list") + f"?stream={stream}")
     assert b"B-GOAB" in page.content and b"B-EIGEN" not in page.content
-    csv = client.get(
-        url(world, "expenditure_list") + f"?stream={stream}&export=csv"
-    ).content.decode("utf-8-sig")
+    csv = (
+        client.get(url(world, "expenditure_list") + f"?stream={stream}&export=csv")
+        .getvalue()
+        .decode("utf-8-sig")
+    )
     assert "B-GOAB" in csv and "B-EIGEN" not in csv and "'=HYPERLINK(1)" in csv
     xlsx = client.get(url(world, "expenditure_list") + "?export=xlsx&sort=-amount")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active

@@ -176,7 +176,7 @@ def test_export_csv_and_xlsx_of_the_filtered_list(world, actions, client):
     url = reverse("meetings:action_export", kwargs=M)
     response = client.get(url, {"status": ["open", "in_progress"], "format": "csv"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:3] == ["id", "omschrijving", "eigenaar"]
     assert {r[1] for r in rows[1:]} == {
         "Te laat: werkgroep kindcentra",

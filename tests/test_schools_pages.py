@@ -212,7 +212,7 @@ def test_school_list_filters_and_exports_without_formula_injection(client, world
     response = client.get(url(world, "school_list"), {"q": "kompas"})
     assert [s.code for s in response.context["schools"]] == ["92LB00"]
     response = client.get(url(world, "school_list"), {"sector": "SBO", "export": "csv"})
-    body = response.content.decode("utf-8-sig")
+    body = response.getvalue().decode("utf-8-sig")
     assert response["Content-Disposition"] == 'attachment; filename="scholen.csv"'
     assert "'=HYPERLINK" in body and ";=HYPERLINK" not in body and "91KA00" not in body
     response = client.get(url(world, "school_list"), {"export": "xlsx"})
@@ -223,15 +223,17 @@ def test_overview_and_scan_list_export(client, world):
     scan = f.ScanFactory(school=world.school, school_year=YEAR, submitted=True)
     f.NeedFactory(scan=scan, theme="taal", severity="severe")
     client.force_login(world.users[Role.POLICY_OFFICER])
-    body = client.get(
-        url(world, "scan_overview"), {"school_year": YEAR, "export": "csv"}
-    ).content.decode("utf-8-sig")
+    body = (
+        client.get(url(world, "scan_overview"), {"school_year": YEAR, "export": "csv"})
+        .getvalue()
+        .decode("utf-8-sig")
+    )
     assert body.splitlines() == [
         "vestigingscode;school;sector;scan;taal en lezen",
         "92LB00;CBS Het Kompas;BO;ontbreekt;",
         "91KA00;OBS De Vlonder;BO;ingediend;ernstig",
     ]
-    body = client.get(url(world, "scan_list"), {"export": "csv"}).content.decode("utf-8-sig")
+    body = client.get(url(world, "scan_list"), {"export": "csv"}).getvalue().decode("utf-8-sig")
     assert body.splitlines()[1].startswith(f"91KA00;OBS De Vlonder;{YEAR};ingediend;formulier;")
     response = client.get(url(world, "scan_overview"), {"export": "xlsx"})
     assert response["Content-Disposition"].endswith('.xlsx"') and response.content[:2] == b"PK"

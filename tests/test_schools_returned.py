@@ -41,7 +41,7 @@ def test_officer_scan_list_shows_the_returned_scan_with_status_and_remark(client
         reverse("schools:scan_list", kwargs={"municipality": world.municipality.slug})
         + "?export=csv"
     )
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig")), delimiter=";"))
     assert rows[1][3] == "teruggestuurd" and rows[1][6] == REMARK
     # the scan page explains that what it shows is being revised
     detail = _get(client, world, "schools:scan_detail", scan_id=returned.pk).content.decode()

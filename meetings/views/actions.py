@@ -3,7 +3,6 @@ bulk status, detail, progress and update."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 
 from portal.exceptions import ApplicationError
-from portal.exports import write_csv, write_xlsx
+from portal.exports import export_response
 
 from .. import links, selectors, services
 from ..filters import ActionFilter
@@ -167,16 +166,10 @@ def action_export(request, **kwargs):
     today = timezone.localdate()
     rows = _export_rows(actions.iterator(chunk_size=2000), today)
     stamp = f"{today:%Y%m%d}"
-    if request.GET.get("format") == "xlsx":
-        response = HttpResponse(
-            write_xlsx(rows, EXPORT_HEADER, sheet_title="Actiepunten"),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        response["Content-Disposition"] = f'attachment; filename="actiepunten-{stamp}.xlsx"'
-        return response
-    response = HttpResponse(write_csv(rows, EXPORT_HEADER), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="actiepunten-{stamp}.csv"'
-    return response
+    fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    return export_response(
+        rows, EXPORT_HEADER, f"actiepunten-{stamp}", fmt, sheet_title="Actiepunten"
+    )
 
 
 @meetings_permission("actions.change")
