@@ -187,6 +187,52 @@ def test_2500000_from_a_1000000_grant_breaks_both_limits(m):
     assert finding.amount == Decimal("2375085.56")  # the larger excess
 
 
+def second_receiver(m, carry, carried_from, code="EIGEN"):
+    return f.GrantFactory(
+        municipality=m,
+        stream=stream(code),
+        reference="RCV2",
+        window_start=None,
+        window_end=None,
+        amount=Decimal("1000.00"),
+        carry_over=Decimal(carry),
+        carried_from=carried_from,
+    )
+
+
+def test_two_receivers_together_carry_more_than_the_source_left_unspent(m):
+    # 1.000.000 unspent, 600.000 to each of two grants: each alone fits, together 200.000 over.
+    eigen = source(m, "EIGEN", window_start=None, window_end=None)
+    receiver(m, "600000.00", carried_from=eigen, code="EIGEN")
+    second_receiver(m, "600000.00", carried_from=eigen)
+    found = f8(m)
+    assert set(found) == {("grant:RCV",), ("grant:RCV2",)}
+    for finding in found.values():
+        assert finding.amount == Decimal("200000.00")
+        assert "samen met de andere overhevelingen uit SRC-EIGEN: €\xa01.200.000,00" in (
+            finding.message
+        )
+
+
+def test_near_miss_two_receivers_together_exactly_what_was_left_unspent(m):
+    eigen = source(m, "EIGEN", window_start=None, window_end=None)
+    receiver(m, "600000.00", carried_from=eigen, code="EIGEN")
+    second_receiver(m, "400000.00", carried_from=eigen)
+    assert f8(m) == {}
+
+
+def test_two_receivers_together_beyond_the_cap(m):
+    # GOAB 2019-2022, 1.000.000: budget 2022 249.828,88 (days), cap 50 % = CAP = 124.914,44.
+    src = source(m)
+    receiver(m, "100000.00", carried_from=src)
+    second_receiver(
+        m, str(CAP - Decimal("100000.00") + Decimal("0.01")), carried_from=src, code="GOAB"
+    )
+    found = f8(m)
+    assert set(found) == {("grant:RCV",), ("grant:RCV2",)}
+    assert found[("grant:RCV2",)].amount == Decimal("0.01")
+
+
 # the same workflow and output as every rule ------------------------------------------------------
 
 

@@ -326,17 +326,27 @@ def rule_f8(municipality) -> list[Derived]:
     amount + its own carry-over - its lines), or (d) the carry-over exceeds the receiving
     stream's cap: ``carry_over_cap_percent`` of the source's budget for the last calendar year
     of its window (funding.periods; a grant of one year alone: its whole amount). One finding
-    per receiving grant; ``amount`` is the largest excess (all of it for (a) and (b)).
-    One query with a subquery for the source's lines."""
+    per receiving grant; ``amount`` is the largest excess (all of it for (a) and (b)). Where
+    several grants carry over from one source, (c) and (d) judge their sum: each receiving grant
+    gets the finding, its excess at most its own carry-over. One query with subqueries for the
+    source's lines and the source's receivers."""
     source_spent = (
         Expenditure.objects.filter(grant=OuterRef("carried_from"))
         .values("grant")
         .annotate(s=Sum("amount"))
         .values("s")
     )
+    # Every grant that carries over from the same source: together they may not exceed what
+    # the source left unspent or the cap (two receivers of 600.000 from 1.000.000 unspent).
+    source_carried = (
+        Grant.objects.filter(carried_from=OuterRef("carried_from"), carry_over__gt=0)
+        .values("carried_from")
+        .annotate(s=Sum("carry_over"))
+        .values("s")
+    )
     rows = (
         Grant.objects.filter(municipality=municipality, carry_over__gt=0)
-        .annotate(source_spent=Subquery(source_spent))
+        .annotate(source_spent=Subquery(source_spent), source_carried=Subquery(source_carried))
         .values(
             "reference",
             "carry_over",
@@ -354,6 +364,7 @@ def rule_f8(municipality) -> list[Derived]:
             "carried_from__stream__window_start",
             "carried_from__stream__window_end",
             "source_spent",
+            "source_carried",
         )
     )
     found = []
@@ -397,24 +408,40 @@ def _carry_over_problems(g, municipality) -> tuple[list[str], Decimal]:
             }
         ], carry
     problems, excess = [], Decimal("0.00")
+    total = max(g["source_carried"] or carry, carry)
+    together = ""
+    if total != carry:
+        together = _(" (samen met de andere overhevelingen uit %(source)s: %(total)s)") % {
+            "source": source,
+            "total": _money(total),
+        }
     unspent = g["carried_from__amount"] + g["carried_from__carry_over"] - (g["source_spent"] or 0)
-    if carry > unspent:
+    if total > unspent:
+        over = min(total - unspent, carry)
         problems.append(
-            _("dat is meer dan %(source)s onbesteed liet (%(unspent)s); %(excess)s te veel")
-            % {"source": source, "unspent": _money(unspent), "excess": _money(carry - unspent)}
+            _(
+                "dat is meer dan %(source)s onbesteed liet (%(unspent)s)%(together)s; %(excess)s te veel"
+            )
+            % {
+                "source": source,
+                "unspent": _money(unspent),
+                "together": together,
+                "excess": _money(over),
+            }
         )
-        excess = max(excess, carry - unspent)
+        excess = max(excess, over)
     percent = g["stream__carry_over_cap_percent"]
     if percent is not None:
         start = g["carried_from__window_start"] or g["carried_from__stream__window_start"]
         end = g["carried_from__window_end"] or g["carried_from__stream__window_end"]
         base = last_year_budget(g["carried_from__amount"], start, end)
         cap = (base * percent / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        if carry > cap:
+        if total > cap:
+            over = min(total - cap, carry)
             problems.append(
                 _(
                     "%(stream)s staat ten hoogste %(percent)s%% van het budget %(year)s van %(source)s over "
-                    "(%(base)s), dus %(cap)s; %(excess)s te veel"
+                    "(%(base)s), dus %(cap)s%(together)s; %(excess)s te veel"
                 )
                 % {
                     "stream": g["stream__code"],
@@ -423,8 +450,9 @@ def _carry_over_problems(g, municipality) -> tuple[list[str], Decimal]:
                     "source": source,
                     "base": _money(base),
                     "cap": _money(cap),
-                    "excess": _money(carry - cap),
+                    "together": together,
+                    "excess": _money(over),
                 }
             )
-            excess = max(excess, carry - cap)
+            excess = max(excess, over)
     return problems, excess
