@@ -116,15 +116,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, background jobs ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Login rate limits and used TOTP codes live in the cache, so it must be shared by every web
+# process: Redis, falling back to the database table portal_cache while Redis is unreachable
+# (portal.cache); without Redis, the database cache (never a per-process memory cache).
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None  # job state lives in our own rows (pretix AsyncAction style)
@@ -165,11 +174,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-# Spending reports whose worker died are re-queued or failed (funding.reports.tasks).
-CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {
-    "task": "funding.reap_stale_reports",
-    "schedule": 300.0,
+# Every background job is a portal.models.Job (portal.jobs): the sweeper re-sends jobs whose
+# message was lost (Redis down when they were requested) and re-queues jobs whose worker died
+# (no heartbeat for PORTAL_JOB_STALE_SECONDS), so a job runs once within a minute or two.
+CELERY_BEAT_SCHEDULE["portal-jobs-sweep"] = {
+    "task": "portal.tasks.sweep_jobs",
+    "schedule": float(env("PORTAL_JOB_SWEEP_SECONDS", "30")),
 }
+PORTAL_JOB_HEARTBEAT_SECONDS = int(env("PORTAL_JOB_HEARTBEAT_SECONDS", "10"))
+PORTAL_JOB_STALE_SECONDS = int(env("PORTAL_JOB_STALE_SECONDS", "60"))
+PORTAL_JOB_RESEND_SECONDS = int(env("PORTAL_JOB_RESEND_SECONDS", "600"))
+PORTAL_JOB_MAX_ATTEMPTS = int(env("PORTAL_JOB_MAX_ATTEMPTS", "5"))
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
 PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 
