@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_filters",
+    "csp",
     "portal",
     "schools",
     "funding",
@@ -70,6 +71,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy headers (settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -213,8 +217,17 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a TLS proxy every request comes from the proxy's address, so a per-address rate limit
+# would lock out everyone at once: with this many proxies in front (docker-compose: 1), the
+# client is the address that the nearest proxy appended to X-Forwarded-For. 0: no proxy,
+# the connection's own address (X-Forwarded-For is then ignored: a client could forge it).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Onderwijsportaal"
+# RFC 6238 section 5.2: accept one 30-second step of clock drift either way (allauth: 0).
+MFA_TOTP_TOLERANCE = int(env("MFA_TOTP_TOLERANCE", "1"))
+# The code that activates TOTP counts as used: it cannot also open a login (portal.mfa).
+MFA_FORMS = {"activate_totp": "portal.mfa.ActivateTOTPForm"}
 # Policy officers, accountants and regional coordinators must set up TOTP before they see any
 # data. Only a demo or a test installation turns this off.
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
@@ -312,7 +325,48 @@ if not DEBUG and not TESTING:
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    # Preloading is hard to undo (browsers ship the list): only when the operator asks for it.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files (the portal has
+# one, static/js/portal.js; no inline script, no eval), no plugins, no framing, forms post
+# only to us. Style attributes stay allowed (column widths), <style> elements do not. The
+# TOTP set-up shows its QR code as a data: image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the portal uses no device or browser feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,

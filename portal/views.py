@@ -167,9 +167,14 @@ def invitation_accept(request, token):
         )
     form = AcceptInvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.invitation_accept(
-            invitation=invitation, password=form.cleaned_data["password1"]
-        )
+        try:
+            user = services.invitation_accept(
+                invitation=invitation, password=form.cleaned_data["password1"]
+            )
+        except ApplicationError as error:  # accepted a moment ago by a second click or tab
+            return render(
+                request, "portal/invitation_invalid.html", {"message": error.message}, status=409
+            )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welkom! Uw account is klaar."))
         return redirect("home")
