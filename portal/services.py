@@ -125,7 +125,7 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None):
     try:
         with transaction.atomic():
             invitation = (
-                Invitation.objects.select_for_update()
+                Invitation.objects.select_for_update(of=("self",))
                 .select_related("municipality", "school")
                 .get(pk=invitation.pk)
             )

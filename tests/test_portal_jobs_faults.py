@@ -23,6 +23,16 @@ from .reports_data import make_report_world
 pytestmark = pytest.mark.django_db
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens: what a stopped Redis looks like
+
+
+def point_broker(app, url):
+    """Send this process' messages to ``url`` from now on (Celery caches its connection pools,
+    so they are dropped too)."""
+    app.conf.broker_url = url
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 RUNS: list = []
 
 
@@ -52,10 +62,10 @@ def redis_down(settings):
     }
     settings.CELERY_TASK_ALWAYS_EAGER = False  # what /health/ reads
     old_broker = app.conf.broker_url
-    app.conf.broker_url = DEAD_REDIS
+    point_broker(app, DEAD_REDIS)
     app.conf.task_always_eager = False
     yield app
-    app.conf.broker_url = old_broker
+    point_broker(app, old_broker)
     app.conf.task_always_eager = True
 
 
