@@ -10,7 +10,10 @@ Midden-Groningen (``--seed`` loads the demo story first when the database is emp
 them request, for ``--seconds`` each:
 
 1. baseline: ``/health/`` (one query, no template), the same clients and processes;
-2. the pages: the dashboard, the findings, the action list and the scan overview, in turn.
+2. the pages: the dashboard, the findings, the action list and the scan overview, in turn;
+3. with ``--kill-connections N``: the pages again while every N seconds all of the web
+   processes' PostgreSQL connections are terminated (``pg_terminate_backend``, as a database
+   restart or failover does): with ``CONN_HEALTH_CHECKS`` only requests in flight may fail.
 
 Prints for both: requests, requests/s, errors (anything but 200), p50 and p95 latency, and the
 ratio baseline requests/s / pages requests/s, so figures from different machines compare
@@ -20,6 +23,7 @@ through the ratio. Needs nothing but the standard library and the project.
 import argparse
 import http.client
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,6 +73,22 @@ def sessions(count: int, seed: bool) -> list[str]:
         store.create()
         keys.append(store.session_key)
     return keys
+
+
+def terminate_connections_every(interval: float, stop: threading.Event) -> list[int]:
+    """Until ``stop``: every ``interval`` s terminate every other connection to the database
+    (those of the web processes). Returns the list of how many were terminated each time."""
+    from django.db import connection
+
+    counts = []
+    while not stop.wait(interval):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            counts.append(cursor.fetchone()[0])
+    return counts
 
 
 def run(port: int, keys: list[str], urls: list[str], seconds: float) -> dict:
@@ -126,6 +146,13 @@ def main():
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--seed", action="store_true", help="migrate and load the demo if empty")
+    parser.add_argument(
+        "--kill-connections",
+        type=float,
+        default=0,
+        metavar="N",
+        help="a third run: terminate the web processes' database connections every N s",
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the bench measures production).")
@@ -192,9 +219,31 @@ def main():
             )
         ratio = results["baseline /health/"]["rps"] / max(results["pages"]["rps"], 1e-9)
         print(f"ratio baseline/pages (req/s): {ratio:.1f}")
+        if args.kill_connections:
+            stop = threading.Event()
+            killed: list[int] = []
+            killer = threading.Thread(
+                target=lambda: killed.extend(
+                    terminate_connections_every(args.kill_connections, stop)
+                )
+            )
+            killer.start()
+            r = run(args.port, keys, PAGES, args.seconds)
+            stop.set()
+            killer.join()
+            print(
+                f"{'pages, conns killed':18} {r['requests']:6d} requests  {r['rps']:7.1f} req/s  "
+                f"errors {r['errors']}  p50 {r['p50'] * 1000:6.0f} ms  p95 {r['p95'] * 1000:6.0f} ms"
+                f"  ({len(killed)} times, {sum(killed)} connections terminated)"
+                + (f"  {r['error_kinds']}" if r["errors"] else "")
+            )
     finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # a worker stuck in a request: no graceful end
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait(timeout=15)
 
 
 if __name__ == "__main__":
