@@ -267,7 +267,8 @@ def jobs_sweep(*, now=None) -> dict:
     ``PORTAL_JOB_MAX_ATTEMPTS`` attempts the job fails with a reason instead) and sends every
     queued job that is due and whose message never left or left longer than
     ``PORTAL_JOB_RESEND_SECONDS`` ago (lost with the broker). Cross-tenant: call under
-    ``scopes_disabled()``. Returns ``{"requeued": n, "failed": n, "sent": n}``."""
+    ``scopes_disabled()``. Finished jobs older than ``PORTAL_JOB_KEEP_DAYS`` are removed.
+    Returns ``{"requeued": n, "failed": n, "sent": n, "removed": n}``."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=_setting("PORTAL_JOB_STALE_SECONDS", 60))
     resend = now - timedelta(seconds=_setting("PORTAL_JOB_RESEND_SECONDS", 600))
@@ -307,6 +308,12 @@ def jobs_sweep(*, now=None) -> dict:
         if not job_send(job):
             break  # the broker is still down: the next sweep tries again
         counts["sent"] += 1
+    # Finished jobs are kept a while for support questions, then removed.
+    keep = now - timedelta(days=_setting("PORTAL_JOB_KEEP_DAYS", 30))
+    old = Job.objects.filter(
+        status__in=[Job.Status.DONE, Job.Status.FAILED], finished_at__lt=keep
+    ).values_list("pk", flat=True)[:5000]
+    counts["removed"] = Job.objects.filter(pk__in=list(old)).delete()[0]
     if any(counts.values()):
         logger.info("jobs sweep: %s", counts)
     return counts

@@ -189,6 +189,7 @@ PORTAL_JOB_HEARTBEAT_SECONDS = int(env("PORTAL_JOB_HEARTBEAT_SECONDS", "10"))
 PORTAL_JOB_STALE_SECONDS = int(env("PORTAL_JOB_STALE_SECONDS", "60"))
 PORTAL_JOB_RESEND_SECONDS = int(env("PORTAL_JOB_RESEND_SECONDS", "600"))
 PORTAL_JOB_MAX_ATTEMPTS = int(env("PORTAL_JOB_MAX_ATTEMPTS", "5"))
+PORTAL_JOB_KEEP_DAYS = int(env("PORTAL_JOB_KEEP_DAYS", "30"))
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
 PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 

@@ -131,7 +131,7 @@ def test_the_sweeper_requeues_dead_jobs_and_fails_them_after_max_attempts(settin
         job = jobs.enqueue("tests.jobs_probe", "c")
     long_ago = timezone.now() - timedelta(minutes=5)
     Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago, attempts=1)
-    assert jobs.jobs_sweep() == {"requeued": 1, "failed": 0, "sent": 1}
+    assert jobs.jobs_sweep() == {"requeued": 1, "failed": 0, "sent": 1, "removed": 0}
     job.refresh_from_db()
     assert RUNS == ["c"] and job.status == "done" and job.attempts == 2
     Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago)
@@ -205,3 +205,12 @@ def test_any_other_error_stays_the_plain_500(world):
     with mock.patch("portal.selectors.members", side_effect=KeyError("x")):
         response = client.get("/midden-groningen/leden/")
     assert response.status_code == 500
+
+
+def test_finished_jobs_are_removed_after_the_keep_period(settings):
+    settings.PORTAL_JOB_KEEP_DAYS = 30
+    recent = jobs.enqueue("tests.jobs_probe", "g")
+    old = jobs.enqueue("tests.jobs_probe", "h")
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - timedelta(days=31))
+    assert jobs.jobs_sweep()["removed"] == 1
+    assert list(Job.objects.values_list("pk", flat=True)) == [recent.pk]

@@ -176,12 +176,22 @@ def test_a_job_left_running_by_a_dead_worker_is_built_again_then_failed_after_ma
         # What a SIGKILLed worker leaves: the job running without a heartbeat, the report running.
         Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago, attempts=1)
         SpendingReport.objects.filter(pk=report.pk).update(status="running", attempts=1)
-        assert jobs_sweep() == {"requeued": 1, "failed": 0, "sent": 1}  # in-process: built now
+        assert jobs_sweep() == {
+            "requeued": 1,
+            "failed": 0,
+            "sent": 1,
+            "removed": 0,
+        }  # in-process: built now
         report.refresh_from_db()
         job.refresh_from_db()
         assert report.status == "done" and report.attempts == 2
         assert job.status == "done" and job.attempts == 2
-        assert jobs_sweep() == {"requeued": 0, "failed": 0, "sent": 0}  # nothing built twice
+        assert jobs_sweep() == {
+            "requeued": 0,
+            "failed": 0,
+            "sent": 0,
+            "removed": 0,
+        }  # nothing built twice
         # A report whose builds keep dying fails with a reason instead of looping.
         Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago)
         SpendingReport.objects.filter(pk=report.pk).update(
