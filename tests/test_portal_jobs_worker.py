@@ -6,13 +6,16 @@ seconds); the worker runs with a 2 s heartbeat and counts a job dead after 10 s 
 
 import time
 
+import psycopg
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
-from funding.models import SpendingReport
+from funding.models import CheckRun, SpendingReport
 from funding.reports import jobs as reports
+from funding.services.checks import check_run_request
 from portal import jobs
 from portal.models import Job, Role
 from schools.models import ImportJob, School
@@ -133,6 +136,52 @@ def test_a_confirmed_import_whose_worker_is_killed_runs_once_after_a_new_worker_
     assert status() == "done" and job.status == "done" and job.attempts == 2
     with scopes_disabled():
         assert School.objects.filter(municipality=world.municipality).count() == 20_000 + 2
+
+
+def test_a_check_run_whose_worker_is_killed_runs_once_after_a_new_worker_starts(
+    celery_worker, world, fast_sweeper
+):
+    """The check run is held mid-run deterministically: this test holds a lock on the
+    municipality's row that blocks the run's FOR UPDATE before it stores its findings (NO KEY
+    UPDATE: new rows that refer to the municipality are not blocked), so the kill lands while
+    the run waits."""
+    db = connection.settings_dict
+    holder = psycopg.connect(
+        host=db["HOST"] or "127.0.0.1",
+        port=db["PORT"] or 5432,
+        user=db["USER"],
+        dbname=db["NAME"],
+        autocommit=False,
+    )
+    try:
+        holder.execute(
+            "SELECT id FROM portal_municipality WHERE id = %s FOR NO KEY UPDATE",
+            [world.municipality.pk],
+        )
+        with scope(municipality=world.municipality):
+            run = check_run_request(
+                municipality=world.municipality, actor=world.users[Role.POLICY_OFFICER]
+            )
+
+        def state():
+            with scopes_disabled():
+                return CheckRun.objects.get(pk=run.pk)
+
+        assert _wait(lambda: state().status == "running", timeout=60, sweep=False, every=0.2)
+        time.sleep(1)
+        assert state().status == "running"  # waiting for the lock, mid-run
+        celery_worker.kill()
+    finally:
+        holder.rollback()
+        holder.close()
+    job = _job("funding.tasks.run_checks")
+    assert job.status == "running" and job.attempts == 1
+    celery_worker.start()
+    restarted = time.monotonic()
+    assert _wait(lambda: state().status in ("done", "failed"), timeout=120), state().status
+    print(f"check run done {time.monotonic() - restarted:.0f} s after the new worker started")
+    job = _job("funding.tasks.run_checks")
+    assert state().status == "done" and job.status == "done" and job.attempts == 2
 
 
 def test_a_check_run_requested_while_redis_is_down_runs_on_the_worker_once_it_is_back(
