@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from portal.audit import audit_log
-from portal.jobs import registered_task
+from portal.jobs import enqueue
 from portal.models import Municipality
 
 from .models import CheckRun, Expenditure, Finding, FundingLine, Grant
@@ -181,9 +181,7 @@ def checks_refresh_soon(*, municipality_id: int) -> CheckRun:
 
 def _start(run, *, countdown):
     """Start the automatic run's job (funding.tasks.run_checks_auto) after ``countdown`` s."""
-    registered_task(TASK).apply_async(
-        args=(run.pk,), kwargs={"municipality_id": run.municipality_id}, countdown=countdown
-    )
+    enqueue(TASK, run.pk, municipality=run.municipality, countdown=countdown)
 
 
 def _claim(run) -> bool:

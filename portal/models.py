@@ -237,3 +237,66 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor} {self.action} {self.object_repr}"
+
+
+class Job(models.Model):
+    """One background job of any kind (report, check run, import, mail): the transactional
+    outbox of :func:`portal.jobs.enqueue`. The row is written in the caller's transaction, so
+    a job exists exactly when the data it works on exist; the Celery message is only a wake-up
+    call. A worker claims the row under a lock before running (a redelivered or re-sent
+    message finds it claimed or done and does nothing), beats a heartbeat while it runs, and
+    :func:`portal.jobs.jobs_sweep` re-sends queued jobs whose message was lost (broker down)
+    and re-queues running jobs whose heartbeat stopped (worker killed)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("wacht op verwerking")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    task = models.CharField(_("taak"), max_length=200)
+    args = models.JSONField(default=list, blank=True)
+    kwargs = models.JSONField(default=dict, blank=True)
+    municipality = models.ForeignKey(
+        Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The job may not start before this moment (a countdown, such as the checks' coalescing).
+    not_before = models.DateTimeField()
+    # When the last wake-up message went to the broker (empty: never, e.g. Redis was down).
+    sent_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        verbose_name = _("achtergrondtaak")
+        verbose_name_plural = _("achtergrondtaken")
+
+    def __str__(self):
+        return f"{self.task} #{self.pk} ({self.status})"
+
+
+class CacheEntry(models.Model):
+    """The table of the database cache (Django's DatabaseCache layout), used while Redis is
+    unreachable (portal.cache.FallbackRedisCache): rate limits and used TOTP codes then stay
+    shared between web processes instead of living in one process, or answering a 500."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "portal_cache"
+        verbose_name = _("cachewaarde")
+        verbose_name_plural = _("cachewaarden")
+
+    def __str__(self):
+        return self.cache_key

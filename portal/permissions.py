@@ -160,6 +160,11 @@ class PortalViewMixin:
     view cannot forget its check (fail closed)."""
 
     permission: str | None = None
+    # A view whose URL names an object gives the name of its method that looks the object up
+    # among what the user may see (raising Http404). When the action is denied, that lookup
+    # runs first: an object outside the user's sight answers 404 like any foreign object, not
+    # a 403 that confirms it exists.
+    lookup_before_denial: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         access = getattr(request, "access", None)
@@ -167,10 +172,15 @@ class PortalViewMixin:
             raise ImproperlyConfigured(
                 f"{type(self).__name__} must declare a permission and run under a tenant URL."
             )
-        access.require(self.permission)
         self.access = access
         self.municipality = access.municipality
         self.region = access.region
+        try:
+            access.require(self.permission)
+        except PermissionDenied:
+            if self.lookup_before_denial:
+                getattr(self, self.lookup_before_denial)()
+            raise
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -117,7 +117,26 @@ def invitation_send(*, invitation: Invitation, link: str) -> None:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, password: str | None = None):
-    """Create the account (or reuse the existing one) and its membership; the link is spent."""
+    """Create the account (or reuse the existing one) and its membership; the link is spent.
+    The invitation row is locked while it is accepted, so of several simultaneous accepts of
+    one link exactly one succeeds; the others raise ApplicationError ("al gebruikt"), never an
+    IntegrityError (SQLite has no row locks: the unique e-mail address decides there)."""
+    used = _("Deze uitnodiging is al gebruikt.")
+    try:
+        with transaction.atomic():
+            invitation = (
+                Invitation.objects.select_for_update(of=("self",))
+                .select_related("municipality", "school")
+                .get(pk=invitation.pk)
+            )
+            if invitation.accepted_at is not None:
+                raise ApplicationError(used)
+            return _invitation_accept_locked(invitation, password)
+    except IntegrityError:
+        raise ApplicationError(used) from None
+
+
+def _invitation_accept_locked(invitation: Invitation, password: str | None):
     _refuse_conflicting_role(
         email=invitation.email, role=invitation.role, municipality=invitation.municipality
     )

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "django_filters",
+    "csp",
     "portal",
     "schools",
     "funding",
@@ -69,6 +70,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy and Permissions-Policy headers (settings below).
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -115,15 +119,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, broker, background jobs ---------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# Login rate limits and used TOTP codes live in the cache, so it must be shared by every web
+# process: Redis, falling back to the database table portal_cache while Redis is unreachable
+# (portal.cache); without Redis, the database cache (never a per-process memory cache).
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "portal.cache.FallbackRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_cache",
+        }
+    }
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None  # job state lives in our own rows (pretix AsyncAction style)
@@ -164,11 +177,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=2, minute=30),
     },
 }
-# Spending reports whose worker died are re-queued or failed (funding.reports.tasks).
-CELERY_BEAT_SCHEDULE["reports-reap-stale"] = {
-    "task": "funding.reap_stale_reports",
-    "schedule": 300.0,
+# Every background job is a portal.models.Job (portal.jobs): the sweeper re-sends jobs whose
+# message was lost (Redis down when they were requested) and re-queues jobs whose worker died
+# (no heartbeat for PORTAL_JOB_STALE_SECONDS), so a job runs once within a minute or two.
+CELERY_BEAT_SCHEDULE["portal-jobs-sweep"] = {
+    "task": "portal.tasks.sweep_jobs",
+    "schedule": float(env("PORTAL_JOB_SWEEP_SECONDS", "30")),
 }
+PORTAL_JOB_HEARTBEAT_SECONDS = int(env("PORTAL_JOB_HEARTBEAT_SECONDS", "10"))
+PORTAL_JOB_STALE_SECONDS = int(env("PORTAL_JOB_STALE_SECONDS", "60"))
+PORTAL_JOB_RESEND_SECONDS = int(env("PORTAL_JOB_RESEND_SECONDS", "600"))
+PORTAL_JOB_MAX_ATTEMPTS = int(env("PORTAL_JOB_MAX_ATTEMPTS", "5"))
+PORTAL_JOB_KEEP_DAYS = int(env("PORTAL_JOB_KEEP_DAYS", "30"))
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
 PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 
@@ -197,8 +217,17 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a TLS proxy every request comes from the proxy's address, so a per-address rate limit
+# would lock out everyone at once: with this many proxies in front (docker-compose: 1), the
+# client is the address that the nearest proxy appended to X-Forwarded-For. 0: no proxy,
+# the connection's own address (X-Forwarded-For is then ignored: a client could forge it).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("ALLAUTH_TRUSTED_PROXY_COUNT", "0"))
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Onderwijsportaal"
+# RFC 6238 section 5.2: accept one 30-second step of clock drift either way (allauth: 0).
+MFA_TOTP_TOLERANCE = int(env("MFA_TOTP_TOLERANCE", "1"))
+# The code that activates TOTP counts as used: it cannot also open a login (portal.mfa).
+MFA_FORMS = {"activate_totp": "portal.mfa.ActivateTOTPForm"}
 # Policy officers, accountants and regional coordinators must set up TOTP before they see any
 # data. Only a demo or a test installation turns this off.
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
@@ -302,6 +331,44 @@ if not DEBUG and not TESTING:
     if not SECURE_HSTS_PRELOAD:
         # check --deploy warns (security.W021) that preload is off; that is the decision above.
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts only from our own static files (the portal has
+# one, static/js/portal.js; no inline script, no eval), no plugins, no framing, forms post
+# only to us. Style attributes stay allowed (column widths), <style> elements do not. The
+# TOTP set-up shows its QR code as a data: image.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Permissions-Policy (django-permissions-policy): the portal uses no device or browser feature.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+    )
+}
 
 LOGGING = {
     "version": 1,

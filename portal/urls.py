@@ -42,3 +42,6 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include((portal_patterns, "portal"))),
 ]
+
+# An unreachable database or Redis answers a plain Dutch 503 page, not a traceback (faults.py).
+handler500 = "portal.faults.server_error"

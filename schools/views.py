@@ -169,6 +169,7 @@ def _coverage(scans, activities):
 
 class SchoolUpdateView(PortalViewMixin, FormView):
     permission = "schools.change"
+    lookup_before_denial = "get_school"  # 404 for a school the user cannot see, then 403
     template_name = "schools/school_form.html"
     form_class = SchoolForm
 

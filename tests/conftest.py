@@ -173,6 +173,9 @@ def _celery_worker_session(django_db_setup, django_db_blocker, tmp_path_factory)
         "CELERY_QUEUE": queue,
         # A killed worker's unacknowledged job comes back after this many seconds.
         "CELERY_VISIBILITY_TIMEOUT": "15",
+        # A killed worker's job (portal.jobs) counts as dead after 10 s without a heartbeat.
+        "PORTAL_JOB_HEARTBEAT_SECONDS": "2",
+        "PORTAL_JOB_STALE_SECONDS": "10",
         "PRIVATE_MEDIA_ROOT": str(tmp_path_factory.mktemp("worker-media")),
         "SECRET_KEY": "test-worker",
         "DEBUG": "1",

@@ -16,8 +16,10 @@ from django_scopes import scope, scopes_disabled
 
 from funding.models import Expenditure, SpendingReport
 from funding.reports import jobs as services
+from portal import jobs as jobs_module
 from portal.formatting import format_money
-from portal.models import Role
+from portal.jobs import jobs_sweep
+from portal.models import Job, Role
 
 from . import factories as f
 from .pdf_text import pdf_text
@@ -155,20 +157,36 @@ def test_a_redelivered_job_of_a_finished_report_does_nothing(world):
 
 def test_a_job_left_running_by_a_dead_worker_is_built_again_then_failed_after_max_attempts(world):
     d = make_report_world(world)
-    with mock.patch.object(services, "_enqueue"):  # nobody picks it up: as if the worker died
+    with mock.patch.object(jobs_module, "job_send"):  # nobody picks it up: as if the worker died
         report, _ = request_report(world, d["stream"])
+    long_ago = timezone.now() - timedelta(minutes=5)
     with scopes_disabled():
-        long_ago = timezone.now() - services.stale_after() - timedelta(seconds=1)
-        SpendingReport.objects.filter(pk=report.pk).update(
-            status="running", started_at=long_ago, attempts=1
-        )
-        assert services.reports_reap_stale() == 1  # re-queued; in-process here, so built at once
+        job = Job.objects.get(task="funding.build_spending_report")
+        # What a SIGKILLed worker leaves: the job running without a heartbeat, the report running.
+        Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago, attempts=1)
+        SpendingReport.objects.filter(pk=report.pk).update(status="running", attempts=1)
+        assert jobs_sweep() == {
+            "requeued": 1,
+            "failed": 0,
+            "sent": 1,
+            "removed": 0,
+        }  # in-process: built now
         report.refresh_from_db()
+        job.refresh_from_db()
         assert report.status == "done" and report.attempts == 2
+        assert job.status == "done" and job.attempts == 2
+        assert jobs_sweep() == {
+            "requeued": 0,
+            "failed": 0,
+            "sent": 0,
+            "removed": 0,
+        }  # nothing built twice
+        # A report whose builds keep dying fails with a reason instead of looping.
+        Job.objects.filter(pk=job.pk).update(status="running", heartbeat_at=long_ago)
         SpendingReport.objects.filter(pk=report.pk).update(
-            status="running", started_at=long_ago, attempts=services.MAX_ATTEMPTS
+            status="running", attempts=services.MAX_ATTEMPTS
         )
-        assert services.reports_reap_stale() == 1
+        jobs_sweep()
         report.refresh_from_db()
     assert report.status == "failed" and "afgebroken" in report.error
 

@@ -1,14 +1,12 @@
 """Spending-report jobs (services: every write here): request a version, build its files in a
-worker, retry, reap builds whose worker died, and serve the stored files checked against
+worker (a portal.jobs job: re-run once if its worker dies), retry, and serve the stored files checked against
 their SHA-256."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from datetime import timedelta
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -27,15 +25,9 @@ from .render import render_report_pdf, render_report_xlsx
 
 logger = logging.getLogger(__name__)
 
-# A build that has been "running" longer than this is considered dead (its worker was killed
-# and the broker did not hand the job to another one): it is re-queued or failed.
+# A build interrupted this often (its worker died each time) fails with a reason instead of
+# looping. Dead workers are found by portal.jobs.jobs_sweep (the job's heartbeat stops).
 MAX_ATTEMPTS = 3
-
-
-def stale_after() -> timedelta:
-    """How long a build may run before it counts as dead: the task's hard time limit plus a
-    margin (a live build is killed by Celery at the time limit anyway)."""
-    return timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 720)) + 60)
 
 
 def _sha256(payload: bytes) -> str:
@@ -224,40 +216,6 @@ def _fail(report, reason):
     report.stage = _("mislukt")
     report.finished_at = timezone.now()
     report.save(update_fields=["status", "error", "stage", "finished_at"])
-
-
-def reports_reap_stale(*, now=None) -> int:
-    """Never stuck: a build "running" longer than :func:`stale_after` lost its worker. Queue it
-    again while it has attempts left, else fail it with a reason. Run by beat and whenever a
-    report page polls. Returns how many were handled."""
-    now = now or timezone.now()
-    handled = 0
-    stale = SpendingReport.objects.filter(
-        status=SpendingReport.Status.RUNNING, started_at__lt=now - stale_after()
-    )
-    for report_id in list(stale.values_list("pk", flat=True)):
-        with transaction.atomic():
-            report = SpendingReport.objects.select_for_update().get(pk=report_id)
-            if (
-                report.status != SpendingReport.Status.RUNNING
-                or report.started_at >= now - stale_after()
-            ):
-                continue
-            if report.attempts >= MAX_ATTEMPTS:
-                _fail(
-                    report,
-                    _(
-                        "De verwerking is %(n)s keer afgebroken (bijvoorbeeld doordat de server herstartte)."
-                    )
-                    % {"n": report.attempts},
-                )
-            else:
-                report.status = SpendingReport.Status.QUEUED
-                report.stage = _("opnieuw in de wachtrij na een afgebroken verwerking")
-                report.save(update_fields=["status", "stage"])
-                _enqueue(report)
-            handled += 1
-    return handled
 
 
 def report_generate(

@@ -5,15 +5,15 @@ through portal.jobs.enqueue).
 ``build_spending_report`` is acks-late (settings: the message is acknowledged only when the task
 returns, and rejected back to the queue when its worker process is lost), and idempotent: the
 service does nothing for a report already done and builds again from scratch one whose previous
-attempt died. A build that no worker picks up again is re-queued or failed by
-``reap_stale_reports`` (beat, every five minutes), so no report stays "running" forever."""
+attempt died. A build whose worker died is re-run once by portal.jobs (its job's heartbeat
+stops; ``jobs_sweep`` re-queues it and the row lock lets exactly one worker build it), so no
+report stays "running" forever and none is built twice in parallel."""
 
 from celery import shared_task
-from django_scopes import scopes_disabled
 
 from portal.jobs import TenantTask
 
-from .jobs import report_build, reports_reap_stale
+from .jobs import report_build
 
 
 @shared_task(
@@ -26,11 +26,3 @@ def build_spending_report(report_id: int, *, municipality):
     """Build one report of ``municipality`` in its scope; returns its status."""
     report = report_build(report_id=report_id)
     return report.status if report else None
-
-
-@shared_task(name="funding.reap_stale_reports")
-def reap_stale_reports():
-    """Beat, every five minutes: re-queue or fail builds whose worker died, in every
-    municipality (cross-tenant by nature; each re-queued build runs in its own scope)."""
-    with scopes_disabled():
-        return reports_reap_stale()

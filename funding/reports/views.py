@@ -157,7 +157,6 @@ class SpendingReportDetailView(PortalViewMixin, TemplateView):
 @portal_permission("reports.view")
 def report_status(request, municipality, report_id):
     """The polled fragment: status, progress, then the downloads or the reason and retry."""
-    jobs.reports_reap_stale()
     report = _get_report(request, report_id)
     return render(
         request, "funding/reports/partials/report_status.html", _detail_context(request, report)
