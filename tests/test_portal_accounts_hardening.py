@@ -2,9 +2,6 @@
 TOTP drift and used codes, Redis down at login, an invitation accepted four times at once,
 404 before 403, and the security headers."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -232,29 +229,4 @@ def test_pages_carry_a_content_security_policy_and_a_permissions_policy(client, 
     assert "<script>" not in response.content.decode()  # no inline script the policy would block
 
 
-def _production_setting(name, **extra):
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DEBUG", "PORTAL_", "REDIS_URL", "SECURE_HSTS"))
-    }
-    env.update(
-        SECRET_KEY="x" * 60,
-        ALLOWED_HOSTS="portal.example.nl",
-        DATABASE_URL="sqlite:////tmp/unused.sqlite3",
-        DJANGO_SETTINGS_MODULE="portal.settings",
-        **extra,
-    )
-    code = (
-        f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip()
-
-
-def test_hsts_preload_only_when_the_operator_asks():
-    assert _production_setting("SECURE_HSTS_PRELOAD") == "False"
-    assert _production_setting("SECURE_HSTS_PRELOAD", SECURE_HSTS_PRELOAD="1") == "True"
+# HSTS preload on request only: tests/test_portal_health_and_settings.py.
