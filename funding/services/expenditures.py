@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import csv_dialect
 from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
@@ -210,15 +211,18 @@ def stream_table(file) -> im.Table:
         except UnicodeDecodeError as error:
             # A multi-byte character cut off at the end of the sample is still UTF-8.
             encoding = "utf-8" if error.start >= len(head) - 3 else "cp1252"
-    delimiter = readers._sniff_delimiter(head.decode(encoding, errors="ignore"))
+    # Delimiter and Excel's "sep=" first line: portal.csv_dialect, as for every CSV.
+    delimiter, skip_lines = csv_dialect.sniff(head.decode(encoding, errors="ignore"))
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    for _skipped in range(skip_lines):
+        text.readline()
     reader = csv.reader(text, delimiter=delimiter)
 
     def numbered():
-        start = reader.line_num
+        start = reader.line_num + skip_lines
         try:
             for record in reader:
-                line, start = start + 1, reader.line_num
+                line, start = start + 1, reader.line_num + skip_lines
                 yield line, [cell.strip() for cell in record]
         except UnicodeDecodeError as exc:
             raise im.ImportFileError(

@@ -1,10 +1,8 @@
 """Reading an upload: CSV (any common encoding and delimiter) or XLSX, recognised by content,
 as a normalised header plus a one-pass stream of rows."""
 
-import codecs
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time
 from decimal import Decimal
@@ -12,6 +10,7 @@ from decimal import Decimal
 import openpyxl
 from django.utils.translation import gettext_lazy as _
 
+from .. import csv_dialect
 from .parsers import Cell, ImportFileError
 
 # --- reading files -----------------------------------------------------------
@@ -58,6 +57,8 @@ def read_table(source, *, filename: str | None = None) -> Table:
         )
     if filename and filename.lower().endswith((".xlsx", ".xls")):
         raise ImportFileError(_("het bestand is geen geldig Excel-bestand"))
+    if csv_dialect.is_utf16(data):
+        return _read_csv(data)  # Excel's "Unicode text": NUL bytes are expected there
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
         raise ImportFileError(_("het bestand is geen CSV- of Excel-bestand (.csv of .xlsx)"))
     return _read_csv(data)
@@ -77,42 +78,21 @@ def _records(headers: list[str], numbered: Iterable[tuple[int, list[Cell]]]):
             yield line, {h: cell for h, cell in zip(headers, cells, strict=False) if h}
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Validate in chunks, so detection never holds a second, decoded copy."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(view), 1 << 20):
-            decoder.decode(view[start : start + (1 << 20)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff_delimiter(head: str) -> str:
-    """Dutch Excel writes ``;``; count separators on the header line, outside quotes."""
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    first = re.sub(r'"[^"]*"', "", first)
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 def _read_csv(data: bytes) -> Table:
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8" if _is_utf8(data) else "cp1252"
-    delimiter = _sniff_delimiter(data[:65536].decode(encoding, errors="ignore"))
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
+    # Encoding, delimiter and Excel's "sep=" line: portal.csv_dialect.
+    dialect = csv_dialect.detect(data)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=dialect.encoding, newline="")
+    for _skipped in range(dialect.skip_lines):
+        stream.readline()
+    reader = csv.reader(stream, delimiter=dialect.delimiter)
 
     def numbered():
         # line_num counts physical lines, so quoted multi-line cells keep
         # the line numbers users see in their editor.
-        start = reader.line_num
+        start = reader.line_num + dialect.skip_lines
         try:
             for record in reader:
-                line, start = start + 1, reader.line_num
+                line, start = start + 1, reader.line_num + dialect.skip_lines
                 yield line, [cell.strip() for cell in record]
         except UnicodeDecodeError as exc:
             message = _("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")
