@@ -33,7 +33,12 @@ REORGANISATIONS_FILE = REFERENCE_DIR / "cbs_herindelingen.csv"
 
 
 class CbsCodeError(ValueError):
-    """A municipality code that cannot be mapped to one municipality in force (Dutch message)."""
+    """A municipality code that cannot be mapped to one municipality in force (Dutch message);
+    ``successors`` lists the codes in force a split code went to (empty when unknown)."""
+
+    def __init__(self, message, successors=()):
+        super().__init__(message)
+        self.successors = tuple(successors)
 
 
 # --- reading the reference files ----------------------------------------------
@@ -212,7 +217,8 @@ class CbsRegister:
                     "%(old)s is op %(date)s verdeeld over %(names)s; het bestand zegt niet "
                     "onder welke gemeente deze regel valt"
                 )
-                % {"old": old, "date": format_date(day), "names": _join(names)}
+                % {"old": old, "date": format_date(day), "names": _join(names)},
+                successors=targets,
             )
         new = targets[0]
         notice = _("%(old)s valt sinds %(date)s onder %(name)s (%(code)s)") % {

@@ -237,7 +237,9 @@ def stream_table(file) -> im.Table:
     for _line, cells in rows:
         if any(cells):
             headers = readers._header(cells)
-            return im.Table(headers, readers._records(headers, rows))
+            return im.Table(
+                headers, readers._records(headers, rows), readers._labels(headers, cells)
+            )
     raise im.ImportFileError(_("het bestand bevat geen kopregel"))
 
 

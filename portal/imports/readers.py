@@ -23,9 +23,16 @@ class Table:
     (header = line 1); entirely empty rows are skipped.
     """
 
-    def __init__(self, headers: list[str], rows: Iterator[tuple[int, dict[str, Cell]]]):
+    def __init__(
+        self,
+        headers: list[str],
+        rows: Iterator[tuple[int, dict[str, Cell]]],
+        labels: dict[str, str] | None = None,
+    ):
         self.headers = headers
         self._rows = rows
+        #: normalised header -> the header as the file writes it (for messages: issue 11).
+        self.labels = labels or {}
 
     def __iter__(self):
         return self._rows
@@ -72,6 +79,10 @@ def _header(cells: list[Cell]) -> list[str]:
     return headers
 
 
+def _labels(headers: list[str], cells: list[Cell]) -> dict[str, str]:
+    return {h: str(cell).strip() for h, cell in zip(headers, cells, strict=False) if h}
+
+
 def _records(headers: list[str], numbered: Iterable[tuple[int, list[Cell]]]):
     for line, cells in numbered:
         if any(cell != "" for cell in cells):
@@ -105,7 +116,7 @@ def _read_csv(data: bytes) -> Table:
     for _line, cells in rows:
         if any(cells):
             headers = _header(cells)
-            return Table(headers, _records(headers, rows))
+            return Table(headers, _records(headers, rows), _labels(headers, cells))
     raise ImportFileError(_("het bestand bevat geen kopregel"))
 
 
@@ -150,5 +161,6 @@ def _read_xlsx(data: bytes) -> Table:
             head.close()
             headers = _header(cells)
             body = sheet.iter_rows(min_row=line + 1, max_col=len(headers), values_only=True)
-            return Table(headers, _records(headers, numbered(body, line + 1)))
+            rows = _records(headers, numbered(body, line + 1))
+            return Table(headers, rows, _labels(headers, cells))
     raise ImportFileError(_("het bestand bevat geen kopregel"))
