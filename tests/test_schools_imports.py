@@ -524,3 +524,54 @@ def test_a_school_moving_to_another_municipality_is_listed(world):
     assert result.notices == [
         "92LB00 verhuist van Midden-Groningen (GM1952) naar Eemsdelta (GM1979)"
     ]
+
+
+def _national_duo_file(rows=8000, municipalities=300, own="1952"):
+    """DUO's new layout for the whole country: ``rows`` locations over ``municipalities``
+    real CBS codes (``own`` among them), as downloaded (``;``, ``<5``, capitals)."""
+    codes = [c[2:] for c in CBS_CODES if c[2:] != own][: municipalities - 1] + [own]
+    letters = "ABCDEFGHJKLMNPRSTUVWXYZ"
+    lines = [
+        "INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM;BEVOEGD_GEZAG_NUMMER;SOORT_PO;"
+        "GEMEENTENUMMER;GEMEENTENAAM;PLAATSNAAM;AANTAL_LEERLINGEN"
+    ]
+    for n in range(rows):
+        brin = f"{n % 100:02d}{letters[(n // 100) % 23]}{letters[n // 2300]}"
+        count = "<5" if n % 97 == 0 else str(50 + n % 400)
+        lines.append(
+            f"{brin};{brin}00;School {n};{40000 + n % 900};Bo;{codes[n % municipalities]};"
+            f"GEMEENTE;PLAATS {n % 50};{count}"
+        )
+    return "\n".join(lines).encode()
+
+
+def test_national_duo_file_uploaded_by_one_municipality_in_the_browser(
+    client, world, django_capture_on_commit_callbacks
+):
+    """Issue 11 §1: 8,000 locations over 300 municipalities; the officer's own rows import,
+    the others are skipped and counted, within the time of the page."""
+    import time
+
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    url = reverse("schools:school_import", kwargs={"municipality": world.municipality.slug})
+    data = _national_duo_file()
+    own = sum(1 for line in data.decode().splitlines()[1:] if ";1952;" in line)
+    started = time.monotonic()
+    response = _upload(client, url, data, name="vestigingen_alle.csv")
+    assert response.status_code == 200, response.context["result"].error_lines()[:5]
+    page = response.content.decode()
+    assert f"{8000 - own:_} regels van andere gemeenten overgeslagen".replace("_", ".") in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"token": response.context["token"]}, follow=True)
+    elapsed = time.monotonic() - started
+    with scopes_disabled():
+        job = ImportJob.objects.get()
+        assert job.status == ImportJob.Status.DONE, job.errors[:5]
+        assert job.notices == [
+            f"{8000 - own:_} regels van andere gemeenten overgeslagen".replace("_", ".")
+        ]
+        assert School.objects.filter(municipality=world.municipality).count() >= own
+        assert not School.objects.exclude(
+            municipality__in=[world.municipality, world.other_municipality]
+        ).exists()
+    assert elapsed < 30, elapsed
