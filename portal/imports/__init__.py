@@ -12,7 +12,16 @@ Rows are streamed from the file and only the cleaned rows are kept, so a
 """
 
 from .commands import BaseImportCommand, run_import_command
-from .framework import Column, Importer, ImportResult, RowError, bulk_upsert, duplicate_rows
+from .framework import (
+    Column,
+    Importer,
+    ImportFormat,
+    ImportResult,
+    RowError,
+    bulk_upsert,
+    duplicate_rows,
+    import_format,
+)
 from .parsers import (
     Cell,
     ImportFileError,
@@ -38,6 +47,7 @@ __all__ = [
     "Cell",
     "Column",
     "ImportFileError",
+    "ImportFormat",
     "ImportResult",
     "ImportValueError",
     "Importer",
@@ -50,6 +60,7 @@ __all__ = [
     "date",
     "decimal_number",
     "duplicate_rows",
+    "import_format",
     "integer",
     "location_code",
     "multi",

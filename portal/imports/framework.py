@@ -240,6 +240,24 @@ class Importer:
         return row, errors
 
 
+@dataclass(frozen=True)
+class ImportFormat:
+    """What an import page and docs/importformaten.md show about a format: its columns (name,
+    required, accepted other headers) and its example file under ``static/voorbeelden/``."""
+
+    columns: list[Column]
+    example: str
+
+    @property
+    def rows(self) -> list[tuple[str, bool, str]]:
+        """``[(column, required, other accepted headers joined with ", ")]``."""
+        return [(c.name, c.required, ", ".join(c.aliases)) for c in self.columns]
+
+
+def import_format(importer_class, example: str) -> ImportFormat:
+    return ImportFormat(list(importer_class.columns), f"voorbeelden/{example}")
+
+
 def duplicate_rows(rows: list[dict], *columns: str, label: str | None = None) -> list[RowError]:
     """Errors for rows repeating an earlier row's natural key, for validate_all().
 
