@@ -2,11 +2,17 @@
 "Unicode text" (UTF-16 with BOM, tab-separated) and tab-separated CSV read like any CSV."""
 
 import codecs
+import io
+from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from portal import csv_dialect
 from portal.imports import read_table
+from portal.models import Role
+
+from . import factories as f
 
 ROWS = "municipality{d}amount{d}note\nGM0363{d}1.234,56{d}café\nGM0014{d}12,50{d}\n"
 
@@ -72,3 +78,46 @@ def test_detect_encodings():
     assert csv_dialect.detect(codecs.BOM_UTF8 + b"a;b").encoding == "utf-8-sig"
     assert csv_dialect.detect("a;b\né;1".encode("cp1252")).encoding == "cp1252"
     assert csv_dialect.detect("a\tb".encode("utf-16")).encoding == "utf-16"
+
+
+# --- the sample files of each kind (portal/demo_data) ------------------------------------------
+
+DATA = Path(__file__).resolve().parent.parent / "portal" / "demo_data"
+
+
+@pytest.mark.parametrize("name", ["expenditures_excel_sep.csv", "expenditures_excel_unicode.txt"])
+def test_excel_exports_of_the_expenditure_file_read_like_the_csv(name):
+    expected = [cells for _line, cells in read_table((DATA / "expenditures.csv").read_bytes())][:4]
+    table = read_table((DATA / name).read_bytes(), filename=name)
+    assert [cells for _line, cells in table] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["expenditures_excel_sep.csv", "expenditures_excel_unicode.txt"])
+def test_browser_preview_of_an_excel_export_in_dutch_notation(client, world, name):
+    """The preview shows the file's headers, amounts and dates in nl-NL notation, booleans as
+    ja/nee and invoice numbers as written; the sep= line costs a line number."""
+    for reference in ("GOAB-2023-2026", "SPUK-NPO-2021"):
+        f.GrantFactory(municipality=world.municipality, reference=reference)
+    for code in ("KOO", "TVT"):
+        f.ActivityFactory(municipality=world.municipality, code=code)
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    target = reverse(
+        "funding:expenditures_import", kwargs={"municipality": world.municipality.slug}
+    )
+    upload = io.BytesIO((DATA / name).read_bytes())
+    upload.name = name
+    response = client.post(target, {"file": upload})
+    result = response.context["result"]
+    assert response.status_code == 200, result.error_lines()
+    headers, rows = result.preview_table()
+    assert headers[:6] == ["regel", "municipality", "booking_id", "grant", "date", "amount"]
+    first = dict(zip(headers, rows[0], strict=True))
+    assert first["regel"] == ("3" if name.endswith(".csv") else "2")
+    assert (first["date"], first["amount"], first["new_construction"]) == (
+        "15-02-2023",
+        "12.500,00",
+        "nee",
+    )
+    page = response.content.decode()
+    assert "<td>12.500,00</td>" in page and "<td>SB/2023/77</td>" in page

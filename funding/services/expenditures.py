@@ -407,7 +407,7 @@ class ExpenditureImporter(im.Importer):
                 result.file_errors.append(error.message)
             finally:
                 cursor.execute(f"DROP TABLE {self.table}")
-        result.errors.sort(key=lambda e: e.line)
+        result.errors = sorted(im.relabel(result.errors, result.labels), key=lambda e: e.line)
         return result
 
     def _fill_stage(self, cursor, source, filename, result, preview_rows):
@@ -419,6 +419,7 @@ class ExpenditureImporter(im.Importer):
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise im.ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
+            result.labels = im.column_labels(table, keys)
             batch, count = [], 0
             for line, cells in table:
                 row, errors = self._clean(cells, line, keys)

@@ -19,8 +19,10 @@ from .framework import (
     ImportResult,
     RowError,
     bulk_upsert,
+    column_labels,
     duplicate_rows,
     import_format,
+    relabel,
 )
 from .parsers import (
     Cell,
@@ -57,6 +59,7 @@ __all__ = [
     "boolean",
     "bulk_upsert",
     "choice",
+    "column_labels",
     "date",
     "decimal_number",
     "duplicate_rows",
@@ -68,6 +71,7 @@ __all__ = [
     "normalise_municipality_code",
     "optional_amount",
     "read_table",
+    "relabel",
     "run_import_command",
     "small_count",
     "text",

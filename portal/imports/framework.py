@@ -119,6 +119,17 @@ class ImportResult:
         }
 
 
+def column_labels(table, keys: dict[str, str]) -> dict[str, str]:
+    """Column name -> the header as the file writes it (``ovt`` -> ``OVT``)."""
+    originals = getattr(table, "labels", {}) or {}
+    return {name: originals.get(header, header) for name, header in keys.items()}
+
+
+def relabel(errors: list[RowError], labels: dict[str, str]) -> list[RowError]:
+    """Errors naming the file's own column header instead of the importer's key (issue 11)."""
+    return [replace(e, column=labels.get(e.column, e.column)) for e in errors]
+
+
 def display_value(value) -> str:
     """A cleaned value in nl-NL notation for the preview."""
     if value is None:
@@ -177,8 +188,7 @@ class Importer:
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
-            originals = getattr(table, "labels", {}) or {}
-            result.labels = {name: originals.get(h, h) for name, h in keys.items()}
+            result.labels = column_labels(table, keys)
             self.file_columns = set(keys)
             for line, cells in table:
                 row, errors = self._clean(cells, line, keys)
@@ -203,11 +213,7 @@ class Importer:
             else:
                 kept.append(row)
         result.rows = kept
-        # Errors name the file's own column header, not the importer's key.
-        result.errors = sorted(
-            (replace(e, column=result.labels.get(e.column, e.column)) for e in result.errors),
-            key=lambda error: error.line,
-        )
+        result.errors = sorted(relabel(result.errors, result.labels), key=lambda e: e.line)
         result.notices = list(self._notices)
         result.preview = result.rows[:preview_rows]
         if result.ok and not dry_run:
