@@ -8,6 +8,7 @@ municipalities it names, with their CBS names (issue 11; docs/gemeenten.md).
 """
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Q
@@ -316,7 +317,7 @@ class SchoolWeightImporter(Importer):
 
     ``OVT`` is a location code or ``BRIN|C1``. ``C1``, ``C2`` number the BRIN's locations in
     CBS's own order; they are not vestigingsnummers. Such a key maps to a location when the
-    BRIN has exactly one location in the portal, or through a location-code column
+    BRIN has exactly one location in the portal (and the file one key for it), or through a location-code column
     (``vestigingscode``) when the file has one; otherwise the row is skipped and listed by its
     key, never mapped to a guessed location (issue 11, section 3). Rows for schools the
     portal does not hold, and (in a municipal upload) schools of other municipalities, are
@@ -368,6 +369,9 @@ class SchoolWeightImporter(Importer):
         by_brin = {}
         for code, pk, m in sorted(found):
             by_brin.setdefault(code[:4], []).append((pk, m))
+        # A BRIN|C key is only unambiguous when the BRIN has one location in the portal and the
+        # file one key for it: two keys for one location would be a guess too.
+        keys_per_brin = Counter(r["ovt"][:4] for r in rows if not r["location"])
         ambiguous = []
         for row in rows:
             if row["location"]:
@@ -375,9 +379,11 @@ class SchoolWeightImporter(Importer):
             else:
                 locations = by_brin.get(row["ovt"][:4], [])
                 match = locations[0] if len(locations) == 1 else None
-                if len(locations) > 1:
+                if len(locations) > 1 or (locations and keys_per_brin[row["ovt"][:4]] > 1):
                     ambiguous.append(row["ovt"])
-                    row["_skip"] = _("regels met een BRIN|C-sleutel voor meer dan één locatie")
+                    row["_skip"] = _(
+                        "regels met een BRIN|C-sleutel die niet eenduidig bij één locatie hoort"
+                    )
                     continue
             if match is None:
                 row["_skip"] = _("regels van scholen die niet in het portaal staan")
@@ -388,8 +394,8 @@ class SchoolWeightImporter(Importer):
         if ambiguous:
             self.notice(
                 _(
-                    "Niet geïmporteerd, want het BRIN heeft meer dan één locatie in het portaal "
-                    "en het bestand heeft geen kolom vestigingscode: %s"
+                    "Niet geïmporteerd, want de BRIN|C-sleutel wijst niet eenduidig één locatie "
+                    "in het portaal aan en het bestand heeft geen kolom vestigingscode: %s"
                 )
                 % ", ".join(ambiguous)
             )

@@ -575,3 +575,30 @@ def test_national_duo_file_uploaded_by_one_municipality_in_the_browser(
             municipality__in=[world.municipality, world.other_municipality]
         ).exists()
     assert elapsed < 30, elapsed
+
+
+def test_import_schools_command_with_a_pre_merger_file_and_brin_c_weights(world, capsys):
+    call_command("import_schools", str(DATA / "duo_vestigingen_2020.csv"), "--sector", "BO")
+    out = capsys.readouterr().out
+    assert "0010 Delfzijl valt sinds 01-01-2021 onder Eemsdelta (GM1979)" in out
+    assert "0024 Loppersum valt sinds 01-01-2021 onder Eemsdelta (GM1979)" in out
+    found = schools()
+    assert {found[c].municipality.code for c in ("95PE00", "96QF00", "96QF01")} == {"GM1979"}
+    assert found["96QF01"].city == "'t Zandt" and found["91KA00"].pupil_count == 205
+    assert not Municipality.objects.filter(code__in=["GM0003", "GM0010", "GM0024"]).exists()
+    call_command(
+        "import_schools",
+        str(DATA / "duo_vestigingen_2020.csv"),
+        "--weights",
+        str(DATA / "schoolweging_brin_c.csv"),
+        "--school-year",
+        "2023-2024",
+    )
+    out = capsys.readouterr().out
+    # 91KA has one location in the portal but the file two keys for it: not guessed, listed.
+    assert "2 regels met een BRIN|C-sleutel die niet eenduidig bij één locatie hoort" in out
+    assert "vestigingscode: 91KA|C1, 91KA|C2" in out
+    with scopes_disabled():
+        assert dict(SchoolWeight.objects.values_list("school__code", "weight")) == {
+            "92LB00": Decimal("29.20")
+        }

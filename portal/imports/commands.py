@@ -27,6 +27,9 @@ def run_import_command(importer: Importer, path, stdout, stderr, *, dry_run=Fals
         stdout.write(f"{message % len(result.rows)}\n")
     else:
         stdout.write(f"{result.summary}\n")
+    # Skipped rows and notices (a merger mapped, a school moved) are not errors: stdout.
+    for line in result.notice_lines():
+        stdout.write(f"{line}\n")
     return 0
 
 
