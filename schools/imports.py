@@ -23,6 +23,7 @@ from portal.imports import (
     Column,
     Importer,
     ImportValueError,
+    ImportValueErrors,
     RowError,
     bulk_upsert,
     choice,
@@ -184,27 +185,35 @@ class SchoolImporter(Importer):
         return None if code == self.municipality.code else _("regels van andere gemeenten")
 
     def clean_row(self, row, line):
+        problems = []  # every problem of the row, not only the first (issue 11)
         try:
             resolved = self.register.resolve(row["gemeentenummer"])
         except CbsCodeError as error:
-            raise ImportValueError(str(error), column="gemeentenummer") from None
-        if resolved.notice:
-            self.notice(resolved.notice)
-        row["gemeentenummer"] = resolved.code
+            problems.append(ImportValueError(str(error), column="gemeentenummer"))
+        else:
+            if resolved.notice:
+                self.notice(resolved.notice)
+            row["gemeentenummer"] = resolved.code
         row["code"] = row["brin"] + row["vestiging"][-2:]
         if len(row["vestiging"]) == 6 and row["vestiging"][:4] != row["brin"]:
-            raise ImportValueError(
-                _("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging"
+            problems.append(
+                ImportValueError(
+                    _("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging"
+                )
             )
         row["sector"] = self.sector or row["sector"] or row["soort_po"]
         if row["city"]:
             row["city"] = place_name(row["city"])  # DUO writes place names in capitals
         if row["board_number"] and not re.fullmatch(r"[0-9]{1,5}", str(row["board_number"])):
-            raise ImportValueError(
-                _("bevoegd gezag is een nummer van 5 cijfers"), column="board_number"
+            problems.append(
+                ImportValueError(
+                    _("bevoegd gezag is een nummer van 5 cijfers"), column="board_number"
+                )
             )
-        if row["board_number"]:
+        elif row["board_number"]:
             row["board_number"] = f"{int(row['board_number']):05d}"
+        if problems:
+            raise ImportValueErrors(problems)
         return row
 
     def validate_all(self, rows):

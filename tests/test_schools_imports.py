@@ -602,3 +602,16 @@ def test_import_schools_command_with_a_pre_merger_file_and_brin_c_weights(world,
         assert dict(SchoolWeight.objects.values_list("school__code", "weight")) == {
             "92LB00": Decimal("29.20")
         }
+
+
+def test_every_problem_of_a_row_is_listed_not_only_the_first():
+    data = (
+        "INSTELLINGSCODE;VESTIGINGSCODE;VESTIGINGSNAAM;GEMEENTENUMMER;BEVOEGD_GEZAG_NUMMER\n"
+        "97RG;98SH00;De Brug;0788;abc\n"
+    )
+    result = run(SchoolImporter(sector="BO"), data.encode())
+    assert [str(e).split(":")[1].strip() for e in result.errors] == [
+        "GEMEENTENUMMER",
+        "VESTIGINGSCODE",
+        "BEVOEGD_GEZAG_NUMMER",
+    ]

@@ -242,7 +242,8 @@ class Importer:
             try:
                 row = self.clean_row(row, line)
             except ImportValueError as exc:
-                errors.append(RowError(line, exc.column or "-", str(exc)))
+                for problem in getattr(exc, "problems", None) or [exc]:
+                    errors.append(RowError(line, problem.column or "-", str(problem)))
         return row, errors
 
 
