@@ -33,9 +33,11 @@ def test_the_migration_loads_the_reference_data():
     # flushed the tables this test database was migrated with.
     CbsMunicipality.objects.all().delete()
     CbsReorganisation.objects.all().delete()
+    Municipality.objects.create(code="GM0502", name="Capelle Aan Den Ijssel", slug="capelle")
     migration = importlib.import_module("portal.migrations.0005_load_cbs_reference_data")
     migration.forwards(django_apps, None)
     assert CbsMunicipality.objects.count() == 342
+    assert Municipality.objects.get(code="GM0502").name == "Capelle aan den IJssel"
     assert CbsMunicipality.objects.get(code="GM0353").name == "IJsselstein"
     assert CbsReorganisation.objects.filter(new_code="GM1979").count() == 3
 

@@ -564,6 +564,9 @@ def test_national_duo_file_uploaded_by_one_municipality_in_the_browser(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"token": response.context["token"]}, follow=True)
     elapsed = time.monotonic() - started
+    # The job's page shows the count of skipped rows with the result.
+    page = client.get(response.redirect_chain[-1][0]).content.decode()
+    assert "regels van andere gemeenten overgeslagen" in page
     with scopes_disabled():
         job = ImportJob.objects.get()
         assert job.status == ImportJob.Status.DONE, job.errors[:5]
