@@ -304,8 +304,9 @@ class SchoolImportView(ImportView):
     @property
     def columns_help(self):
         return _(
-            "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload. "
-            "Alleen scholen van deze gemeente worden geaccepteerd."
+            "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload, "
+            "ook het landelijke bestand: regels van andere gemeenten worden overgeslagen en "
+            "geteld."
         )
 
     def run(self, source, *, filename, dry_run, options):
@@ -331,8 +332,9 @@ class WeightImportView(ImportView):
     @property
     def columns_help(self):
         return _(
-            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
-            "aantal_leerlingen."
+            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|C1), schoolweging en "
+            "aantal_leerlingen, ook voor het hele land: regels van scholen die niet bij deze "
+            "gemeente in het portaal staan worden overgeslagen en geteld."
         )
 
     def run(self, source, *, filename, dry_run, options):
