@@ -189,7 +189,6 @@ class Importer:
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
             result.labels = column_labels(table, keys)
-            self.file_columns = set(keys)
             for line, cells in table:
                 row, errors = self._clean(cells, line, keys)
                 reason = self.skip_reason(row)
