@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
+from portal import imports as im
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
@@ -535,6 +536,14 @@ IMPORTS = {
 }
 
 
+#: The example file of each import under static/voorbeelden/ (issue 11 §4).
+EXAMPLES = {
+    "grants": "grants.csv",
+    "activities": "activities.csv",
+    "expenditures": "expenditures.csv",
+}
+
+
 class ImportView(PortalViewMixin, TemplateView):
     """Upload -> preview of the first rows and every error -> confirm. The file waits in private
     storage under imports/<uuid>, known only to this user's session; confirm imports it all or
@@ -552,6 +561,7 @@ class ImportView(PortalViewMixin, TemplateView):
         context.setdefault("form", forms.ImportForm())
         context["title"] = IMPORTS[self.kind][1]
         context["kind"] = self.kind
+        context["import_format"] = im.import_format(IMPORTS[self.kind][0], EXAMPLES[self.kind])
         return context
 
     def post(self, request, *args, **kwargs):

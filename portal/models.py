@@ -72,6 +72,46 @@ class Municipality(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class CbsMunicipality(models.Model):
+    """CBS reference data: a municipality in force (portal/reference_data/cbs_gemeenten.csv,
+    loaded by a migration, refreshed by ``update_cbs_gemeenten``). Names of municipalities
+    always come from here, never from an imported file (issue 11, section 2)."""
+
+    code = models.CharField(_("CBS-code"), max_length=6, unique=True)
+    name = models.CharField(_("naam"), max_length=200)
+    province = models.CharField(_("provincie"), max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("CBS-gemeente")
+        verbose_name_plural = _("CBS-gemeenten")
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class CbsReorganisation(models.Model):
+    """CBS reference data: a municipality abolished on ``date`` (a herindeling); one row per
+    successor, so a municipality split over several has several rows."""
+
+    date = models.DateField(_("datum"))
+    old_code = models.CharField(_("oude CBS-code"), max_length=6)
+    old_name = models.CharField(_("oude naam"), max_length=200)
+    new_code = models.CharField(_("nieuwe CBS-code"), max_length=6)
+    new_name = models.CharField(_("nieuwe naam"), max_length=200)
+
+    class Meta:
+        ordering = ["date", "old_code", "new_code"]
+        verbose_name = _("gemeentelijke herindeling")
+        verbose_name_plural = _("gemeentelijke herindelingen")
+        constraints = [
+            models.UniqueConstraint(fields=["old_code", "new_code"], name="uniq_cbs_reorganisation")
+        ]
+
+    def __str__(self):
+        return f"{self.old_code} -> {self.new_code} ({self.date})"
+
+
 class Region(models.Model):
     """A named group of municipalities (kenniskring, G4, regio) for aggregate comparison."""
 

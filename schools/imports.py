@@ -2,11 +2,13 @@
 DUO school locations (both layouts), the CBS schoolweging file and scan needs.
 
 Every importer can be limited to one municipality (``municipality=``): the browser import of a
-policy officer refuses rows of other municipalities, the command line (staff) may load the whole
-country and creates unknown municipalities from the DUO file.
+policy officer takes the national file as DUO/CBS publish it and skips (counts) the rows of other
+municipalities; the command line (staff) may load the whole country and creates the
+municipalities it names, with their CBS names (issue 11; docs/gemeenten.md).
 """
 
 import re
+from collections import Counter
 from decimal import Decimal
 
 from django.db.models import Q
@@ -15,11 +17,13 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from django_scopes import scopes_disabled
 
+from portal.cbs import CbsCodeError, CbsRegister, place_name
 from portal.domain import Sector, Severity, Theme
 from portal.imports import (
     Column,
     Importer,
     ImportValueError,
+    ImportValueErrors,
     RowError,
     bulk_upsert,
     choice,
@@ -160,22 +164,59 @@ class SchoolImporter(Importer):
     def __init__(self, *, sector: str | None = None, municipality=None):
         self.sector = sector
         self.municipality = municipality
+        self._register = None
+
+    @property
+    def register(self) -> CbsRegister:
+        if self._register is None:
+            self._register = CbsRegister.load()
+        return self._register
+
+    def skip_reason(self, row):
+        """A municipal upload of the national file: rows of other municipalities (after
+        mapping merged codes to their successor) are left out and counted, not refused. A
+        code split over several successors stays this municipality's error when it is one
+        of them; a code CBS never had is not this municipality's."""
+        if self.municipality is None or "gemeentenummer" not in row:
+            return None
+        try:
+            code = self.register.resolve(row["gemeentenummer"]).code
+        except CbsCodeError as error:
+            if self.municipality.code in error.successors:
+                return None
+            return _("regels van andere gemeenten")
+        return None if code == self.municipality.code else _("regels van andere gemeenten")
 
     def clean_row(self, row, line):
+        problems = []  # every problem of the row, not only the first (issue 11)
+        try:
+            resolved = self.register.resolve(row["gemeentenummer"])
+        except CbsCodeError as error:
+            problems.append(ImportValueError(str(error), column="gemeentenummer"))
+        else:
+            if resolved.notice:
+                self.notice(resolved.notice)
+            row["gemeentenummer"] = resolved.code
         row["code"] = row["brin"] + row["vestiging"][-2:]
         if len(row["vestiging"]) == 6 and row["vestiging"][:4] != row["brin"]:
-            raise ImportValueError(
-                _("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging"
+            problems.append(
+                ImportValueError(
+                    _("vestigingscode hoort niet bij dit BRIN-nummer"), column="vestiging"
+                )
             )
         row["sector"] = self.sector or row["sector"] or row["soort_po"]
         if row["city"]:
-            row["city"] = row["city"].title()  # DUO writes place names in capitals
+            row["city"] = place_name(row["city"])  # DUO writes place names in capitals
         if row["board_number"] and not re.fullmatch(r"[0-9]{1,5}", str(row["board_number"])):
-            raise ImportValueError(
-                _("bevoegd gezag is een nummer van 5 cijfers"), column="board_number"
+            problems.append(
+                ImportValueError(
+                    _("bevoegd gezag is een nummer van 5 cijfers"), column="board_number"
+                )
             )
-        if row["board_number"]:
+        elif row["board_number"]:
             row["board_number"] = f"{int(row['board_number']):05d}"
+        if problems:
+            raise ImportValueErrors(problems)
         return row
 
     def validate_all(self, rows):
@@ -189,22 +230,18 @@ class SchoolImporter(Importer):
                     "code", "municipality__code", "sector"
                 ):
                     stored[code], sectors[code] = municipality_code, sector
+        moved = []
         for row in rows:
-            if self.municipality is not None:
-                if row["gemeentenummer"] != self.municipality.code:
-                    errors.append(
-                        _not_in_municipality(
-                            row["_line"], "gemeentenummer", row["code"], self.municipality
-                        )
-                    )
-                    continue
-                if stored.get(row["code"], self.municipality.code) != self.municipality.code:
-                    errors.append(
-                        _not_in_municipality(
-                            row["_line"], "vestiging", row["code"], self.municipality
-                        )
-                    )
-                    continue
+            if stored.get(row["code"], row["gemeentenummer"]) != row["gemeentenummer"]:
+                moved.append((row["code"], stored[row["code"]], row["gemeentenummer"]))
+            if (
+                self.municipality is not None
+                and stored.get(row["code"], self.municipality.code) != self.municipality.code
+            ):
+                errors.append(
+                    _not_in_municipality(row["_line"], "vestiging", row["code"], self.municipality)
+                )
+                continue
             if not row["sector"] and row["code"] not in sectors:
                 errors.append(
                     RowError(
@@ -217,7 +254,25 @@ class SchoolImporter(Importer):
                         ),
                     )
                 )
+        # A school never changes municipality silently (issue 11).
+        for code, old, new in sorted(moved):
+            self.notice(
+                _("%(school)s verhuist van %(old)s (%(old_code)s) naar %(new)s (%(new_code)s)")
+                % {
+                    "school": code,
+                    "old": self._name(old),
+                    "old_code": old,
+                    "new": self._name(new),
+                    "new_code": new,
+                }
+            )
         return errors
+
+    def _name(self, code):
+        try:
+            return self.register.name(code)
+        except KeyError:
+            return Municipality.objects.filter(code=code).values_list("name", flat=True).first()
 
     def save(self, rows):
         with scopes_disabled():
@@ -239,12 +294,13 @@ class SchoolImporter(Importer):
             return bulk_upsert(School, objs, ["code"], ["municipality", *self.fields])
 
     def _municipalities(self, rows):
-        """Code -> id, creating the municipalities DUO names that the portal does not know."""
-        codes = {r["gemeentenummer"]: r["gemeentenaam"] for r in rows}
+        """Code -> id, creating the municipalities the file names that the portal does not
+        know, with CBS's name (never the file's GEMEENTENAAM: DUO writes it in capitals)."""
+        codes = {r["gemeentenummer"] for r in rows}
         known = dict(Municipality.objects.filter(code__in=codes).values_list("code", "id"))
-        for code, name in codes.items():
+        for code in sorted(codes):
             if code not in known:
-                name = (name or code).title()
+                name = self.register.name(code)
                 slug = slugify(name) or code.lower()
                 if Municipality.objects.filter(slug=slug).exists():
                     slug = f"{slug}-{code[2:]}"
@@ -259,24 +315,36 @@ def _bad_soort(value):
 
 
 def ovt_key(value) -> str:
-    """CBS keys a location as ``00AP|C1`` (BRIN + CBS suffix) or by its location code."""
+    """CBS keys a location as ``00AP|C1`` (BRIN + a CBS number for one of its locations, not a
+    vestigingsnummer) or by its location code ``00AP01``; returned upper-cased."""
     text = str(value).strip().upper()
     if "|" in text:
-        return brin(text.split("|", 1)[0]) + "|"
+        brin_part, suffix = text.split("|", 1)
+        return f"{brin(brin_part)}|{suffix.strip()}"
     return location_code(text)
 
 
 class SchoolWeightImporter(Importer):
     """The CBS schoolweging file (``import_schools --weights``) for one school year.
 
-    ``OVT`` is a location code or ``BRIN|suffix``; the latter is the BRIN's main location
-    (vestigingsnummer 00), or its only location when it has one.
+    ``OVT`` is a location code or ``BRIN|C1``. ``C1``, ``C2`` number the BRIN's locations in
+    CBS's own order; they are not vestigingsnummers. Such a key maps to a location when the
+    BRIN has exactly one location in the portal (and the file one key for it), or through a location-code column
+    (``vestigingscode``) when the file has one; otherwise the row is skipped and listed by its
+    key, never mapped to a guessed location (issue 11, section 3). Rows for schools the
+    portal does not hold, and (in a municipal upload) schools of other municipalities, are
+    skipped and counted.
     """
 
     columns = [
         Column("ovt", required=True, parse=ovt_key),
         Column("schoolweging", required=True, parse=decimal_number),
         Column("aantal_leerlingen", parse=small_count, aliases=("aantal leerlingen",)),
+        Column(
+            "vestigingscode",
+            parse=vestiging,
+            aliases=("vestigingsnummer", "locatiecode", "vestiging"),
+        ),
     ]
 
     def __init__(self, *, school_year: str, municipality=None):
@@ -289,11 +357,20 @@ class SchoolWeightImporter(Importer):
                 _("schoolweging ligt niet tussen 0 en 1000"), column="schoolweging"
             )
         row["schoolweging"] = row["schoolweging"].quantize(Decimal("0.01"))
+        key, location = row["ovt"], row["vestigingscode"]
+        if location and len(location) == 6 and location[:4] != key[:4]:
+            raise ImportValueError(
+                _("vestigingscode %(code)s hoort niet bij %(key)s")
+                % {"code": location, "key": key},
+                column="vestigingscode",
+            )
+        # The location this row is about, when the file says so.
+        row["location"] = key[:4] + location[-2:] if location else (None if "|" in key else key)
         return row
 
     def validate_all(self, rows):
-        codes = {r["ovt"] for r in rows if not r["ovt"].endswith("|")}
-        brins = {r["ovt"][:4] for r in rows if r["ovt"].endswith("|")}
+        codes = {r["location"] for r in rows if r["location"]}
+        brins = {r["ovt"][:4] for r in rows if not r["location"]}
         with scopes_disabled():
             found = list(
                 School.objects.annotate(brin=Substr("code", 1, 4))
@@ -303,28 +380,38 @@ class SchoolWeightImporter(Importer):
         by_code = {code: (pk, m) for code, pk, m in found}
         by_brin = {}
         for code, pk, m in sorted(found):
-            by_brin.setdefault(code[:4], []).append((code, pk, m))
-        errors = []
+            by_brin.setdefault(code[:4], []).append((pk, m))
+        # A BRIN|C key is only unambiguous when the BRIN has one location in the portal and the
+        # file one key for it: two keys for one location would be a guess too.
+        keys_per_brin = Counter(r["ovt"][:4] for r in rows if not r["location"])
+        ambiguous = []
         for row in rows:
-            key = row["ovt"]
-            if key.endswith("|"):
-                locations = by_brin.get(key[:4], [])
-                match = by_code.get(key[:4] + "00") or (
-                    locations[0][1:] if len(locations) == 1 else None
-                )
+            if row["location"]:
+                match = by_code.get(row["location"])
             else:
-                match = by_code.get(key)
+                locations = by_brin.get(row["ovt"][:4], [])
+                match = locations[0] if len(locations) == 1 else None
+                if len(locations) > 1 or (locations and keys_per_brin[row["ovt"][:4]] > 1):
+                    ambiguous.append(row["ovt"])
+                    row["_skip"] = _(
+                        "regels met een BRIN|C-sleutel die niet eenduidig bij één locatie hoort"
+                    )
+                    continue
             if match is None:
-                errors.append(
-                    RowError(row["_line"], "ovt", str(_("onbekende school %s") % key.rstrip("|")))
-                )
+                row["_skip"] = _("regels van scholen die niet in het portaal staan")
                 continue
             row["school_id"], municipality_id = match
             if self.municipality is not None and municipality_id != self.municipality.id:
-                errors.append(
-                    _not_in_municipality(row["_line"], "ovt", key.rstrip("|"), self.municipality)
+                row["_skip"] = _("regels van scholen van andere gemeenten")
+        if ambiguous:
+            self.notice(
+                _(
+                    "Niet geïmporteerd, want de BRIN|C-sleutel wijst niet eenduidig één locatie "
+                    "in het portaal aan en het bestand heeft geen kolom vestigingscode: %s"
                 )
-        return errors + duplicate_rows([r for r in rows if "school_id" in r], "school_id")
+                % ", ".join(ambiguous)
+            )
+        return duplicate_rows([r for r in rows if not r.get("_skip")], "school_id", label="ovt")
 
     def save(self, rows):
         with scopes_disabled():

@@ -323,6 +323,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     summary = models.CharField(_("resultaat"), max_length=300, blank=True)
     errors = models.JSONField(default=list, blank=True)
+    #: What the user must know although nothing failed: rows of other municipalities skipped
+    #: and counted, merged municipality codes mapped, schools that moved (issue 11).
+    notices = models.JSONField(_("meldingen"), default=list, blank=True)
 
     objects = ScopedManager(municipality="municipality")
 

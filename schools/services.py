@@ -201,8 +201,9 @@ def import_job_run(*, job_id) -> ImportJob:
         job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
         job.summary = str(result.summary) if result.ok else ""
         job.errors = result.error_lines()[:1000]
+        job.notices = [str(line) for line in result.notice_lines()][:1000]
     job.finished_at = timezone.now()
-    job.save(update_fields=["status", "summary", "errors", "finished_at"])
+    job.save(update_fields=["status", "summary", "errors", "notices", "finished_at"])
     default_storage.delete(job.path)
     return job
 

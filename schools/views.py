@@ -17,6 +17,7 @@ from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
+from portal.imports import import_format
 from portal.permissions import PortalViewMixin, portal_permission
 
 from . import selectors, services
@@ -33,6 +34,7 @@ from .forms import (
     WeightImportForm,
     school_year_choices,
 )
+from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import ImportJob, Scan
 
 
@@ -201,6 +203,14 @@ class SchoolUpdateView(PortalViewMixin, FormView):
 # --- imports (upload -> preview -> confirm) ------------------------------------------
 
 
+#: The importer and example file (static/voorbeelden/) each import page shows (issue 11 §4).
+IMPORT_FORMATS = {
+    "schools": (SchoolImporter, "duo_vestigingen_new.csv"),
+    "weights": (SchoolWeightImporter, "schoolweging.csv"),
+    "needs": (NeedImporter, "needs.csv"),
+}
+
+
 class ImportView(PortalViewMixin, TemplateView):
     """Upload a file, see the first rows and every error, then confirm. Between preview and
     confirm the file waits in private storage under imports/schools/<uuid>; only the session
@@ -224,6 +234,7 @@ class ImportView(PortalViewMixin, TemplateView):
         context.setdefault("form", self.form_class())
         context["title"] = self.title
         context["columns_help"] = self.columns_help
+        context["import_format"] = import_format(*IMPORT_FORMATS[self.kind])
         # Earlier imports of this kind, so a background import that failed after the user
         # left its page is still seen (issue 10 §7).
         jobs = list(
@@ -294,8 +305,9 @@ class SchoolImportView(ImportView):
     @property
     def columns_help(self):
         return _(
-            "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload. "
-            "Alleen scholen van deze gemeente worden geaccepteerd."
+            "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload, "
+            "ook het landelijke bestand: regels van andere gemeenten worden overgeslagen en "
+            "geteld."
         )
 
     def run(self, source, *, filename, dry_run, options):
@@ -321,8 +333,9 @@ class WeightImportView(ImportView):
     @property
     def columns_help(self):
         return _(
-            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
-            "aantal_leerlingen."
+            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|C1), schoolweging en "
+            "aantal_leerlingen, ook voor het hele land: regels van scholen die niet bij deze "
+            "gemeente in het portaal staan worden overgeslagen en geteld."
         )
 
     def run(self, source, *, filename, dry_run, options):

@@ -53,6 +53,10 @@ def test_f1_same_supplier_invoice_and_amount_across_grants_is_one_group(m):
     found = run(m)
     assert list(found) == [("F1", ("booking:B1", "booking:B2", "booking:B3"))]
     assert found[("F1", ("booking:B1", "booking:B2", "booking:B3"))].amount == Decimal("200.00")
+    # The message shows the invoice numbers as the finance system wrote them, not the key.
+    message = found[("F1", ("booking:B1", "booking:B2", "booking:B3"))].message
+    assert "factuurnummer SB 2023 77 / SB/2023/77 / sb-2023-77 en" in message
+    assert "SB202377" not in message
 
 
 def test_f1_near_misses_other_supplier_other_amount_or_no_invoice(m):
@@ -79,6 +83,7 @@ def test_f2_invoice_split_over_two_streams(m):
     assert list(found) == [("F2", ("booking:B1", "booking:B2"))]
     finding = found[("F2", ("booking:B1", "booking:B2"))]
     assert finding.severity == "warning" and finding.amount == Decimal("1000.00")
+    assert finding.message.startswith("Gesplitste factuur F-9 / F9: 2 regels")
     with scopes_disabled():
         assert set(finding.streams.values_list("code", flat=True)) == {"GOAB", "EIGEN"}
 

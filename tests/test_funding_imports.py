@@ -93,10 +93,10 @@ def test_command_lists_every_invalid_row_on_stderr_and_exits_1(m, tmp_path, caps
     assert exit.value.code == 1
     err = capsys.readouterr().err
     for expected in (
-        "line 2: date",
-        "line 3: amount",
-        "line 3: supplier",
-        "line 3: new_construction",
+        "regel 2: date",
+        "regel 3: amount",
+        "regel 3: supplier",
+        "regel 3: new_construction",
     ):
         assert expected in err
     with scopes_disabled():
@@ -119,7 +119,9 @@ def test_expenditures_from_xlsx(m):
 def test_browser_import_of_another_municipality_is_refused(m):
     other = f.MunicipalityFactory(code="GM1979")
     result = run_lines("GM0363;B1;GOAB-1;2023-03-01;10;X;;;;\n", municipality=other)
-    assert [str(e) for e in result.errors] == ["line 2: municipality: hoort niet bij " + other.name]
+    assert [str(e) for e in result.errors] == [
+        "regel 2: municipality: hoort niet bij " + other.name
+    ]
 
 
 def test_grant_import_defaults_window_to_stream_and_validates_carry_source(m):
@@ -130,8 +132,8 @@ def test_grant_import_defaults_window_to_stream_and_validates_carry_source(m):
     with scopes_disabled():
         result = GrantImporter().run(data)
     assert [str(e) for e in result.errors] == [
-        "line 3: carried_from: onbekende beschikking NOPE",
-        "line 4: stream: onbekende financieringsstroom XYZ",
+        "regel 3: carried_from: onbekende beschikking NOPE",
+        "regel 4: stream: onbekende financieringsstroom XYZ",
     ]
     with scopes_disabled():
         result = GrantImporter().run(
@@ -151,7 +153,7 @@ def test_activity_import_errors_and_school_owned_intervention(m):
     with scopes_disabled():
         result = ActivityImporter().run(data)
         lines = [str(e) for e in result.errors]
-        assert 'line 3: themes: "tekenen" is geen geldige keuze' in " ".join(lines)
+        assert 'regel 3: themes: "tekenen" is geen geldige keuze' in " ".join(lines)
         assert not Activity.objects.exists()
         assert ActivityImporter().run(data.split(b"GM0363,BAD")[0]).ok
         own = Activity.objects.get(code="OWN")

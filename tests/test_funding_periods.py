@@ -330,7 +330,7 @@ def test_money_carried_over_is_the_later_grants_remaining_not_also_the_sources(c
     url = reverse("funding:grant_list", kwargs={"municipality": midden.municipality.slug})
     page = client.get(url).content.decode()
     assert "€\xa02.966.000,00" in page and "na €\xa01.034.000,00 overgeheveld" in page
-    export = client.get(url + "?export=csv").content.decode("utf-8-sig")
+    export = b"".join(client.get(url + "?export=csv").streaming_content).decode("utf-8-sig")
     line = next(
         r for r in csv.reader(io.StringIO(export), delimiter=";") if r[0] == "GOAB-2019-2022"
     )

@@ -322,10 +322,10 @@ def test_browser_import_lists_every_invalid_row_and_imports_nothing(client, worl
     text = response.content.decode()
     assert response.status_code == 400
     for expected in (
-        "line 3: grant",
-        "line 4: municipality",
-        "line 5: date",
-        "line 6: municipality, booking_id",
+        "regel 3: grant",
+        "regel 4: municipality",
+        "regel 5: date",
+        "regel 6: municipality, booking_id",
     ):
         assert expected in text
     with scopes_disabled():

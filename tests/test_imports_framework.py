@@ -106,7 +106,7 @@ def test_headers_match_case_and_space_insensitively_and_by_alias():
 def test_empty_rows_are_skipped_but_line_numbers_stay_physical():
     data = b"code,amount,date\n\n,,\n363,x,2022-03-01\n"
     assert [str(e) for e in dry_run(data).errors] == [
-        'line 4: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)'
+        'regel 4: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)'
     ]
 
 
@@ -256,7 +256,7 @@ def test_xlsx_formula_text_is_rejected():
         [["code", "amount", "date"], [363, None, "2022-03-01"]], tweak=add_formula_text
     )
     assert [str(e) for e in dry_run(data).errors] == [
-        "line 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
+        "regel 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
     ]
 
 
@@ -266,7 +266,7 @@ def test_xlsx_with_a_real_formula_is_refused_not_read_as_its_cached_value():
 
     data = xlsx_bytes([["code", "amount", "date"], [363, None, "2022-03-01"]], tweak=add_formula)
     assert [str(e) for e in dry_run(data).errors] == [
-        "line 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
+        "regel 2: amount: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)"
     ]
 
 
@@ -350,14 +350,14 @@ def test_every_invalid_row_is_reported_and_nothing_is_saved():
     result = StrictImporter().run(data)
     assert not result.ok
     assert result.error_lines() == [
-        'line 3: code: "abc" is geen geldige gemeentecode (bijvoorbeeld GM0363)',
-        "line 4: amount: bedrag mag niet negatief zijn",
-        "line 6: code, date: komt al voor op regel 2",
-        'line 7: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)',
-        'line 7: date: "31-02-2022" is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)',
-        'line 7: active: "misschien" is geen ja/nee-waarde',
-        "line 8: code: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)",
-        "line 8: amount: waarde ontbreekt",
+        'regel 3: code: "abc" is geen geldige gemeentecode (bijvoorbeeld GM0363)',
+        "regel 4: amount: bedrag mag niet negatief zijn",
+        "regel 6: code, date: komt al voor op regel 2",
+        'regel 7: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)',
+        'regel 7: date: "31-02-2022" is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)',
+        'regel 7: active: "misschien" is geen ja/nee-waarde',
+        "regel 8: code: formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)",
+        "regel 8: amount: waarde ontbreekt",
     ]
     assert result.created == result.updated == 0
 
@@ -396,7 +396,7 @@ def test_run_import_command_reports_errors_on_stderr(tmp_path):
     stdout, stderr = io.StringIO(), io.StringIO()
     assert run_import_command(GrantImporter(), path, stdout, stderr) == 1
     assert stderr.getvalue() == (
-        'line 2: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)\n'
+        'regel 2: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)\n'
     )
     assert stdout.getvalue() == ""
 

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import csv_dialect
 from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
@@ -210,15 +211,18 @@ def stream_table(file) -> im.Table:
         except UnicodeDecodeError as error:
             # A multi-byte character cut off at the end of the sample is still UTF-8.
             encoding = "utf-8" if error.start >= len(head) - 3 else "cp1252"
-    delimiter = readers._sniff_delimiter(head.decode(encoding, errors="ignore"))
+    # Delimiter and Excel's "sep=" first line: portal.csv_dialect, as for every CSV.
+    delimiter, skip_lines = csv_dialect.sniff(head.decode(encoding, errors="ignore"))
     text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    for _skipped in range(skip_lines):
+        text.readline()
     reader = csv.reader(text, delimiter=delimiter)
 
     def numbered():
-        start = reader.line_num
+        start = reader.line_num + skip_lines
         try:
             for record in reader:
-                line, start = start + 1, reader.line_num
+                line, start = start + 1, reader.line_num + skip_lines
                 yield line, [cell.strip() for cell in record]
         except UnicodeDecodeError as exc:
             raise im.ImportFileError(
@@ -233,7 +237,9 @@ def stream_table(file) -> im.Table:
     for _line, cells in rows:
         if any(cells):
             headers = readers._header(cells)
-            return im.Table(headers, readers._records(headers, rows))
+            return im.Table(
+                headers, readers._records(headers, rows), readers._labels(headers, cells)
+            )
     raise im.ImportFileError(_("het bestand bevat geen kopregel"))
 
 
@@ -401,7 +407,7 @@ class ExpenditureImporter(im.Importer):
                 result.file_errors.append(error.message)
             finally:
                 cursor.execute(f"DROP TABLE {self.table}")
-        result.errors.sort(key=lambda e: e.line)
+        result.errors = sorted(im.relabel(result.errors, result.labels), key=lambda e: e.line)
         return result
 
     def _fill_stage(self, cursor, source, filename, result, preview_rows):
@@ -413,6 +419,7 @@ class ExpenditureImporter(im.Importer):
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise im.ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
+            result.labels = im.column_labels(table, keys)
             batch, count = [], 0
             for line, cells in table:
                 row, errors = self._clean(cells, line, keys)

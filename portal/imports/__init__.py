@@ -12,11 +12,23 @@ Rows are streamed from the file and only the cleaned rows are kept, so a
 """
 
 from .commands import BaseImportCommand, run_import_command
-from .framework import Column, Importer, ImportResult, RowError, bulk_upsert, duplicate_rows
+from .framework import (
+    Column,
+    Importer,
+    ImportFormat,
+    ImportResult,
+    RowError,
+    bulk_upsert,
+    column_labels,
+    duplicate_rows,
+    import_format,
+    relabel,
+)
 from .parsers import (
     Cell,
     ImportFileError,
     ImportValueError,
+    ImportValueErrors,
     amount,
     boolean,
     choice,
@@ -38,8 +50,10 @@ __all__ = [
     "Cell",
     "Column",
     "ImportFileError",
+    "ImportFormat",
     "ImportResult",
     "ImportValueError",
+    "ImportValueErrors",
     "Importer",
     "RowError",
     "Table",
@@ -47,9 +61,11 @@ __all__ = [
     "boolean",
     "bulk_upsert",
     "choice",
+    "column_labels",
     "date",
     "decimal_number",
     "duplicate_rows",
+    "import_format",
     "integer",
     "location_code",
     "multi",
@@ -57,6 +73,7 @@ __all__ = [
     "normalise_municipality_code",
     "optional_amount",
     "read_table",
+    "relabel",
     "run_import_command",
     "small_count",
     "text",

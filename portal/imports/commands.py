@@ -33,6 +33,9 @@ def run_import_command(
         if after is not None:
             after(result)
         stdout.write(f"{result.summary}\n")
+    # Skipped rows and notices (a merger mapped, a school moved) are not errors: stdout.
+    for line in result.notice_lines():
+        stdout.write(f"{line}\n")
     return 0
 
 

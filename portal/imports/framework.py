@@ -1,13 +1,17 @@
 """The import framework: :class:`Column` declarations, the :class:`Importer` base (validate all
 rows, all or nothing), its result and errors, and the bulk upsert every import saves with."""
 
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from ..formatting import format_date, format_number
 from .parsers import Cell, ImportFileError, ImportValueError, text
 from .readers import read_table
 
@@ -50,7 +54,12 @@ class RowError:
     reason: str
 
     def __str__(self):
-        return f"line {self.line}: {self.column}: {self.reason}"
+        # In the file's own terms (issue 11): its line number and its column header.
+        return _("regel %(line)d: %(column)s: %(reason)s") % {
+            "line": self.line,
+            "column": self.column,
+            "reason": self.reason,
+        }
 
 
 @dataclass
@@ -62,6 +71,12 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Rows left out on purpose (not errors), by reason: "regels van andere gemeenten".
+    skipped: Counter = field(default_factory=Counter)
+    #: What the user must know although nothing is wrong (a merger mapped, a school moved).
+    notices: list[str] = field(default_factory=list)
+    #: Column name -> the file's own header, for the preview.
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -69,6 +84,27 @@ class ImportResult:
 
     def error_lines(self) -> list[str]:
         return [*self.file_errors, *map(str, self.errors)]
+
+    def notice_lines(self) -> list[str]:
+        """``['7.412 regels van andere gemeenten overgeslagen', *notices]`` (nl-NL counts)."""
+        skipped = [
+            _("%(count)s %(reason)s overgeslagen")
+            % {"count": format_number(count, 0), "reason": reason}
+            for reason, count in self.skipped.items()
+        ]
+        return [*skipped, *self.notices]
+
+    def preview_table(self) -> tuple[list[str], list[list[str]]]:
+        """The preview as the user wrote it: the file's headers and values in nl-NL notation
+        (amounts ``1.234,56``, dates ``01-03-2022``, booleans ja/nee)."""
+        if not self.preview:
+            return [], []
+        keys = [k for k in self.preview[0] if not k.startswith("_") and k in self.labels]
+        headers = [str(_("regel")), *(self.labels[k] for k in keys)]
+        rows = [
+            [str(row["_line"]), *(display_value(row.get(k)) for k in keys)] for row in self.preview
+        ]
+        return headers, rows
 
     @property
     def summary(self) -> str:
@@ -83,10 +119,53 @@ class ImportResult:
         }
 
 
+def column_labels(table, keys: dict[str, str]) -> dict[str, str]:
+    """Column name -> the header as the file writes it (``ovt`` -> ``OVT``)."""
+    originals = getattr(table, "labels", {}) or {}
+    return {name: originals.get(header, header) for name, header in keys.items()}
+
+
+def relabel(errors: list[RowError], labels: dict[str, str]) -> list[RowError]:
+    """Errors naming the file's own column header instead of the importer's key (issue 11)."""
+    return [replace(e, column=labels.get(e.column, e.column)) for e in errors]
+
+
+def display_value(value) -> str:
+    """A cleaned value in nl-NL notation for the preview."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(_("ja") if value else _("nee"))
+    if isinstance(value, Decimal):
+        return format_number(value, max(0, -value.as_tuple().exponent))
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, (list, tuple)):
+        return "|".join(map(display_value, value))
+    return str(value)
+
+
 class Importer:
-    """Base class of every bulk import: declare ``columns``, implement ``save``."""
+    """Base class of every bulk import: declare ``columns``, implement ``save``.
+
+    Rows may be left out on purpose, counted per reason instead of refused (issue 11: a
+    national file uploaded by one municipality): ``skip_reason(row)`` decides right after a
+    row's cells are parsed (before its errors count), and ``validate_all`` may set
+    ``row["_skip"] = reason`` after its database lookups. ``notice(text)`` adds a message the
+    user sees with the result (each text once).
+    """
 
     columns: list[Column] = []
+
+    def skip_reason(self, row: dict) -> str | None:
+        """Hook: a reason (``"regels van andere gemeenten"``) to leave this row out, or None.
+        ``row`` holds the values that parsed; a column that failed is missing."""
+        return None
+
+    def notice(self, text: str) -> None:
+        notices = self.__dict__.setdefault("_notices", [])
+        if str(text) not in notices:
+            notices.append(str(text))
 
     def clean_row(self, row: dict, line: int) -> dict:
         """Hook for cross-field checks; raise ImportValueError(message, column=...)."""
@@ -103,24 +182,38 @@ class Importer:
     def run(self, source, *, filename=None, dry_run=False, preview_rows=10) -> ImportResult:
         """Validate the whole file, then save all of it in one transaction, or nothing."""
         result = ImportResult()
+        self._notices = []
         try:
             table = read_table(source, filename=filename)
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
+            result.labels = column_labels(table, keys)
             for line, cells in table:
                 row, errors = self._clean(cells, line, keys)
+                reason = self.skip_reason(row)
+                if reason:
+                    result.skipped[str(reason)] += 1
+                    continue
                 result.errors += errors
                 if not errors:
                     result.rows.append(row)
         except ImportFileError as exc:
             result.file_errors.append(str(exc))
             return result
-        if not (result.rows or result.errors):
+        if not (result.rows or result.errors or result.skipped):
             result.file_errors.append(str(_("het bestand bevat geen gegevensregels")))
             return result
         result.errors += self.validate_all(result.rows)
-        result.errors.sort(key=lambda error: error.line)
+        kept = []
+        for row in result.rows:
+            if row.get("_skip"):
+                result.skipped[str(row["_skip"])] += 1
+            else:
+                kept.append(row)
+        result.rows = kept
+        result.errors = sorted(relabel(result.errors, result.labels), key=lambda e: e.line)
+        result.notices = list(self._notices)
         result.preview = result.rows[:preview_rows]
         if result.ok and not dry_run:
             with transaction.atomic():
@@ -148,22 +241,42 @@ class Importer:
             try:
                 row = self.clean_row(row, line)
             except ImportValueError as exc:
-                errors.append(RowError(line, exc.column or "-", str(exc)))
+                for problem in getattr(exc, "problems", None) or [exc]:
+                    errors.append(RowError(line, problem.column or "-", str(problem)))
         return row, errors
 
 
-def duplicate_rows(rows: list[dict], *columns: str) -> list[RowError]:
+@dataclass(frozen=True)
+class ImportFormat:
+    """What an import page and docs/importformaten.md show about a format: its columns (name,
+    required, accepted other headers) and its example file under ``static/voorbeelden/``."""
+
+    columns: list[Column]
+    example: str
+
+    @property
+    def rows(self) -> list[tuple[str, bool, str]]:
+        """``[(column, required, other accepted headers joined with ", ")]``."""
+        return [(c.name, c.required, ", ".join(c.aliases)) for c in self.columns]
+
+
+def import_format(importer_class, example: str) -> ImportFormat:
+    return ImportFormat(list(importer_class.columns), f"voorbeelden/{example}")
+
+
+def duplicate_rows(rows: list[dict], *columns: str, label: str | None = None) -> list[RowError]:
     """Errors for rows repeating an earlier row's natural key, for validate_all().
 
     An upsert would silently keep only the last one, and PostgreSQL refuses to
-    update one row twice in a statement.
+    update one row twice in a statement. ``label`` names the column the error is reported
+    under when the key is derived (a school id found from the file's ``OVT``).
     """
     first_line, errors = {}, []
     for row in rows:
         first = first_line.setdefault(tuple(row[c] for c in columns), row["_line"])
         if first != row["_line"]:
             reason = _("komt al voor op regel %d") % first
-            errors.append(RowError(row["_line"], ", ".join(columns), reason))
+            errors.append(RowError(row["_line"], label or ", ".join(columns), reason))
     return errors
 
 

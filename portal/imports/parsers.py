@@ -25,6 +25,14 @@ class ImportValueError(ValueError):
         self.column = column
 
 
+class ImportValueErrors(ImportValueError):
+    """Several problems of one row at once, from a ``clean_row``: each is reported."""
+
+    def __init__(self, problems: list[ImportValueError]):
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = list(problems)
+
+
 class ImportFileError(Exception):
     """The file as a whole cannot be imported (wrong type, no header, ...)."""
 

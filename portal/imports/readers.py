@@ -1,10 +1,8 @@
 """Reading an upload: CSV (any common encoding and delimiter) or XLSX, recognised by content,
 as a normalised header plus a one-pass stream of rows."""
 
-import codecs
 import csv
 import io
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime, time
 from decimal import Decimal
@@ -12,6 +10,7 @@ from decimal import Decimal
 import openpyxl
 from django.utils.translation import gettext_lazy as _
 
+from .. import csv_dialect
 from .parsers import Cell, ImportFileError
 
 # --- reading files -----------------------------------------------------------
@@ -24,9 +23,16 @@ class Table:
     (header = line 1); entirely empty rows are skipped.
     """
 
-    def __init__(self, headers: list[str], rows: Iterator[tuple[int, dict[str, Cell]]]):
+    def __init__(
+        self,
+        headers: list[str],
+        rows: Iterator[tuple[int, dict[str, Cell]]],
+        labels: dict[str, str] | None = None,
+    ):
         self.headers = headers
         self._rows = rows
+        #: normalised header -> the header as the file writes it (for messages: issue 11).
+        self.labels = labels or {}
 
     def __iter__(self):
         return self._rows
@@ -58,6 +64,8 @@ def read_table(source, *, filename: str | None = None) -> Table:
         )
     if filename and filename.lower().endswith((".xlsx", ".xls")):
         raise ImportFileError(_("het bestand is geen geldig Excel-bestand"))
+    if csv_dialect.is_utf16(data):
+        return _read_csv(data)  # Excel's "Unicode text": NUL bytes are expected there
     if data.startswith(_BINARY_MAGIC) or b"\x00" in data[:8192]:
         raise ImportFileError(_("het bestand is geen CSV- of Excel-bestand (.csv of .xlsx)"))
     return _read_csv(data)
@@ -71,48 +79,31 @@ def _header(cells: list[Cell]) -> list[str]:
     return headers
 
 
+def _labels(headers: list[str], cells: list[Cell]) -> dict[str, str]:
+    return {h: str(cell).strip() for h, cell in zip(headers, cells, strict=False) if h}
+
+
 def _records(headers: list[str], numbered: Iterable[tuple[int, list[Cell]]]):
     for line, cells in numbered:
         if any(cell != "" for cell in cells):
             yield line, {h: cell for h, cell in zip(headers, cells, strict=False) if h}
 
 
-def _is_utf8(data: bytes) -> bool:
-    """Validate in chunks, so detection never holds a second, decoded copy."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(view), 1 << 20):
-            decoder.decode(view[start : start + (1 << 20)])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff_delimiter(head: str) -> str:
-    """Dutch Excel writes ``;``; count separators on the header line, outside quotes."""
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    first = re.sub(r'"[^"]*"', "", first)
-    return ";" if first.count(";") > first.count(",") else ","
-
-
 def _read_csv(data: bytes) -> Table:
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8" if _is_utf8(data) else "cp1252"
-    delimiter = _sniff_delimiter(data[:65536].decode(encoding, errors="ignore"))
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    reader = csv.reader(stream, delimiter=delimiter)
+    # Encoding, delimiter and Excel's "sep=" line: portal.csv_dialect.
+    dialect = csv_dialect.detect(data)
+    stream = io.TextIOWrapper(io.BytesIO(data), encoding=dialect.encoding, newline="")
+    for _skipped in range(dialect.skip_lines):
+        stream.readline()
+    reader = csv.reader(stream, delimiter=dialect.delimiter)
 
     def numbered():
         # line_num counts physical lines, so quoted multi-line cells keep
         # the line numbers users see in their editor.
-        start = reader.line_num
+        start = reader.line_num + dialect.skip_lines
         try:
             for record in reader:
-                line, start = start + 1, reader.line_num
+                line, start = start + 1, reader.line_num + dialect.skip_lines
                 yield line, [cell.strip() for cell in record]
         except UnicodeDecodeError as exc:
             message = _("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")
@@ -125,7 +116,7 @@ def _read_csv(data: bytes) -> Table:
     for _line, cells in rows:
         if any(cells):
             headers = _header(cells)
-            return Table(headers, _records(headers, rows))
+            return Table(headers, _records(headers, rows), _labels(headers, cells))
     raise ImportFileError(_("het bestand bevat geen kopregel"))
 
 
@@ -170,5 +161,6 @@ def _read_xlsx(data: bytes) -> Table:
             head.close()
             headers = _header(cells)
             body = sheet.iter_rows(min_row=line + 1, max_col=len(headers), values_only=True)
-            return Table(headers, _records(headers, numbered(body, line + 1)))
+            rows = _records(headers, numbered(body, line + 1))
+            return Table(headers, rows, _labels(headers, cells))
     raise ImportFileError(_("het bestand bevat geen kopregel"))

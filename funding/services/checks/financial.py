@@ -33,6 +33,13 @@ def _lines(municipality):
     return Expenditure.objects.filter(municipality=municipality)
 
 
+def _as_written(group, field) -> str:
+    """The values of ``field`` (``invoice_number``, ``supplier``) as the finance system wrote
+    them, not the comparison key (issue 11: ``SB/2023/77``, not ``SB202377``); the spellings
+    of one group joined with " / "."""
+    return " / ".join(sorted({row[field] for row in group if row[field]}))
+
+
 def rule_f1(municipality) -> list[Derived]:
     """Same supplier, same non-empty invoice number, same amount: one finding per group."""
     lines = _lines(municipality)
@@ -44,7 +51,7 @@ def rule_f1(municipality) -> list[Derived]:
     rows = (
         lines.exclude(invoice_key="")
         .filter(Exists(twin))
-        .values(*BOOKING_FIELDS, "grant__stream_id", "school_id")
+        .values(*BOOKING_FIELDS, "grant__stream_id", "school_id", "invoice_number", "supplier")
     )
     groups = defaultdict(list)
     for row in rows:
@@ -59,7 +66,11 @@ def rule_f1(municipality) -> list[Derived]:
                 _(
                     "Dubbele boeking: %(n)d regels van dezelfde leverancier met factuurnummer %(invoice)s en bedrag %(amount)s."
                 )
-                % {"n": len(group), "invoice": group[0]["invoice_key"], "amount": _money(amount)},
+                % {
+                    "n": len(group),
+                    "invoice": _as_written(group, "invoice_number"),
+                    "amount": _money(amount),
+                },
                 data=sorted((_booking_data(r) for r in group), key=lambda d: d["booking_id"]),
                 amount=amount * (len(group) - 1),
                 stream_ids={r["grant__stream_id"] for r in group},
@@ -90,12 +101,12 @@ def rule_f2(municipality) -> list[Derived]:
         invoice_key__in=sorted({i for _s, i in pairs}),
     )
     groups = defaultdict(list)
-    for row in split.values(*BOOKING_FIELDS, "grant__stream_id"):
+    for row in split.values(*BOOKING_FIELDS, "grant__stream_id", "invoice_number", "supplier"):
         key = (row["supplier_key"], row["invoice_key"])
         if key in pairs:
             groups[key].append(row)
     found = []
-    for (_supplier, invoice), group in groups.items():
+    for group in groups.values():
         streams = sorted({r["grant__stream__code"] for r in group})
         total = sum((r["amount"] for r in group), Decimal("0.00"))
         found.append(
@@ -107,7 +118,7 @@ def rule_f2(municipality) -> list[Derived]:
                     "Gesplitste factuur %(invoice)s: %(n)d regels over de stromen %(streams)s, samen %(amount)s."
                 )
                 % {
-                    "invoice": invoice,
+                    "invoice": _as_written(group, "invoice_number"),
                     "n": len(group),
                     "streams": ", ".join(streams),
                     "amount": _money(total),
