@@ -5,7 +5,8 @@ Production differs from a laptop only in environment values (cookiecutter-django
 - ``DATABASE_URL`` (default: SQLite under ``var/``), ``REDIS_URL`` (absent: Celery tasks run
   in-process and the cache is local memory), ``SECRET_KEY`` (required unless ``DEBUG``),
   ``ALLOWED_HOSTS``, ``EMAIL_HOST`` (absent: mail is printed to the console),
-  ``PRIVATE_MEDIA_ROOT``, ``PORTAL_REQUIRE_2FA`` and ``PORTAL_DEMO``.
+  ``PRIVATE_MEDIA_ROOT``, ``PORTAL_REQUIRE_2FA``, ``PORTAL_DEMO``, ``SECURE_HSTS_SECONDS`` and
+  ``SECURE_HSTS_PRELOAD`` (off by default); ``DJANGO_TESTING`` only from the test settings.
 """
 
 import os

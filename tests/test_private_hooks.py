@@ -15,6 +15,7 @@ import pytest
 from django_scopes import ScopeError, scope, scopes_disabled
 from django_scopes.state import get_scope
 from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
 
 from meetings.models import MeetingSeries
 from portal import pdf
@@ -30,13 +31,14 @@ def test_weasyprint_takes_the_lean_user_agent_stylesheet_from_the_hook(monkeypat
 
     def spy(self, *args, **kwargs):
         sheets = original(self, *args, **kwargs)
-        calls.append(sheets)
+        calls.append((sheets, HTML._ua_stylesheets(self, *args, **kwargs)))
         return sheets
 
     monkeypatch.setattr(lean, "_ua_stylesheets", spy)
     payload = pdf.html_to_pdf("<h1>Kop</h1><table><tr><td>cel</td></tr></table>", lean=True)
     assert calls, "WeasyPrint no longer calls HTML._ua_stylesheets: the lean reports lost it"
-    assert all(len(sheets) == 1 for sheets in calls)  # only LEAN_UA_CSS, not the HTML5 sheet
+    # The lean document answers with LEAN_UA_CSS alone, not WeasyPrint's HTML5 stylesheet.
+    assert all(len(ours) == 1 and ours != default for ours, default in calls)
     assert "Kop" in pdf_text(payload) and "cel" in pdf_text(payload)
 
 
