@@ -153,6 +153,7 @@ def main():
         metavar="N",
         help="a third run: terminate the web processes' database connections every N s",
     )
+    parser.add_argument("--server-log", help="write gunicorn's log (errors, timeouts) to this file")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (the bench measures production).")
@@ -187,7 +188,7 @@ def main():
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=open(args.server_log, "ab") if args.server_log else subprocess.PIPE,  # noqa: SIM115
         start_new_session=True,
     )
     try:
@@ -200,7 +201,8 @@ def main():
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    sys.exit("gunicorn did not start: " + server.stderr.read().decode()[-2000:])
+                    log = server.stderr.read().decode()[-2000:] if server.stderr else ""
+                    sys.exit("gunicorn did not start: " + log)
                 time.sleep(0.5)
         warm = run(args.port, keys[:4], PAGES, 3)  # imports, template caches, connections
         if warm["errors"]:
