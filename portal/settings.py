@@ -265,6 +265,16 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Bounded uploads and imports (issue 13 §3; portal.uploads, portal.imports.readers).
+UPLOAD_MAX_FILE_SIZE = int(env("UPLOAD_MAX_FILE_SIZE", str(200 * 1024 * 1024)))
+ZIP_MAX_UNCOMPRESSED_SIZE = int(env("ZIP_MAX_UNCOMPRESSED_SIZE", str(500 * 1024 * 1024)))
+ZIP_MAX_RATIO = int(env("ZIP_MAX_RATIO", "100"))
+ZIP_MAX_MEMBERS = int(env("ZIP_MAX_MEMBERS", "10000"))
+IMPORT_MAX_COLUMNS = int(env("IMPORT_MAX_COLUMNS", "200"))
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "2000000"))
+IMPORT_MAX_CELL_LENGTH = int(env("IMPORT_MAX_CELL_LENGTH", "10000"))
+# Dates outside these years are refused as implausible (issue 13 §2), in imports and forms.
+PLAUSIBLE_YEARS = (int(env("PLAUSIBLE_YEAR_MIN", "2000")), int(env("PLAUSIBLE_YEAR_MAX", "2100")))
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env(

@@ -8,9 +8,7 @@ the created/updated/unchanged counts are then set-wise SQL over that table, and 
 constant whatever the size of the file; any invalid row means nothing is written.
 """
 
-import codecs
-import csv
-import io
+import datetime
 import uuid
 
 from django.db import connection, transaction
@@ -20,7 +18,6 @@ from django.utils.translation import gettext as _
 from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
-from portal.imports import readers
 from portal.models import Municipality
 from schools.models import School
 
@@ -184,57 +181,6 @@ STAGE_TYPES = {
 WRITE_COLUMNS = [c for c in STAGE_COLUMNS if c not in ("line", "stream_id")]
 COMPARE_COLUMNS = [c for c in WRITE_COLUMNS if c not in ("municipality_id", "booking_id")]
 BATCH = 5000
-
-
-def stream_table(file) -> im.Table:
-    """Like ``portal.imports.read_table`` but for a CSV on disk without reading it whole: the
-    encoding and delimiter are detected from the first 64 kB and the rest is decoded as it is
-    read. XLSX files go through ``read_table`` (openpyxl reads them in read-only mode)."""
-    head = file.read(65536)
-    file.seek(0)
-    if (
-        head.startswith(readers._ZIP_MAGIC)
-        or head.startswith(readers._OLE_MAGIC)
-        or head.startswith(readers._BINARY_MAGIC)
-        or b"\x00" in head[:8192]
-    ):
-        return im.read_table(file, filename=getattr(file, "name", None))
-    if not head.strip():
-        raise im.ImportFileError(_("het bestand is leeg"))
-    if head.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            head.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError as error:
-            # A multi-byte character cut off at the end of the sample is still UTF-8.
-            encoding = "utf-8" if error.start >= len(head) - 3 else "cp1252"
-    delimiter = readers._sniff_delimiter(head.decode(encoding, errors="ignore"))
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")
-    reader = csv.reader(text, delimiter=delimiter)
-
-    def numbered():
-        start = reader.line_num
-        try:
-            for record in reader:
-                line, start = start + 1, reader.line_num
-                yield line, [cell.strip() for cell in record]
-        except UnicodeDecodeError as exc:
-            raise im.ImportFileError(
-                _("de tekenset van het bestand wordt niet herkend; sla het op als UTF-8")
-            ) from exc
-        except csv.Error as exc:
-            raise im.ImportFileError(
-                _("het CSV-bestand kan niet worden gelezen (regel %d)") % reader.line_num
-            ) from exc
-
-    rows = numbered()
-    for _line, cells in rows:
-        if any(cells):
-            headers = readers._header(cells)
-            return im.Table(headers, readers._records(headers, rows))
-    raise im.ImportFileError(_("het bestand bevat geen kopregel"))
 
 
 class ExpenditureImporter(im.Importer):
@@ -406,10 +352,8 @@ class ExpenditureImporter(im.Importer):
 
     def _fill_stage(self, cursor, source, filename, result, preview_rows):
         try:
-            if isinstance(source, (bytes, bytearray, memoryview)):
-                table = im.read_table(source, filename=filename)
-            else:
-                table = stream_table(source)
+            # Streamed: bytes or a file, the framework's one reader (no whole-file copy).
+            table = im.read_table(source, filename=filename)
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise im.ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
@@ -438,9 +382,8 @@ class ExpenditureImporter(im.Importer):
             return
         if not (count or result.errors):
             result.file_errors.append(str(_("het bestand bevat geen gegevensregels")))
-        self.row_count = count
-        # The framework's ImportResult counts len(rows); keep a cheap stand-in of the right length.
-        result.rows = _Count(count)
+        # The rows live in the staging table, not in result.rows: only their number is kept.
+        result.total = count
 
     def _duplicates(self, cursor):
         t = self.table
@@ -518,20 +461,7 @@ class ExpenditureImporter(im.Importer):
         )
 
 
-class _Count(list):
-    """``len()`` of the imported rows without holding them (ImportResult.summary uses len)."""
-
-    def __init__(self, n):
-        super().__init__()
-        self.n = n
-
-    def __len__(self):
-        return self.n
-
-
 def _as_date(value):
-    import datetime
-
     return (
         value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value)[:10])
     )

@@ -24,7 +24,7 @@ def run_import_command(importer: Importer, path, stdout, stderr, *, dry_run=Fals
         return 1
     if dry_run:
         message = _("%d regels gecontroleerd, geen fouten (proefdraai: niets opgeslagen)")
-        stdout.write(f"{message % len(result.rows)}\n")
+        stdout.write(f"{message % result.total}\n")
     else:
         stdout.write(f"{result.summary}\n")
     return 0

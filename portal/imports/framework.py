@@ -62,6 +62,9 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: The number of valid rows read; importers that stage rows elsewhere (expenditures, in
+    #: a database table) keep ``rows`` empty and set this alone.
+    total: int = 0
 
     @property
     def ok(self) -> bool:
@@ -76,7 +79,7 @@ class ImportResult:
             "%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd"
         )
         return message % {
-            "total": len(self.rows),
+            "total": self.total,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -119,6 +122,7 @@ class Importer:
         if not (result.rows or result.errors):
             result.file_errors.append(str(_("het bestand bevat geen gegevensregels")))
             return result
+        result.total = len(result.rows)
         result.errors += self.validate_all(result.rows)
         result.errors.sort(key=lambda error: error.line)
         result.preview = result.rows[:preview_rows]
