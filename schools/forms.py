@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Severity, Theme
 from portal.fields import AmountField, CountField, DecimalNumberField, IdModelChoiceField
+from portal.limits import ModelLimitsFormMixin
+from portal.uploads import file_size_validator
 
 from .models import School, current_school_year
 from .services import SCHOOL_FIELDS
 
 
-class SchoolForm(forms.ModelForm):
+class SchoolForm(ModelLimitsFormMixin, forms.ModelForm):
     class Meta:
         model = School
         fields = SCHOOL_FIELDS
@@ -129,7 +131,7 @@ class ReviewForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Bestand (CSV of XLSX)"))
+    file = forms.FileField(label=_("Bestand (CSV of XLSX)"), validators=[file_size_validator])
 
 
 class SchoolImportForm(ImportForm):

@@ -215,3 +215,26 @@ def celery_worker(_celery_worker_session, shipped_data, settings):
     app.conf.task_always_eager = False
     yield worker
     app.conf.task_always_eager = True
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Issue 13 §6: print how many hostile inputs ran and how they ended, so CI shows the counts
+    (0 server errors, hangs, partial writes, truncations and silent acceptances = 0 failed)."""
+    kinds, failed = {}, 0
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "test_hostile_inputs.py::" not in getattr(report, "nodeid", ""):
+                continue
+            if report.when != "call" and outcome == "passed":
+                continue
+            kind = report.nodeid.split("::", 1)[1].split("[", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            failed += outcome != "passed"
+    if kinds:
+        terminalreporter.section("hostile inputs (issue 13)")
+        for kind, count in sorted(kinds.items()):
+            terminalreporter.write_line(f"{kind}: {count}")
+        terminalreporter.write_line(
+            f"total: {sum(kinds.values())} cases, {failed} failed (server error, hang, partial "
+            "write, silent truncation or silent acceptance)"
+        )

@@ -34,7 +34,7 @@ def test_utf8_after_64_kb_stays_utf8():
 
 def test_a_nul_byte_after_the_first_8_kb_is_a_clean_refusal():
     data = b"name,city\n" + b"a,b\n" * 5000 + b"x\x00y,z\n"
-    with pytest.raises(ImportFileError, match="geen CSV- of Excel-bestand"):
+    with pytest.raises(ImportFileError, match="regel 5002: een NUL-teken"):
         rows_of(data)
 
 

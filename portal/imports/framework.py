@@ -8,13 +8,17 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .. import limits
 from .parsers import Cell, ImportFileError, ImportValueError, text
 from .readers import read_table
 
 
 @dataclass(frozen=True)
 class Column:
-    """One expected column. ``blank=None`` means: blank allowed unless required."""
+    """One expected column. ``blank=None`` means: blank allowed unless required. ``field`` is the
+    model field the value is stored in: its limits (length, digits, range, plausible years) are
+    checked after parsing (portal.limits), so nothing reaches the database that it would refuse
+    and nothing is cut."""
 
     name: str
     required: bool = False
@@ -22,6 +26,7 @@ class Column:
     blank: bool | None = None
     aliases: tuple[str, ...] = ()
     default: Any = None
+    field: Any = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -37,7 +42,13 @@ class Column:
             raise ImportValueError(
                 _("formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)")
             )
-        return self.parse(value)
+        parsed = self.parse(value)
+        if self.field is not None:
+            try:
+                limits.check(self.field, parsed)
+            except limits.LimitError as error:
+                raise ImportValueError(str(error)) from None
+        return parsed
 
 
 # --- validating and saving ---------------------------------------------------

@@ -84,9 +84,9 @@ def read_table(source, *, filename: str | None = None) -> Table:
         )
     if declared.endswith((".xlsx", ".xls")):
         raise ImportFileError(_("het bestand is geen geldig Excel-bestand"))
-    if kind != "text":
+    if kind not in ("text", "binary") or first.startswith(uploads.BINARY_MAGIC):
         raise ImportFileError(_("het bestand is geen CSV- of Excel-bestand (.csv of .xlsx)"))
-    return _read_csv(source)
+    return _read_csv(source)  # NUL bytes are refused there, naming their line
 
 
 def _header(cells: list[Cell]) -> list[str]:
@@ -143,10 +143,18 @@ def _csv_encoding(file) -> str:
     bom = file.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
     file.seek(0)
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
+    utf8, lines = True, 0
     while chunk := file.read(_CHUNK):
-        if b"\x00" in chunk:
-            raise ImportFileError(_("het bestand is geen CSV- of Excel-bestand (.csv of .xlsx)"))
+        nul = chunk.find(b"\x00")
+        if nul >= 0:
+            line = lines + chunk.count(b"\n", 0, nul) + 1
+            raise ImportFileError(
+                _(
+                    "regel %d: een NUL-teken; het bestand is geen CSV- of Excel-bestand (.csv of .xlsx)"
+                )
+                % line
+            )
+        lines += chunk.count(b"\n")
         if utf8:
             try:
                 decoder.decode(chunk)
