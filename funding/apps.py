@@ -10,12 +10,18 @@ class FundingConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from portal import dashboard, navigation
+        from portal.imports import registry
         from portal.models import AuditEvent
 
         from . import freshness
         from .dashboard import funding_panels
+        from .services import imports
 
         dashboard.register(funding_panels)
+        # The browser imports of this app, run by the portal's one import view and job.
+        registry.register("grants", _("beschikkingen"), imports.grants_import)
+        registry.register("activities", _("activiteiten"), imports.activities_import)
+        registry.register("expenditures", _("bestedingen"), imports.expenditures_import)
         # Findings follow the data: every audited write that can change them queues a re-run.
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"

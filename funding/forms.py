@@ -7,7 +7,6 @@ from portal.domain import Sector, Theme
 from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
 from portal.formatting import format_number
 from portal.limits import ModelLimitsFormMixin
-from portal.uploads import file_size_validator
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
@@ -194,7 +193,3 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Bestand (CSV of XLSX)"), validators=[file_size_validator])

@@ -155,8 +155,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
     # Uploads of import previews that were never confirmed hold personal data: not for long.
-    "schools-import-uploads-cleanup": {
-        "task": "schools.tasks.import_uploads_cleanup",
+    "import-uploads-cleanup": {
+        "task": "portal.tasks.import_uploads_cleanup",
         "schedule": 6 * 60 * 60,
     },
     # checks.md: the double-funding, overlap and gap checks run nightly for every municipality.
@@ -273,6 +273,8 @@ ZIP_MAX_MEMBERS = int(env("ZIP_MAX_MEMBERS", "10000"))
 IMPORT_MAX_COLUMNS = int(env("IMPORT_MAX_COLUMNS", "200"))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "2000000"))
 IMPORT_MAX_CELL_LENGTH = int(env("IMPORT_MAX_CELL_LENGTH", "10000"))
+# Seconds a background import may run before it is stopped and failed (Celery soft limit).
+IMPORT_JOB_TIME_LIMIT = int(env("IMPORT_JOB_TIME_LIMIT", "1800"))
 # Dates outside these years are refused as implausible (issue 13 §2), in imports and forms.
 PLAUSIBLE_YEARS = (int(env("PLAUSIBLE_YEAR_MIN", "2000")), int(env("PLAUSIBLE_YEAR_MAX", "2100")))
 

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Severity, Theme
 from portal.fields import AmountField, CountField, DecimalNumberField, IdModelChoiceField
+from portal.imports.forms import ImportForm
 from portal.limits import ModelLimitsFormMixin
-from portal.uploads import file_size_validator
 
 from .models import School, current_school_year
 from .services import SCHOOL_FIELDS
@@ -128,10 +128,6 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea,
         help_text=_("Verplicht bij terugsturen: wat moet de school aanpassen?"),
     )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Bestand (CSV of XLSX)"), validators=[file_size_validator])
 
 
 class SchoolImportForm(ImportForm):

@@ -316,12 +316,12 @@ class ExpenditureImporter(im.Importer):
             marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
             cursor.executemany(f"INSERT INTO {self.table} VALUES ({marks})", batch)
 
-    def run(self, source, *, filename=None, dry_run=False, preview_rows=10):
+    def run(self, source, *, filename=None, dry_run=False, preview_rows=10, progress=None):
         result = im.ImportResult()
         with connection.cursor() as cursor:
             self._create_stage(cursor)
             try:
-                self._fill_stage(cursor, source, filename, result, preview_rows)
+                self._fill_stage(cursor, source, filename, result, preview_rows, progress)
                 if not result.file_errors:
                     result.errors += self._duplicates(cursor)
                 if result.ok:
@@ -353,7 +353,7 @@ class ExpenditureImporter(im.Importer):
         result.errors.sort(key=lambda e: e.line)
         return result
 
-    def _fill_stage(self, cursor, source, filename, result, preview_rows):
+    def _fill_stage(self, cursor, source, filename, result, preview_rows, progress=None):
         try:
             # Streamed: bytes or a file, the framework's one reader (no whole-file copy).
             table = im.read_table(source, filename=filename)
@@ -361,7 +361,9 @@ class ExpenditureImporter(im.Importer):
             if missing:
                 raise im.ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
             batch, count = [], 0
-            for line, cells in table:
+            for read, (line, cells) in enumerate(table, 1):
+                if progress and read % im.PROGRESS_EVERY == 0:
+                    progress(read)
                 row, errors = self._clean(cells, line, keys)
                 if not errors:
                     try:

@@ -12,7 +12,15 @@ Rows are streamed from the file and only the cleaned rows are kept, so a
 """
 
 from .commands import BaseImportCommand, run_import_command
-from .framework import Column, Importer, ImportResult, RowError, bulk_upsert, duplicate_rows
+from .framework import (
+    PROGRESS_EVERY,
+    Column,
+    Importer,
+    ImportResult,
+    RowError,
+    bulk_upsert,
+    duplicate_rows,
+)
 from .parsers import (
     Cell,
     ImportFileError,
@@ -34,6 +42,7 @@ from .parsers import (
 from .readers import Table, read_table
 
 __all__ = [
+    "PROGRESS_EVERY",
     "BaseImportCommand",
     "Cell",
     "Column",

@@ -51,6 +51,9 @@ class Column:
         return parsed
 
 
+#: How often (rows read) an import reports its progress.
+PROGRESS_EVERY = 5000
+
 # --- validating and saving ---------------------------------------------------
 
 
@@ -114,19 +117,24 @@ class Importer:
         """Write the rows with bulk queries; return (created, updated, unchanged)."""
         raise NotImplementedError
 
-    def run(self, source, *, filename=None, dry_run=False, preview_rows=10) -> ImportResult:
-        """Validate the whole file, then save all of it in one transaction, or nothing."""
+    def run(
+        self, source, *, filename=None, dry_run=False, preview_rows=10, progress=None
+    ) -> ImportResult:
+        """Validate the whole file, then save all of it in one transaction, or nothing.
+        ``progress(rows)``, if given, is called every ``PROGRESS_EVERY`` rows read."""
         result = ImportResult()
         try:
             table = read_table(source, filename=filename)
             keys, missing = self._match_columns(table.headers)
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
-            for line, cells in table:
+            for count, (line, cells) in enumerate(table, 1):
                 row, errors = self._clean(cells, line, keys)
                 result.errors += errors
                 if not errors:
                     result.rows.append(row)
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count)
         except ImportFileError as exc:
             result.file_errors.append(str(exc))
             return result

@@ -1,0 +1,119 @@
+"""Browser imports as background jobs, for every kind (issue 9 §4, issue 13 §1/§3).
+
+The view stores a checked upload in private storage and calls :func:`import_job_create` on
+confirm; :func:`import_job_run` (the task ``portal.tasks.import_job_run``) runs the registered
+import on the stored file, reporting progress, and always ends the job: done, or failed with
+the reasons, and the upload removed either way. An unexpected error or the time limit
+(``IMPORT_JOB_TIME_LIMIT`` seconds, default 1800) fails the job with a Dutch message instead of
+leaving it "running" for good.
+"""
+
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..jobs import enqueue
+from ..models import ImportJob
+from . import registry
+
+logger = logging.getLogger(__name__)
+
+#: Uploads waiting between preview and confirm (and for their job), in private storage.
+IMPORT_UPLOADS = "imports/uploads"
+
+
+def import_job_create(*, actor, municipality, kind, path, filename, options=None) -> ImportJob:
+    """Queue a confirmed import of ``kind`` (registered in portal.imports.registry) of the file
+    waiting at ``path`` (private storage). The job starts once this transaction commits.
+    Raises KeyError for an unknown kind."""
+    registry.get(kind)
+    job = ImportJob.objects.create(
+        municipality=municipality,
+        kind=kind,
+        path=path,
+        filename=filename,
+        options=options or {},
+        created_by=actor,
+    )
+    enqueue("portal.tasks.import_job_run", job.pk, municipality=municipality)
+    return job
+
+
+def _progress(job):
+    def report(rows):
+        ImportJob.objects.filter(pk=job.pk).update(progress=rows)
+
+    return report
+
+
+def import_job_run(*, job_id) -> ImportJob:
+    """Run a queued import. Safe to run again (a redelivered message after a worker died):
+    a finished job is left alone, and an interrupted one ran all-or-nothing, so it re-runs."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update(of=("self",))
+            .select_related("municipality", "created_by")
+            .get(pk=job_id)
+        )
+        if job.finished:
+            return job
+        job.status, job.started_at, job.progress = ImportJob.Status.RUNNING, timezone.now(), 0
+        job.save(update_fields=["status", "started_at", "progress"])
+    job.summary, job.errors = "", []
+    try:
+        with default_storage.open(job.path, "rb") as file:
+            result = registry.get(job.kind).run(
+                actor=job.created_by,
+                municipality=job.municipality,
+                source=file,
+                filename=job.filename,
+                dry_run=False,
+                progress=_progress(job),
+                **job.options,
+            )
+    except FileNotFoundError:
+        job.status = ImportJob.Status.FAILED
+        job.errors = [_("Het bestand is niet meer beschikbaar; upload het opnieuw.")]
+    except SoftTimeLimitExceeded:
+        job.status = ImportJob.Status.FAILED
+        job.errors = [_("De import duurde te lang en is afgebroken; er is niets opgeslagen.")]
+    except Exception:  # the job must end, whatever went wrong; the traceback goes to the log
+        logger.exception("import job %s failed", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.errors = [
+            _("De import is mislukt door een fout in het portaal; er is niets opgeslagen.")
+        ]
+    else:
+        job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
+        job.summary = str(result.summary) if result.ok else ""
+        job.errors = result.error_lines()[:1000]
+        job.progress = result.total
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "summary", "errors", "finished_at", "progress"])
+    default_storage.delete(job.path)
+    return job
+
+
+def import_uploads_cleanup(*, older_than) -> int:
+    """Delete uploads whose preview was never confirmed (private data must not linger);
+    files of queued or running jobs stay. Returns the number deleted."""
+    try:
+        _dirs, files = default_storage.listdir(IMPORT_UPLOADS)
+    except FileNotFoundError:
+        return 0
+    waiting = set(
+        ImportJob.objects.filter(
+            status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
+        ).values_list("path", flat=True)
+    )
+    deleted = 0
+    for name in files:
+        path = f"{IMPORT_UPLOADS}/{name}"
+        if path not in waiting and default_storage.get_modified_time(path) < older_than:
+            default_storage.delete(path)
+            deleted += 1
+    return deleted
