@@ -26,7 +26,7 @@ BINARY_MAGIC = (PDF_MAGIC, b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"
 
 class UploadError(ValueError):
     """A file refused for its size or content; ``str()`` is the Dutch message, ``code`` one of
-    ``broken``, ``too_large``, ``bomb``, ``type``."""
+    ``broken``, ``too_large``, ``bomb``, ``type``, ``active`` (scripts, web pages), ``empty``."""
 
     def __init__(self, message, code="type"):
         super().__init__(message)
@@ -110,3 +110,116 @@ def sniff(data: bytes) -> str:
     if data.startswith(BINARY_MAGIC) or b"\x00" in data:
         return "binary"
     return "text"
+
+
+# --- documents by content ----------------------------------------------------------------------
+
+#: Zip packages: the member that proves the format (OOXML) and the types ODF declares.
+_OOXML = {"docx": "word/", "xlsx": "xl/", "pptx": "ppt/"}
+_ODF = {
+    "odt": b"application/vnd.oasis.opendocument.text",
+    "ods": b"application/vnd.oasis.opendocument.spreadsheet",
+}
+#: Members no office document needs and a browser would run.
+_ACTIVE_MEMBERS = (".html", ".htm", ".xhtml", ".js", ".svg", ".hta", ".exe", ".bat", ".vbs")
+#: PDF actions that run code or open other things when the file is opened.
+_PDF_ACTIVE = (b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile", b"/RichMedia")
+_HTML_START = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml")
+
+
+def _zip_kind(file) -> str | None:
+    archive = check_zip(file)
+    try:
+        names = archive.namelist()
+        if any(name.lower().endswith(_ACTIVE_MEMBERS) for name in names):
+            raise UploadError(_("het bestand bevat webpagina's of scripts"), "active")
+        if "[Content_Types].xml" in names:
+            for kind, folder in _OOXML.items():
+                if any(name.startswith(folder) for name in names):
+                    return kind
+        if "mimetype" in names:
+            declared = archive.read("mimetype")[:100].strip()
+            for kind, mimetype in _ODF.items():
+                if declared == mimetype:
+                    return kind
+        return None
+    finally:
+        file.seek(0)
+
+
+def _pdf_is_passive(file) -> bool:
+    """No JavaScript, launch or embedded-file action anywhere (1 MB chunks with overlap)."""
+    file.seek(0)
+    tail = b""
+    while chunk := file.read(1 << 20):
+        window = tail + chunk
+        if any(marker in window for marker in _PDF_ACTIVE):
+            file.seek(0)
+            return False
+        tail = window[-32:]
+    file.seek(0)
+    return True
+
+
+def document_kind(file) -> str:
+    """What a document upload is by content: ``pdf``, ``docx``, ``xlsx``, ``pptx``, ``odt``,
+    ``ods``, ``ole`` (legacy .doc/.xls), ``png``, ``jpg`` or ``text`` (plain text, not HTML).
+    Zip packages are checked for bombs first (check_zip) and refused when they hold web pages
+    or scripts; PDFs with JavaScript, launch or embedded-file actions are refused.
+    Raises UploadError with a Dutch message; leaves the file at position 0."""
+    data = head(file)
+    if not data:
+        raise UploadError(_("het bestand is leeg"), "empty")
+    if data.startswith(PDF_MAGIC):
+        if not _pdf_is_passive(file):
+            raise UploadError(
+                _("de PDF bevat scripts of ingesloten bestanden; sla hem op zonder (PDF/A)"),
+                "active",
+            )
+        return "pdf"
+    if data.startswith(ZIP_MAGIC):
+        kind = _zip_kind(file)
+        if kind:
+            return kind
+        raise UploadError(_("het bestand is geen Office-document"), "type")
+    if data.startswith(OLE_MAGIC):
+        return "ole"
+    if data.startswith(b"\x89PNG"):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if sniff(data) == "text" and not data.lstrip().lower().startswith(_HTML_START):
+        return "text"
+    raise UploadError(_("dit soort bestand wordt niet geaccepteerd"), "type")
+
+
+#: File name extensions and the content kinds they may hold.
+EXTENSION_KINDS = {
+    ".pdf": {"pdf"},
+    ".docx": {"docx"},
+    ".xlsx": {"xlsx"},
+    ".pptx": {"pptx"},
+    ".odt": {"odt"},
+    ".ods": {"ods"},
+    ".doc": {"ole"},
+    ".xls": {"ole"},
+    ".png": {"png"},
+    ".jpg": {"jpg"},
+    ".jpeg": {"jpg"},
+    ".txt": {"text"},
+    ".csv": {"text"},
+}
+
+
+def check_declared_type(file, filename: str) -> str:
+    """The content kind of ``file`` (document_kind) if it matches the extension of
+    ``filename``: an HTML page named ``notulen.pdf`` is refused. Raises UploadError."""
+    extension = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    kind = document_kind(file)
+    if kind not in EXTENSION_KINDS.get(extension, set()):
+        raise UploadError(
+            _("de inhoud van het bestand past niet bij de naam (%(ext)s)")
+            % {"ext": extension or "?"},
+            "type",
+        )
+    return kind

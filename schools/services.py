@@ -3,7 +3,6 @@ school's own interventions. Every function raises ApplicationError with a messag
 director understands, and writes the audit trail."""
 
 import hashlib
-import zipfile
 from decimal import Decimal
 
 from django.db import transaction
@@ -11,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Severity, Theme
 from portal.exceptions import ApplicationError
@@ -240,28 +240,18 @@ def scan_return(*, actor, scan: Scan, comment: str) -> Scan:
 
 def detect_document_kind(file) -> str:
     """``pdf``, ``docx`` or ``xlsx`` by content, whatever the file is called; else
-    ApplicationError. DOCX and XLSX are zip packages with ``[Content_Types].xml`` and a
-    ``word/`` resp. ``xl/`` part."""
-    file.seek(0)
-    head = file.read(8)
-    file.seek(0)
-    if not head:
-        raise ApplicationError(_("Het bestand is leeg."))
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(file) as package:
-                names = package.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = []
-        finally:
-            file.seek(0)
-        if "[Content_Types].xml" in names:
-            if any(n.startswith("word/") for n in names):
-                return "docx"
-            if any(n.startswith("xl/") for n in names):
-                return "xlsx"
+    ApplicationError. The shared content check (portal.uploads.document_kind) also refuses
+    zip bombs, packages holding web pages or scripts and PDFs with JavaScript."""
+    try:
+        kind = uploads.document_kind(file)
+    except uploads.UploadError as error:
+        if error.code == "empty":
+            raise ApplicationError(_("Het bestand is leeg.")) from None
+        if error.code in ("bomb", "too_large", "active"):
+            raise ApplicationError(str(error)) from None
+        kind = None
+    if kind in ("pdf", "docx", "xlsx"):
+        return kind
     raise ApplicationError(
         _(
             "Dit bestand is geen PDF-, Word- (.docx) of Excel-bestand (.xlsx). Sla de scan op in een van die vormen."

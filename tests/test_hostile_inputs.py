@@ -29,7 +29,7 @@ from funding.models import Activity, Expenditure, FundingLine, Grant
 from funding.services.activities import ActivityImporter
 from funding.services.expenditures import ExpenditureImporter
 from funding.services.grants import GrantImporter
-from portal import limits
+from portal import limits, uploads
 from portal.models import Municipality
 from schools.forms import SchoolForm
 from schools.imports import NeedImporter, SchoolImporter, SchoolWeightImporter
@@ -583,3 +583,49 @@ def test_model_limit_checks_match_the_database_types():
         limits.check(amount, Decimal("1000000000000"))
     with pytest.raises(limits.LimitError):
         limits.check(_field(School, "pupil_count"), -1)
+
+
+# --- documents (scan documents, meeting attachments) -------------------------------------------
+
+
+def _docx(extra=None):
+    members = {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"}
+    return _zip({**members, **(extra or {})})
+
+
+DOCUMENTS = [
+    ("notulen.pdf", b"<html><script>alert(1)</script></html>", False),
+    (
+        "notulen.pdf",
+        b"%PDF-1.7\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>",
+        False,
+    ),
+    ("notulen.pdf", b"%PDF-1.7\n1 0 obj << /Type /Catalog /OpenAction [3 0 R /Fit] >>", True),
+    ("notulen.pdf", b"%PDF-1.7\n" + b" " * (3 << 20) + b"/Launch", False),
+    ("notulen.docx", _docx({"word/evil.html": "<script>alert(1)</script>"}), False),
+    ("notulen.docx", _zip({"[Content_Types].xml": "<Types/>", "index.html": "<html/>"}), False),
+    ("notulen.docx", _docx(), True),
+    ("notulen.docx", b"PK\x03\x04broken", False),
+    ("begroting.xlsx", _zip({"[Content_Types].xml": "<T/>", "xl/a.xml": b"<" * (60 << 20)}), False),
+    ("notulen.txt", b"<!DOCTYPE html><html></html>", False),
+    ("notulen.txt", b"Notulen van het overleg\n", True),
+    ("foto.jpg", b"\x89PNG\r\n\x1a\n", False),
+    ("notulen.doc", b"\xd0\xcf\x11\xe0" + b"\x00" * 64, True),
+    ("notulen.exe", b"MZ\x90\x00", False),
+    ("leeg.pdf", b"", False),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "valid"),
+    DOCUMENTS,
+    ids=[f"{n}-{i}" for i, (n, _d, _v) in enumerate(DOCUMENTS)],
+)
+def test_hostile_document_is_checked_by_content(name, data, valid):
+    started = time.monotonic()
+    if valid:
+        assert uploads.check_declared_type(io.BytesIO(data), name)
+    else:
+        with pytest.raises(uploads.UploadError):
+            uploads.check_declared_type(io.BytesIO(data), name)
+    assert time.monotonic() - started < SECONDS
