@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Uploads are bounded per request before anything reads the body (issue 13 §3).
+    "portal.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -266,6 +268,7 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 # Bounded uploads and imports (issue 13 §3; portal.uploads, portal.imports.readers).
+UPLOAD_MAX_REQUEST_SIZE = int(env("UPLOAD_MAX_REQUEST_SIZE", str(250 * 1024 * 1024)))
 UPLOAD_MAX_FILE_SIZE = int(env("UPLOAD_MAX_FILE_SIZE", str(200 * 1024 * 1024)))
 ZIP_MAX_UNCOMPRESSED_SIZE = int(env("ZIP_MAX_UNCOMPRESSED_SIZE", str(500 * 1024 * 1024)))
 ZIP_MAX_RATIO = int(env("ZIP_MAX_RATIO", "100"))

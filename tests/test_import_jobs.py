@@ -103,3 +103,12 @@ def test_progress_is_reported_while_a_large_file_is_read(world, monkeypatch):
             progress=seen.append,
         )
     assert seen == [10, 20, 30]
+
+
+def test_a_request_over_the_size_limit_is_refused_before_it_is_read(client, world, settings):
+    settings.UPLOAD_MAX_REQUEST_SIZE = 1000
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    response = client.post(
+        _url(world, "funding:grants_import"), {"file": SimpleUploadedFile("g.csv", b"x" * 2000)}
+    )
+    assert response.status_code == 413 and "te groot" in response.content.decode()
