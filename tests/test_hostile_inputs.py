@@ -21,7 +21,11 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.db import models
+from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from funding.forms import ActivityForm, ExpenditureForm, GrantForm
@@ -30,7 +34,8 @@ from funding.services.activities import ActivityImporter
 from funding.services.expenditures import ExpenditureImporter
 from funding.services.grants import GrantImporter
 from portal import limits, uploads
-from portal.models import Municipality
+from portal.imports import jobs as import_jobs
+from portal.models import Municipality, Role
 from schools.forms import SchoolForm
 from schools.imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from schools.models import Need, Scan, School, SchoolWeight
@@ -629,3 +634,50 @@ def test_hostile_document_is_checked_by_content(name, data, valid):
         with pytest.raises(uploads.UploadError):
             uploads.check_declared_type(io.BytesIO(data), name)
     assert time.monotonic() - started < SECONDS
+
+
+# --- the same files through the browser import and the command line ----------------------------
+
+BROWSER = {
+    "grants": "funding:grants_import",
+    "activities": "funding:activities_import",
+    "expenditures": "funding:expenditures_import",
+    "schools": "schools:school_import",
+    "needs": "schools:needs_import",
+}
+
+
+@pytest.mark.parametrize("importer", list(BROWSER))
+@pytest.mark.parametrize("case", FILE_CASE_IDS)
+def test_hostile_file_through_the_browser(client, world, importer, case):
+    _id, data, filename, fragment = next(c for c in file_cases(importer) if c[0] == case)
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    target = reverse(BROWSER[importer], kwargs={"municipality": world.municipality.slug})
+    before = counts()
+    started = time.monotonic()
+    response = client.post(target, {"file": SimpleUploadedFile(filename, data)})
+    assert time.monotonic() - started < SECONDS
+    assert response.status_code in (200, 400), response.status_code
+    assert counts() == before
+    if case != "xlsx-date-1900":
+        assert response.status_code == 400
+        if fragment:
+            assert fragment in response.content.decode()
+    # Nothing is kept of a refused upload.
+    if response.status_code == 400:
+        try:
+            _dirs, files = default_storage.listdir(import_jobs.IMPORT_UPLOADS)
+        except FileNotFoundError:
+            files = []
+        assert files == []
+
+
+@pytest.mark.parametrize("case", ["zip-bomb", "nul-after-8k", "wide-header", "xlsx-truncated"])
+def test_hostile_file_through_the_command_line(m, tmp_path, case):
+    _id, data, filename, fragment = next(c for c in file_cases("expenditures") if c[0] == case)
+    path = tmp_path / filename
+    path.write_bytes(data)
+    before = counts()
+    with pytest.raises(SystemExit) as exit_info:
+        call_command("import_expenditures", str(path), stderr=io.StringIO())
+    assert exit_info.value.code == 1 and counts() == before
