@@ -243,14 +243,17 @@ class AuditEvent(models.Model):
 
 
 class ImportJob(models.Model):
-    """A confirmed browser import running as a background job (house style: a job the user
-    waits for has a row the page polls), for every kind of import (portal.imports.jobs has the
-    registry of kinds). The file waits in private storage until the job has run; the import
-    itself is all-or-nothing, so a job redelivered after a worker died simply runs again."""
+    """A browser import running as a background job (house style: a job the user waits for
+    has a row the page polls), for every kind of import (portal.imports.registry). A large
+    upload is first checked by a job (``check_only``; ends ``checked`` with a preview, or
+    ``failed`` with the errors), then confirmed and imported by the same row. The file waits
+    in private storage until the import has run; the import itself is all-or-nothing, so a
+    job redelivered after a worker died simply runs again."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("wacht")
         RUNNING = "running", _("bezig")
+        CHECKED = "checked", _("gecontroleerd")
         DONE = "done", _("klaar")
         FAILED = "failed", _("mislukt")
 
@@ -262,6 +265,10 @@ class ImportJob(models.Model):
     path = models.CharField(max_length=200)
     filename = models.CharField(_("bestandsnaam"), max_length=255)
     options = models.JSONField(default=dict, blank=True)
+    #: Only check the file (a dry run with a preview); the user confirms the import after.
+    check_only = models.BooleanField(default=False)
+    #: The first rows as read (check jobs), for the preview table.
+    preview = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -286,6 +293,11 @@ class ImportJob(models.Model):
     @property
     def finished(self):
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def waiting_for_user(self):
+        """Checked, waiting for the confirm: the page stops polling."""
+        return self.status == self.Status.CHECKED
 
     def get_kind_display(self):
         """The Dutch name of the kind, from the registry of imports (portal.imports.registry)."""

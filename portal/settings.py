@@ -276,6 +276,8 @@ ZIP_MAX_MEMBERS = int(env("ZIP_MAX_MEMBERS", "10000"))
 IMPORT_MAX_COLUMNS = int(env("IMPORT_MAX_COLUMNS", "200"))
 IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "2000000"))
 IMPORT_MAX_CELL_LENGTH = int(env("IMPORT_MAX_CELL_LENGTH", "10000"))
+# Uploads larger than this (bytes) are checked by a background job instead of in the request.
+IMPORT_INLINE_CHECK_MAX_SIZE = int(env("IMPORT_INLINE_CHECK_MAX_SIZE", str(2 * 1024 * 1024)))
 # Seconds a background import may run before it is stopped and failed (Celery soft limit).
 IMPORT_JOB_TIME_LIMIT = int(env("IMPORT_JOB_TIME_LIMIT", "1800"))
 # Dates outside these years are refused as implausible (issue 13 §2), in imports and forms.

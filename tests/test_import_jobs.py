@@ -112,3 +112,58 @@ def test_a_request_over_the_size_limit_is_refused_before_it_is_read(client, worl
         _url(world, "funding:grants_import"), {"file": SimpleUploadedFile("g.csv", b"x" * 2000)}
     )
     assert response.status_code == 413 and "te groot" in response.content.decode()
+
+
+def test_a_large_upload_is_checked_by_a_job_then_confirmed_on_its_page(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_INLINE_CHECK_MAX_SIZE = 10  # every upload here counts as large
+    f.GrantFactory(municipality=world.municipality, reference="G-1")
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    data = (
+        b"municipality;booking_id;grant;date;amount;supplier\n"
+        + f"{world.municipality.code};B1;G-1;2023-03-01;1.234,56;Leverancier\n".encode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(world, "funding:expenditures_import"),
+            {"file": SimpleUploadedFile("lines.csv", data)},
+        )
+    assert response.status_code == 302  # no preview in the request: the job checks
+    job_page = response["Location"]
+    fragment = client.get(job_page, {"fragment": "1"}).content.decode()
+    assert "Controle: geen fouten" in fragment and "data-poll-done" in fragment
+    assert "Leverancier" in fragment  # the preview
+    with scopes_disabled():
+        job = ImportJob.objects.get()
+        assert (job.status, job.check_only) == ("checked", True)
+        assert default_storage.exists(job.path)  # kept for the confirm
+        assert not Expenditure.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(job_page).status_code == 302
+    assert "Import voltooid" in client.get(job_page).content.decode()
+    with scopes_disabled():
+        job.refresh_from_db()
+        assert (job.status, job.check_only) == ("done", False)
+        assert Expenditure.objects.get().supplier == "Leverancier"
+        assert not default_storage.exists(job.path)
+    # A second confirm is refused with a message, not run twice.
+    response = client.post(job_page, follow=True)
+    assert "wacht niet (meer) op bevestiging" in response.content.decode()
+
+
+def test_a_large_upload_with_errors_fails_its_check_and_is_removed(
+    client, world, settings, django_capture_on_commit_callbacks
+):
+    settings.IMPORT_INLINE_CHECK_MAX_SIZE = 10
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(world, "funding:grants_import"),
+            {"file": SimpleUploadedFile("g.csv", b"municipality;stream\nGM9999;X\n")},
+        )
+    page = client.get(response["Location"]).content.decode()
+    assert "ontbrekende kolommen" in page
+    with scopes_disabled():
+        job = ImportJob.objects.get()
+        assert job.status == "failed" and not default_storage.exists(job.path)

@@ -17,6 +17,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, TemplateView
 
+from .. import uploads
+from ..exceptions import ApplicationError
 from ..models import ImportJob
 from ..permissions import PortalViewMixin
 from . import jobs, registry
@@ -98,6 +100,17 @@ class ImportView(PortalViewMixin, TemplateView):
         token = uuid.uuid4().hex
         # Streamed to storage in chunks and checked from there: never a whole copy in memory.
         path = default_storage.save(f"{jobs.IMPORT_UPLOADS}/{token}", upload)
+        if upload.size > uploads.limit("IMPORT_INLINE_CHECK_MAX_SIZE", 2 * 1024 * 1024):
+            # A large file is checked by a background job too: no request waits for it.
+            job = jobs.import_job_check_create(
+                actor=request.user,
+                municipality=self.municipality,
+                kind=self.kind,
+                path=path,
+                filename=upload.name,
+                options=options,
+            )
+            return redirect(tenant_url(request, self.job_url_name, **{self.job_url_kwarg: job.pk}))
         with default_storage.open(path, "rb") as stored:
             result = self.check(stored, filename=upload.name, options=options)
         context = {"form": form, "result": result, "filename": upload.name}
@@ -119,7 +132,8 @@ class ImportView(PortalViewMixin, TemplateView):
 
 class ImportJobView(PortalViewMixin, DetailView):
     """Progress and result of a confirmed import; the status fragment (``?fragment=1``) is
-    polled by portal.js until the job is finished. Subclasses set ``kinds``, ``permission``,
+    polled by portal.js until the job is finished or checked; a checked job shows its preview
+    and a confirm button (POST here). Subclasses set ``kinds``, ``permission``,
     ``pk_url_kwarg`` and ``done_url_name`` (a URL name, or a dict of them by kind)."""
 
     kinds: tuple[str, ...] = ()
@@ -135,6 +149,15 @@ class ImportJobView(PortalViewMixin, DetailView):
         if self.request.GET.get("fragment"):
             return ["portal/imports/partials/import_job_status.html"]
         return [self.template_name]
+
+    def post(self, request, *args, **kwargs):
+        """Confirm a checked import: the job runs again, now writing."""
+        job = self.get_object()
+        try:
+            jobs.import_job_confirm(job=job, actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect(request.path)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
