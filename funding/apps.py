@@ -10,13 +10,37 @@ class FundingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from portal import dashboard, navigation
+        from portal.imports import registry
         from portal.models import AuditEvent
 
         from . import freshness
         from .dashboard import funding_panels
         from .models import FundingStream
+        from .services import imports
+        from .services.activities import ActivityImporter
+        from .services.expenditures import ExpenditureImporter
+        from .services.grants import GrantImporter
 
         dashboard.register(funding_panels)
+        # The browser imports of this app, run by the portal's one import view and job.
+        for kind, label, run, importer, example in (
+            ("grants", _("beschikkingen"), imports.grants_import, GrantImporter, "grants.csv"),
+            (
+                "activities",
+                _("activiteiten"),
+                imports.activities_import,
+                ActivityImporter,
+                "activities.csv",
+            ),
+            (
+                "expenditures",
+                _("bestedingen"),
+                imports.expenditures_import,
+                ExpenditureImporter,
+                "expenditures.csv",
+            ),
+        ):
+            registry.register(kind, label, run, importer=importer, example=example)
         # Findings follow the data: every audited write that can change them queues a re-run.
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"

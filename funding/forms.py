@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from portal.domain import Sector, Theme
 from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
 from portal.formatting import format_number
+from portal.limits import ModelLimitsFormMixin
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
@@ -13,7 +14,7 @@ from .models import Activity, Expenditure, FundingStream, Grant
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class VersionedForm(forms.ModelForm):
+class VersionedForm(ModelLimitsFormMixin, forms.ModelForm):
     """Carries the version the user started from, so a save on top of someone else's is refused."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -31,6 +32,12 @@ def _none(model):
     # Querysets are set per request in __init__ (tenant scope); the scoped default manager would
     # refuse a query at import time.
     return model._base_manager.none()
+
+
+def _not_negative(value):
+    """Granted amounts are never negative; only expenditure lines can be credits (issue 13)."""
+    if value is not None and value < 0:
+        raise forms.ValidationError(_("Een toegekend bedrag kan niet negatief zijn."))
 
 
 class GrantForm(VersionedForm):
@@ -63,6 +70,8 @@ class GrantForm(VersionedForm):
             municipality=municipality
         ).exclude(pk=self.instance.pk)
         self.fields["stream"].queryset = FundingStream.objects.all()
+        for name in ("amount", "carry_over"):
+            self.fields[name].validators.append(_not_negative)
 
 
 class ActivityForm(VersionedForm):
@@ -184,7 +193,3 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Bestand (CSV of XLSX)"))

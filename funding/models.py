@@ -6,6 +6,7 @@ the tenant raises instead of leaking.
 """
 
 import re
+import unicodedata
 
 from django.conf import settings
 from django.db import models
@@ -18,12 +19,24 @@ from portal.domain import Menukaart
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 _KEY_STRIP = re.compile(r"[\s./\-]+")
+# Format characters (zero-width space and joiners, bidi marks, soft hyphen): invisible.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# Upper-case Cyrillic and Greek letters that look like Latin ones (Unicode confusables,
+# the subset that occurs in names written with a Latin keyboard layout).
+_CONFUSABLES = str.maketrans(
+    "АВЕЅІЈКМНОРСТУХԚԜҮΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "ABESIJKMHOPCTYXQWYABEZHIKMNOPTYX",
+)
 
 
 def normalise_key(value: str) -> str:
     """Compare suppliers and invoice numbers the way checks.md says: trimmed, upper-cased,
-    without spaces, dots, dashes and slashes (``SB/2023/77`` == ``sb-2023-77``)."""
-    return _KEY_STRIP.sub("", (value or "").strip().upper())
+    without spaces, dots, dashes and slashes (``SB/2023/77`` == ``sb-2023-77``), and folded so
+    that look-alikes compare equal (issue 13 §2): compatibility forms by NFKC (``ﬁ`` = ``fi``,
+    full-width letters), invisible format characters dropped, Cyrillic and Greek homoglyphs
+    mapped to Latin (a Cyrillic ``а`` in a supplier name does not escape the F1 check)."""
+    folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", value or ""))
+    return _KEY_STRIP.sub("", folded.strip().upper().translate(_CONFUSABLES))
 
 
 class FundingStream(models.Model):

@@ -10,6 +10,16 @@ urlpatterns: list = [
     path("beschikkingen/", views.GrantListView.as_view(), name="grant_list"),
     path("beschikkingen/nieuw/", views.GrantCreateView.as_view(), name="grant_create"),
     path("beschikkingen/import/", views.GrantImportView.as_view(), name="grants_import"),
+    path(
+        "importeren/taken/<int:funding_import_job_id>/",
+        views.ImportJobView.as_view(),
+        name="import_job",
+    ),
+    path(
+        "activiteiten/import/taken/<int:activity_import_job_id>/",
+        views.ActivityImportJobView.as_view(),
+        name="activity_import_job",
+    ),
     path("beschikkingen/<int:grant_id>/", views.GrantDetailView.as_view(), name="grant_detail"),
     path(
         "beschikkingen/<int:grant_id>/bewerken/",

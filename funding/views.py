@@ -1,12 +1,9 @@
 """Pages of the funding app: lists (filters, sorting, pagination, CSV/XLSX export), forms,
 imports (upload -> preview -> confirm), findings with the check button, and the gap view."""
 
-import uuid
 from functools import cached_property
 
 from django.contrib import messages
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,11 +11,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView, TemplateView
 
-from portal import imports as im
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
 from portal.http import redirect_back
+from portal.imports import views as imports_views
 from portal.pagination import keyset_page
 from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
@@ -517,99 +514,52 @@ def expenditure_sign_off(request, municipality, expenditure_id):
 
 # --- imports -------------------------------------------------------------------------------------
 
-IMPORTS = {
-    "grants": (
-        grant_services.GrantImporter,
-        gettext_lazy("Beschikkingen importeren"),
-        "grant_list",
-    ),
-    "activities": (
-        activity_services.ActivityImporter,
-        gettext_lazy("Activiteiten importeren"),
-        "activity_list",
-    ),
-    "expenditures": (
-        expenditure_services.ExpenditureImporter,
-        gettext_lazy("Bestedingen importeren"),
-        "expenditure_list",
-    ),
-}
 
+class ImportView(imports_views.ImportView):
+    """The portal's one browser import; the confirmed import runs as a background job."""
 
-#: The example file of each import under static/voorbeelden/ (issue 11 §4).
-EXAMPLES = {
-    "grants": "grants.csv",
-    "activities": "activities.csv",
-    "expenditures": "expenditures.csv",
-}
+    job_url_name = "funding:import_job"
+    job_url_kwarg = "funding_import_job_id"
 
-
-class ImportView(PortalViewMixin, TemplateView):
-    """Upload -> preview of the first rows and every error -> confirm. The file waits in private
-    storage under imports/<uuid>, known only to this user's session; confirm imports it all or
-    nothing."""
-
-    template_name = "funding/import.html"
-    kind = None
-
-    def importer(self):
-        importer_class = IMPORTS[self.kind][0]
-        return importer_class(municipality=self.municipality, actor=self.request.user)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("form", forms.ImportForm())
-        context["title"] = IMPORTS[self.kind][1]
-        context["kind"] = self.kind
-        context["import_format"] = im.import_format(IMPORTS[self.kind][0], EXAMPLES[self.kind])
-        return context
-
-    def post(self, request, *args, **kwargs):
-        pending = request.session.setdefault("funding_imports", {})
-        token = request.POST.get("token")
-        if token:
-            path = pending.pop(token, None)
-            request.session.modified = True
-            if not path or not path.startswith(f"imports/{self.kind}-"):
-                messages.error(request, _("Deze import is verlopen; upload het bestand opnieuw."))
-                return redirect(_url(request, f"{self.kind}_import"))
-            with default_storage.open(path, "rb") as fh:
-                result = self.importer().run(fh.read(), filename=path)
-            default_storage.delete(path)
-            if result.ok:
-                messages.success(request, result.summary)
-                return redirect(_url(request, IMPORTS[self.kind][2]))
-            return self.render_to_response(self.get_context_data(result=result), status=400)
-        form = forms.ImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        data = form.cleaned_data["file"].read()
-        result = self.importer().run(data, filename=form.cleaned_data["file"].name, dry_run=True)
-        context = {"result": result, "form": form}
-        if result.ok:
-            token = uuid.uuid4().hex
-            path = default_storage.save(f"imports/{self.kind}-{token}", ContentFile(data))
-            pending[token] = path
-            request.session.modified = True
-            context["token"] = token
-        return self.render_to_response(
-            self.get_context_data(**context), status=200 if result.ok else 400
+    @property
+    def columns_help(self):
+        return _(
+            "Een bestand met de kolommen hieronder, zoals uw financiële systeem het exporteert."
         )
 
 
 class GrantImportView(ImportView):
     permission = "funding.import"
     kind = "grants"
+    title = gettext_lazy("Beschikkingen importeren")
 
 
 class ActivityImportView(ImportView):
     permission = "activities.import"
     kind = "activities"
+    title = gettext_lazy("Activiteiten importeren")
+    job_url_name = "funding:activity_import_job"
+    job_url_kwarg = "activity_import_job_id"
 
 
 class ExpenditureImportView(ImportView):
     permission = "funding.import"
     kind = "expenditures"
+    title = gettext_lazy("Bestedingen importeren")
+
+
+class ImportJobView(imports_views.ImportJobView):
+    permission = "funding.import"
+    kinds = ("grants", "expenditures")
+    pk_url_kwarg = "funding_import_job_id"
+    done_url_name = {"grants": "funding:grant_list", "expenditures": "funding:expenditure_list"}
+
+
+class ActivityImportJobView(ImportJobView):
+    permission = "activities.import"
+    kinds = ("activities",)
+    pk_url_kwarg = "activity_import_job_id"
+    done_url_name = {"activities": "funding:activity_list"}
 
 
 # --- findings and checks -------------------------------------------------------------------------

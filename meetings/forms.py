@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from funding.models import Activity, Grant
 from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
+from portal.limits import ModelLimitsFormMixin
 from portal.models import Membership
 from schools.models import School
 
@@ -96,7 +97,7 @@ def _none_multi(model, label):
     )
 
 
-class MeetingForm(TenantFormMixin, forms.ModelForm):
+class MeetingForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     series = _none_choice(MeetingSeries, _("reeks"))
     online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
     new_series_name = forms.CharField(
@@ -144,7 +145,7 @@ class MeetingForm(TenantFormMixin, forms.ModelForm):
         return data
 
 
-class MeetingUpdateForm(TenantFormMixin, forms.ModelForm):
+class MeetingUpdateForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
 
     class Meta:
@@ -176,7 +177,7 @@ class MeetingUpdateForm(TenantFormMixin, forms.ModelForm):
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"]
 
 
-class AgendaItemForm(TenantFormMixin, forms.ModelForm):
+class AgendaItemForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     schools = _none_multi(School, _("scholen"))
     activities = _none_multi(Activity, _("activiteiten"))
     grants = _none_multi(Grant, _("beschikkingen"))
@@ -210,7 +211,7 @@ class AgendaItemForm(TenantFormMixin, forms.ModelForm):
         self.limit_pickers()
 
 
-class DecisionForm(TenantFormMixin, forms.ModelForm):
+class DecisionForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     activity = _none_choice(Activity, _("activiteit"))
     grant = _none_choice(Grant, _("beschikking"))
 
@@ -230,7 +231,7 @@ class DecisionForm(TenantFormMixin, forms.ModelForm):
         self.limit_pickers()
 
 
-class ParticipantForm(TenantFormMixin, forms.ModelForm):
+class ParticipantForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     class Meta:
         model = Participant
         fields = ["user", "name", "organisation", "organisation_type", "email"]
@@ -247,7 +248,7 @@ class ParticipantForm(TenantFormMixin, forms.ModelForm):
         self.fields["organisation_type"].choices = OrganisationType.choices
 
 
-class StandingItemForm(forms.ModelForm):
+class StandingItemForm(ModelLimitsFormMixin, forms.ModelForm):
     class Meta:
         model = StandingItem
         fields = ["order", "title", "description", "presenter"]
@@ -259,7 +260,7 @@ class StandingItemForm(forms.ModelForm):
         self.fields["order"].required = False
 
 
-class ActionForm(TenantFormMixin, forms.ModelForm):
+class ActionForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     agenda_item = _none_choice(AgendaItem, _("agendapunt"))
     schools = _none_multi(School, _("scholen"))
     activities = _none_multi(Activity, _("activiteiten"))

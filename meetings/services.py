@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 
@@ -291,6 +292,11 @@ def attachment_add(*, actor, meeting: Meeting, file, name: str = "") -> Attachme
         )
     if file.size > MAX_ATTACHMENT_BYTES:
         raise ApplicationError(_("Een bijlage mag hoogstens 20 MB zijn."))
+    try:
+        # By content, not by name: an HTML page named notulen.pdf is not stored as a PDF.
+        uploads.check_declared_type(file, file.name)
+    except uploads.UploadError as error:
+        raise ApplicationError(_("Deze bijlage wordt niet opgeslagen: %s.") % error) from None
     attachment = Attachment.objects.create(
         meeting=meeting, file=file, name=name.strip() or file.name, uploaded_by=actor
     )

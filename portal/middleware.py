@@ -9,10 +9,12 @@ query outside any scope raises instead of leaking.
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from .models import Membership, Municipality, Region, Role
@@ -121,3 +123,25 @@ class LanguageMiddleware:
         response.headers.setdefault("Content-Language", language)
         patch_vary_headers(response, ["Cookie"])
         return response
+
+
+class RequestSizeMiddleware:
+    """Refuse a request whose body is larger than ``UPLOAD_MAX_REQUEST_SIZE`` bytes (default
+    250 MB) with 413 before Django reads it: uploads are bounded per request here and per file
+    by the form fields (portal.uploads.file_size_validator), issue 13 §3."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = getattr(settings, "UPLOAD_MAX_REQUEST_SIZE", 250 * 1024 * 1024)
+        if length > limit:
+            message = _("Het verzoek is te groot (hoogstens %(limit)s).") % {
+                "limit": filesizeformat(limit)
+            }
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -11,6 +11,9 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_scopes import ScopedManager
+
+from .imports.registry import kind_label
 
 
 class UserManager(DjangoUserManager):
@@ -340,3 +343,68 @@ class CacheEntry(models.Model):
 
     def __str__(self):
         return self.cache_key
+
+
+class ImportJob(models.Model):
+    """A browser import running as a background job (house style: a job the user waits for
+    has a row the page polls), for every kind of import (portal.imports.registry). A large
+    upload is first checked by a job (``check_only``; ends ``checked`` with a preview, or
+    ``failed`` with the errors), then confirmed and imported by the same row. The file waits
+    in private storage until the import has run; the import itself is all-or-nothing, so a
+    job redelivered after a worker died simply runs again."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("wacht")
+        RUNNING = "running", _("bezig")
+        CHECKED = "checked", _("gecontroleerd")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("soort"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    path = models.CharField(max_length=200)
+    filename = models.CharField(_("bestandsnaam"), max_length=255)
+    options = models.JSONField(default=dict, blank=True)
+    #: Only check the file (a dry run with a preview); the user confirms the import after.
+    check_only = models.BooleanField(default=False)
+    #: The first rows as read (check jobs), for the preview table.
+    preview = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    #: Data rows read so far (updated while the job reads the file).
+    progress = models.PositiveIntegerField(default=0)
+    summary = models.CharField(_("resultaat"), max_length=300, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    #: What the user must know although nothing failed: rows of other municipalities skipped
+    #: and counted, merged municipality codes mapped, schools that moved (issue 11).
+    notices = models.JSONField(_("meldingen"), default=list, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("importtaak")
+        verbose_name_plural = _("importtaken")
+
+    def __str__(self):
+        return f"{self.kind}: {self.filename}"
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def waiting_for_user(self):
+        """Checked, waiting for the confirm: the page stops polling."""
+        return self.status == self.Status.CHECKED
+
+    def get_kind_display(self):
+        """The Dutch name of the kind, from the registry of imports (portal.imports.registry)."""
+        return kind_label(self.kind)

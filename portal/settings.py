@@ -74,6 +74,8 @@ MIDDLEWARE = [
     # Content-Security-Policy and Permissions-Policy headers (settings below).
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Uploads are bounded per request before anything reads the body (issue 13 §3).
+    "portal.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.middleware.LanguageMiddleware",
@@ -168,8 +170,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=7, day_of_week="mon"),
     },
     # Uploads of import previews that were never confirmed hold personal data: not for long.
-    "schools-import-uploads-cleanup": {
-        "task": "schools.tasks.import_uploads_cleanup",
+    "import-uploads-cleanup": {
+        "task": "portal.tasks.import_uploads_cleanup",
         "schedule": 6 * 60 * 60,
     },
     # checks.md: the double-funding, overlap and gap checks run nightly for every municipality.
@@ -294,6 +296,21 @@ WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# Bounded uploads and imports (issue 13 §3; portal.uploads, portal.imports.readers).
+UPLOAD_MAX_REQUEST_SIZE = int(env("UPLOAD_MAX_REQUEST_SIZE", str(250 * 1024 * 1024)))
+UPLOAD_MAX_FILE_SIZE = int(env("UPLOAD_MAX_FILE_SIZE", str(200 * 1024 * 1024)))
+ZIP_MAX_UNCOMPRESSED_SIZE = int(env("ZIP_MAX_UNCOMPRESSED_SIZE", str(500 * 1024 * 1024)))
+ZIP_MAX_RATIO = int(env("ZIP_MAX_RATIO", "100"))
+ZIP_MAX_MEMBERS = int(env("ZIP_MAX_MEMBERS", "10000"))
+IMPORT_MAX_COLUMNS = int(env("IMPORT_MAX_COLUMNS", "200"))
+IMPORT_MAX_ROWS = int(env("IMPORT_MAX_ROWS", "2000000"))
+IMPORT_MAX_CELL_LENGTH = int(env("IMPORT_MAX_CELL_LENGTH", "10000"))
+# Uploads larger than this (bytes) are checked by a background job instead of in the request.
+IMPORT_INLINE_CHECK_MAX_SIZE = int(env("IMPORT_INLINE_CHECK_MAX_SIZE", str(2 * 1024 * 1024)))
+# Seconds a background import may run before it is stopped and failed (Celery soft limit).
+IMPORT_JOB_TIME_LIMIT = int(env("IMPORT_JOB_TIME_LIMIT", "1800"))
+# Dates outside these years are refused as implausible (issue 13 §2), in imports and forms.
+PLAUSIBLE_YEARS = (int(env("PLAUSIBLE_YEAR_MIN", "2000")), int(env("PLAUSIBLE_YEAR_MAX", "2100")))
 
 # --- E-mail ---------------------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env(

@@ -2,12 +2,16 @@
 start them through portal.jobs.enqueue and never import this module)."""
 
 import contextlib
+from datetime import timedelta
 from smtplib import SMTPException
 
 from celery import shared_task
 from celery.signals import worker_ready
+from django.conf import settings
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from .imports import jobs as import_jobs
 from .jobs import TenantTask, jobs_sweep
 from .models import Invitation
 from .services import invitation_send
@@ -44,3 +48,26 @@ def _sweep_when_a_worker_starts(sender=None, **kwargs):
     connection that its forked children would share)."""
     with contextlib.suppress(Exception):
         sweep_jobs.apply_async(retry=False)
+
+
+@shared_task(
+    name="portal.tasks.import_job_run",
+    base=TenantTask,
+    acks_late=True,
+    soft_time_limit=settings.IMPORT_JOB_TIME_LIMIT,
+    time_limit=settings.IMPORT_JOB_TIME_LIMIT + 60,
+)
+def import_job_run(job_id: int, *, municipality):
+    """Run a confirmed browser import of ``municipality`` in its scope (every kind; the job
+    ends done or failed, portal.imports.jobs.import_job_run)."""
+    import_jobs.import_job_run(job_id=job_id)
+
+
+@shared_task(name="portal.tasks.import_uploads_cleanup")
+def import_uploads_cleanup(max_age_hours: int = 24) -> int:
+    """Every few hours (CELERY_BEAT_SCHEDULE): remove uploads of previews nobody confirmed.
+    Cross-tenant by nature (one upload folder), so it runs without a scope."""
+    with scopes_disabled():
+        return import_jobs.import_uploads_cleanup(
+            older_than=timezone.now() - timedelta(hours=max_age_hours)
+        )

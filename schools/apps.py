@@ -8,8 +8,31 @@ class SchoolsConfig(AppConfig):
 
     def ready(self):
         from portal import dashboard, navigation
+        from portal.imports import registry
 
-        from . import panels
+        from . import imports, panels, services
 
         navigation.register(*panels.NAVIGATION)
         dashboard.register(panels.dashboard_panels)
+        # The browser imports of this app, run by the portal's one import view and job.
+        registry.register(
+            "schools",
+            _("scholen (DUO)"),
+            services.schools_import,
+            importer=imports.SchoolImporter,
+            example="duo_vestigingen_new.csv",
+        )
+        registry.register(
+            "weights",
+            _("schoolweging (CBS)"),
+            services.weights_import,
+            importer=imports.SchoolWeightImporter,
+            example="schoolweging.csv",
+        )
+        registry.register(
+            "needs",
+            _("behoeften uit schoolscans"),
+            services.needs_import,
+            importer=imports.NeedImporter,
+            example="needs.csv",
+        )

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Severity, Theme
 from portal.fields import AmountField, CountField, DecimalNumberField, IdModelChoiceField
+from portal.imports.forms import ImportForm
+from portal.limits import ModelLimitsFormMixin
 
 from .models import School, current_school_year
 from .services import SCHOOL_FIELDS
 
 
-class SchoolForm(forms.ModelForm):
+class SchoolForm(ModelLimitsFormMixin, forms.ModelForm):
     class Meta:
         model = School
         fields = SCHOOL_FIELDS
@@ -126,10 +128,6 @@ class ReviewForm(forms.Form):
         widget=forms.Textarea,
         help_text=_("Verplicht bij terugsturen: wat moet de school aanpassen?"),
     )
-
-
-class ImportForm(forms.Form):
-    file = forms.FileField(label=_("Bestand (CSV of XLSX)"))
 
 
 class SchoolImportForm(ImportForm):

@@ -33,6 +33,7 @@ from portal.imports import (
     location_code,
     small_count,
 )
+from portal.limits import plausible_years
 from portal.models import Municipality
 
 from .models import Need, Scan, School, SchoolWeight
@@ -83,7 +84,8 @@ def gemeentenummer(value) -> str:
 
 def school_year(value) -> str:
     match = _SCHOOL_YEAR.fullmatch(str(value).strip())
-    if not match or int(match[2]) != int(match[1]) + 1:
+    first, last = plausible_years()
+    if not match or int(match[2]) != int(match[1]) + 1 or not first <= int(match[1]) < last:
         raise ImportValueError(
             _("%(value)s is geen schooljaar (schrijf 2023-2024)") % {"value": f'"{value}"'}
         )
@@ -111,6 +113,10 @@ def _not_in_municipality(line, column, code, municipality) -> RowError:
     )
 
 
+def _school(name):
+    return School._meta.get_field(name)
+
+
 class SchoolImporter(Importer):
     """DUO "vestigingen" files, classic and new layout (interchange.md section 1).
 
@@ -132,20 +138,27 @@ class SchoolImporter(Importer):
             parse=vestiging,
             aliases=("vestigingsnummer", "vestigingscode"),
         ),
-        Column("name", required=True, aliases=("vestigingsnaam",)),
+        Column("name", required=True, aliases=("vestigingsnaam",), field=_school("name")),
         Column("gemeentenummer", required=True, parse=gemeentenummer),
-        Column("gemeentenaam"),
+        Column("gemeentenaam", field=Municipality._meta.get_field("name")),
         Column("board_number", aliases=("bevoegd gezag nummer", "bevoegd_gezag_nummer")),
         Column("soort_po", parse=lambda v: _SOORT_PO.get(str(v).strip().lower()) or _bad_soort(v)),
         Column("sector", parse=choice(Sector.values)),
-        Column("swv_code", aliases=("samenwerkingsverband", "swv")),
-        Column("street", aliases=("straatnaam",)),
-        Column("house_number", aliases=("huisnummer-toevoeging", "huisnummer")),
-        Column("postcode"),
-        Column("city", aliases=("plaatsnaam",)),
-        Column("denomination", aliases=("denominatie",)),
+        Column("swv_code", aliases=("samenwerkingsverband", "swv"), field=_school("swv_code")),
+        Column("street", aliases=("straatnaam",), field=_school("street")),
         Column(
-            "pupil_count", parse=small_count, aliases=("aantal_leerlingen", "aantal leerlingen")
+            "house_number",
+            aliases=("huisnummer-toevoeging", "huisnummer"),
+            field=_school("house_number"),
+        ),
+        Column("postcode", field=_school("postcode")),
+        Column("city", aliases=("plaatsnaam",), field=_school("city")),
+        Column("denomination", aliases=("denominatie",), field=_school("denomination")),
+        Column(
+            "pupil_count",
+            parse=small_count,
+            aliases=("aantal_leerlingen", "aantal leerlingen"),
+            field=_school("pupil_count"),
         ),
     ]
     fields = [
@@ -339,7 +352,12 @@ class SchoolWeightImporter(Importer):
     columns = [
         Column("ovt", required=True, parse=ovt_key),
         Column("schoolweging", required=True, parse=decimal_number),
-        Column("aantal_leerlingen", parse=small_count, aliases=("aantal leerlingen",)),
+        Column(
+            "aantal_leerlingen",
+            parse=small_count,
+            aliases=("aantal leerlingen",),
+            field=SchoolWeight._meta.get_field("pupil_count"),
+        ),
         Column(
             "vestigingscode",
             parse=vestiging,

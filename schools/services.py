@@ -3,23 +3,21 @@ school's own interventions. Every function raises ApplicationError with a messag
 director understands, and writes the audit trail."""
 
 import hashlib
-import zipfile
 from decimal import Decimal
 
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal import uploads
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Severity, Theme
 from portal.exceptions import ApplicationError
-from portal.jobs import enqueue
 from portal.models import Municipality
 
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
-from .models import ImportJob, Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
+from .models import Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
 
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
 
@@ -54,10 +52,13 @@ def school_update(*, actor, school: School, data: dict) -> School:
     return school
 
 
-def schools_import(*, actor, municipality, source, filename=None, sector=None, dry_run=False):
-    """Import DUO school locations of ``municipality`` (browser): all-or-nothing."""
-    importer = SchoolImporter(sector=sector, municipality=municipality)
-    result = importer.run(source, filename=filename, dry_run=dry_run)
+def schools_import(
+    *, actor, municipality, source, filename=None, sector=None, dry_run=False, progress=None
+):
+    """Import DUO school locations of ``municipality`` (browser): all-or-nothing.
+    ``progress(rows)`` is called while the file is read."""
+    importer = SchoolImporter(sector=sector or None, municipality=municipality)
+    result = importer.run(source, filename=filename, dry_run=dry_run, progress=progress)
     if result.ok and not dry_run:
         audit_log(
             actor=actor,
@@ -69,10 +70,12 @@ def schools_import(*, actor, municipality, source, filename=None, sector=None, d
     return result
 
 
-def weights_import(*, actor, municipality, source, school_year, filename=None, dry_run=False):
+def weights_import(
+    *, actor, municipality, source, school_year, filename=None, dry_run=False, progress=None
+):
     """Import the CBS schoolweging of the schools of ``municipality`` for one school year."""
     importer = SchoolWeightImporter(school_year=school_year, municipality=municipality)
-    result = importer.run(source, filename=filename, dry_run=dry_run)
+    result = importer.run(source, filename=filename, dry_run=dry_run, progress=progress)
     if result.ok and not dry_run:
         audit_log(
             actor=actor,
@@ -84,9 +87,11 @@ def weights_import(*, actor, municipality, source, school_year, filename=None, d
     return result
 
 
-def needs_import(*, actor, municipality, source, filename=None, dry_run=False):
+def needs_import(*, actor, municipality, source, filename=None, dry_run=False, progress=None):
     """Import scan needs of the schools of ``municipality`` (browser): all-or-nothing."""
-    result = NeedImporter(municipality=municipality).run(source, filename=filename, dry_run=dry_run)
+    result = NeedImporter(municipality=municipality).run(
+        source, filename=filename, dry_run=dry_run, progress=progress
+    )
     if result.ok and not dry_run:
         audit_log(
             actor=actor,
@@ -118,94 +123,6 @@ def command_import_record(*, action: str, result, filename) -> int:
         )
         count += 1
     return count
-
-
-# --- browser imports as background jobs ----------------------------------------
-
-# Uploads waiting between preview and confirm (and for their job), in private storage.
-IMPORT_UPLOADS = "imports/schools"
-
-
-def import_uploads_cleanup(*, older_than) -> int:
-    """Delete uploads whose preview was never confirmed (private data must not linger);
-    files of queued or running jobs stay. Returns the number deleted."""
-    try:
-        _dirs, files = default_storage.listdir(IMPORT_UPLOADS)
-    except FileNotFoundError:
-        return 0
-    waiting = set(
-        ImportJob.objects.filter(
-            status__in=[ImportJob.Status.PENDING, ImportJob.Status.RUNNING]
-        ).values_list("path", flat=True)
-    )
-    deleted = 0
-    for name in files:
-        path = f"{IMPORT_UPLOADS}/{name}"
-        if path not in waiting and default_storage.get_modified_time(path) < older_than:
-            default_storage.delete(path)
-            deleted += 1
-    return deleted
-
-
-def _import_function(kind):
-    return {
-        ImportJob.Kind.SCHOOLS: schools_import,
-        ImportJob.Kind.WEIGHTS: weights_import,
-        ImportJob.Kind.NEEDS: needs_import,
-    }[kind]
-
-
-def import_job_create(*, actor, municipality, kind, path, filename, options=None) -> ImportJob:
-    """Queue a confirmed import of the file waiting at ``path`` (private storage). The job
-    starts once this transaction commits."""
-    job = ImportJob.objects.create(
-        municipality=municipality,
-        kind=kind,
-        path=path,
-        filename=filename,
-        options=options or {},
-        created_by=actor,
-    )
-    enqueue("schools.tasks.import_job_run", job.pk, municipality=municipality)
-    return job
-
-
-def import_job_run(*, job_id) -> ImportJob:
-    """Run a queued import. Safe to run again (a redelivered message after a worker died):
-    a finished job is left alone, and an interrupted one ran all-or-nothing, so it re-runs."""
-    with transaction.atomic():
-        job = (
-            ImportJob.objects.select_for_update(of=("self",))
-            .select_related("municipality", "created_by")
-            .get(pk=job_id)
-        )
-        if job.finished:
-            return job
-        job.status = ImportJob.Status.RUNNING
-        job.save(update_fields=["status"])
-    try:
-        with default_storage.open(job.path, "rb") as file:
-            result = _import_function(job.kind)(
-                actor=job.created_by,
-                municipality=job.municipality,
-                source=file,
-                filename=job.filename,
-                **job.options,
-            )
-    except FileNotFoundError:
-        job.status, job.errors = (
-            ImportJob.Status.FAILED,
-            [_("Het bestand is niet meer beschikbaar; upload het opnieuw.")],
-        )
-    else:
-        job.status = ImportJob.Status.DONE if result.ok else ImportJob.Status.FAILED
-        job.summary = str(result.summary) if result.ok else ""
-        job.errors = result.error_lines()[:1000]
-        job.notices = [str(line) for line in result.notice_lines()][:1000]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "summary", "errors", "notices", "finished_at"])
-    default_storage.delete(job.path)
-    return job
 
 
 # --- scans -------------------------------------------------------------------
@@ -346,28 +263,18 @@ def scan_return(*, actor, scan: Scan, comment: str) -> Scan:
 
 def detect_document_kind(file) -> str:
     """``pdf``, ``docx`` or ``xlsx`` by content, whatever the file is called; else
-    ApplicationError. DOCX and XLSX are zip packages with ``[Content_Types].xml`` and a
-    ``word/`` resp. ``xl/`` part."""
-    file.seek(0)
-    head = file.read(8)
-    file.seek(0)
-    if not head:
-        raise ApplicationError(_("Het bestand is leeg."))
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(file) as package:
-                names = package.namelist()
-        except (zipfile.BadZipFile, OSError, ValueError):
-            names = []
-        finally:
-            file.seek(0)
-        if "[Content_Types].xml" in names:
-            if any(n.startswith("word/") for n in names):
-                return "docx"
-            if any(n.startswith("xl/") for n in names):
-                return "xlsx"
+    ApplicationError. The shared content check (portal.uploads.document_kind) also refuses
+    zip bombs, packages holding web pages or scripts and PDFs with JavaScript."""
+    try:
+        kind = uploads.document_kind(file)
+    except uploads.UploadError as error:
+        if error.code == "empty":
+            raise ApplicationError(_("Het bestand is leeg.")) from None
+        if error.code in ("bomb", "too_large", "active"):
+            raise ApplicationError(str(error)) from None
+        kind = None
+    if kind in ("pdf", "docx", "xlsx"):
+        return kind
     raise ApplicationError(
         _(
             "Dit bestand is geen PDF-, Word- (.docx) of Excel-bestand (.xlsx). Sla de scan op in een van die vormen."

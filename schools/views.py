@@ -1,10 +1,7 @@
 """Pages of the schools app: schools, the school page, scans with their workflow and documents,
 the municipality's overview and the imports. Views are thin: a selector or a service each."""
 
-import uuid
-
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -17,14 +14,13 @@ from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
-from portal.imports import import_format
+from portal.imports import views as imports_views
 from portal.permissions import PortalViewMixin, portal_permission
 
 from . import selectors, services
 from .filters import SchoolFilter
 from .forms import (
     DocumentForm,
-    ImportForm,
     InterventionForm,
     NeedsForm,
     ReviewForm,
@@ -34,8 +30,7 @@ from .forms import (
     WeightImportForm,
     school_year_choices,
 )
-from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
-from .models import ImportJob, Scan
+from .models import Scan
 
 
 def _url(request, name, **kwargs):
@@ -203,94 +198,9 @@ class SchoolUpdateView(PortalViewMixin, FormView):
 # --- imports (upload -> preview -> confirm) ------------------------------------------
 
 
-#: The importer and example file (static/voorbeelden/) each import page shows (issue 11 §4).
-IMPORT_FORMATS = {
-    "schools": (SchoolImporter, "duo_vestigingen_new.csv"),
-    "weights": (SchoolWeightImporter, "schoolweging.csv"),
-    "needs": (NeedImporter, "needs.csv"),
-}
-
-
-class ImportView(PortalViewMixin, TemplateView):
-    """Upload a file, see the first rows and every error, then confirm. Between preview and
-    confirm the file waits in private storage under imports/schools/<uuid>; only the session
-    that uploaded it knows the token. Nothing is saved until the confirm, and then all or nothing."""
-
-    template_name = "schools/import_form.html"
-    form_class = ImportForm
-    title = ""
-    columns_help = ""
-    kind = ""
+class ImportView(imports_views.ImportView):
     job_url_name = "schools:import_job"
     job_url_kwarg = "import_job_id"
-    session_key = "schools_imports"
-
-    def run(self, source, *, filename, dry_run, options):
-        """The preview: a dry run of the importer on the upload."""
-        raise NotImplementedError
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.setdefault("form", self.form_class())
-        context["title"] = self.title
-        context["columns_help"] = self.columns_help
-        context["import_format"] = import_format(*IMPORT_FORMATS[self.kind])
-        # Earlier imports of this kind, so a background import that failed after the user
-        # left its page is still seen (issue 10 §7).
-        jobs = list(
-            ImportJob.objects.filter(municipality=self.municipality, kind=self.kind)
-            .select_related("created_by")
-            .order_by("-created_at")[:10]
-        )
-        for job in jobs:
-            job.url = _url(self.request, self.job_url_name, **{self.job_url_kwarg: job.pk})
-        context["recent_jobs"] = jobs
-        return context
-
-    def post(self, request, *args, **kwargs):
-        pending = request.session.get(self.session_key, {})
-        token = request.POST.get("token")
-        if token:
-            upload = pending.pop(token, None)
-            request.session[self.session_key] = pending
-            if upload is None or upload["view"] != request.resolver_match.view_name:
-                messages.error(request, _("Deze import is verlopen; upload het bestand opnieuw."))
-                return redirect(request.path)
-            # Confirmed: a background job imports the stored file (all or nothing); its page
-            # shows the progress and the result.
-            job = services.import_job_create(
-                actor=request.user,
-                municipality=self.municipality,
-                kind=self.kind,
-                path=upload["path"],
-                filename=upload["filename"],
-                options=upload["options"],
-            )
-            return redirect(_url(request, self.job_url_name, **{self.job_url_kwarg: job.pk}))
-
-        form = self.form_class(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(form=form), status=400)
-        upload = form.cleaned_data["file"]
-        options = {k: v for k, v in form.cleaned_data.items() if k != "file"}
-        result = self.run(upload, filename=upload.name, dry_run=True, options=options)
-        context = {"form": form, "result": result, "filename": upload.name}
-        if result.ok:
-            token = uuid.uuid4().hex
-            upload.seek(0)
-            # Streamed to storage in chunks: the file is not held in memory a second time.
-            path = default_storage.save(f"{services.IMPORT_UPLOADS}/{token}", upload)
-            pending[token] = {
-                "path": path,
-                "filename": upload.name,
-                "options": options,
-                "view": request.resolver_match.view_name,
-            }
-            request.session[self.session_key] = pending
-            context["token"] = token
-        return self.render_to_response(
-            self.get_context_data(**context), status=200 if result.ok else 400
-        )
 
 
 class SchoolImportView(ImportView):
@@ -308,16 +218,6 @@ class SchoolImportView(ImportView):
             "Het DUO-bestand 'adressen alle vestigingen' (klassiek of nieuw), zoals gedownload, "
             "ook het landelijke bestand: regels van andere gemeenten worden overgeslagen en "
             "geteld."
-        )
-
-    def run(self, source, *, filename, dry_run, options):
-        return services.schools_import(
-            actor=self.request.user,
-            municipality=self.municipality,
-            source=source,
-            filename=filename,
-            sector=options.get("sector") or None,
-            dry_run=dry_run,
         )
 
 
@@ -338,16 +238,6 @@ class WeightImportView(ImportView):
             "gemeente in het portaal staan worden overgeslagen en geteld."
         )
 
-    def run(self, source, *, filename, dry_run, options):
-        return services.weights_import(
-            actor=self.request.user,
-            municipality=self.municipality,
-            source=source,
-            school_year=options["school_year"],
-            filename=filename,
-            dry_run=dry_run,
-        )
-
 
 class NeedsImportView(ImportView):
     permission = "scans.import"
@@ -365,39 +255,11 @@ class NeedsImportView(ImportView):
             "Kolommen: school, school_year, theme, severity (none, limited, moderate, severe), share_of_pupils."
         )
 
-    def run(self, source, *, filename, dry_run, options):
-        return services.needs_import(
-            actor=self.request.user,
-            municipality=self.municipality,
-            source=source,
-            filename=filename,
-            dry_run=dry_run,
-        )
 
-
-class ImportJobView(PortalViewMixin, DetailView):
-    """Progress and result of a confirmed import; the status fragment (``?fragment=1``) is
-    polled by portal.js until the job is finished."""
-
+class ImportJobView(imports_views.ImportJobView):
     permission = "schools.import"
     kinds = ("schools", "weights")
-    template_name = "schools/import_job.html"
-    context_object_name = "job"
-    pk_url_kwarg = "import_job_id"
     done_url_name = "schools:school_list"
-
-    def get_queryset(self):
-        return ImportJob.objects.filter(municipality=self.municipality, kind__in=self.kinds)
-
-    def get_template_names(self):
-        if self.request.GET.get("fragment"):
-            return ["schools/partials/import_job_status.html"]
-        return [self.template_name]
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["done_url"] = _url(self.request, self.done_url_name)
-        return context
 
 
 class NeedsImportJobView(ImportJobView):

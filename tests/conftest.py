@@ -228,3 +228,26 @@ def pytest_configure(config):
         mo = po.with_suffix(".mo")
         if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
             compile_messages.compile_catalogue(po)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Issue 13 §6: print how many hostile inputs ran and how they ended, so CI shows the counts
+    (0 server errors, hangs, partial writes, truncations and silent acceptances = 0 failed)."""
+    kinds, failed = {}, 0
+    for outcome in ("passed", "failed", "error"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if "test_hostile_inputs.py::" not in getattr(report, "nodeid", ""):
+                continue
+            if report.when != "call" and outcome == "passed":
+                continue
+            kind = report.nodeid.split("::", 1)[1].split("[", 1)[0]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            failed += outcome != "passed"
+    if kinds:
+        terminalreporter.section("hostile inputs (issue 13)")
+        for kind, count in sorted(kinds.items()):
+            terminalreporter.write_line(f"{kind}: {count}")
+        terminalreporter.write_line(
+            f"total: {sum(kinds.values())} cases, {failed} failed (server error, hang, partial "
+            "write, silent truncation or silent acceptance)"
+        )

@@ -12,11 +12,9 @@ from django.conf import settings
 from django.core.management import get_commands
 from django.urls import reverse
 
-from funding import views as funding_views
 from funding.services import checks
-from portal.imports import import_format
+from portal.imports import import_format, registry
 from portal.models import Role
-from schools import views as school_views
 
 DOCS = Path(settings.BASE_DIR) / "docs"
 STATIC = Path(settings.BASE_DIR) / "static"
@@ -79,9 +77,10 @@ def test_example_files_exist_and_equal_the_sample_files_the_tests_use():
     assert linked, "the docs link no example files"
     for path in linked:
         assert (STATIC / path).read_bytes() == (DEMO_DATA / Path(path).name).read_bytes(), path
-    pages = [e for _i, e in school_views.IMPORT_FORMATS.values()]
-    pages += list(funding_views.EXAMPLES.values())
-    assert {f"voorbeelden/{name}" for name in pages} <= linked
+    IMPORT_KINDS = ("schools", "weights", "needs", "grants", "activities", "expenditures")
+    # Every registered import kind shows its example file on its page (portal.imports.registry).
+    shown = {registry.get(kind).format.example for kind in IMPORT_KINDS}
+    assert shown <= linked
 
 
 def _all_docs():

@@ -59,6 +59,21 @@ def test_f1_same_supplier_invoice_and_amount_across_grants_is_one_group(m):
     assert "SB202377" not in message
 
 
+def test_f1_sees_through_look_alike_characters_in_the_supplier(m):
+    """Issue 13 §2: a Cyrillic "а", a zero-width space or full-width letters do not escape F1."""
+    goab, npo = grant(m), grant(m, "NPO-GEM", window_start=None, window_end=None)
+    line(goab, "B1", supplier="Sport Ba", invoice_number="77", amount=Decimal("100.00"))
+    line(npo, "B2", supplier="Sport B\u0430", invoice_number="77", amount=Decimal("100.00"))
+    line(
+        npo,
+        "B3",
+        supplier="Sp\u200bort Ba",
+        invoice_number="\uff17\uff17",
+        amount=Decimal("100.00"),
+    )
+    assert list(run(m)) == [("F1", ("booking:B1", "booking:B2", "booking:B3"))]
+
+
 def test_f1_near_misses_other_supplier_other_amount_or_no_invoice(m):
     g = grant(m)
     line(g, "B1", supplier="Sport BV", invoice_number="77", amount=Decimal("100.00"))

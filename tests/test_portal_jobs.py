@@ -89,7 +89,7 @@ def test_outside_a_job_the_same_query_without_a_scope_raises(two_tenants):
     "name",
     [
         "portal.tasks.send_invitation",
-        "schools.tasks.import_job_run",
+        "portal.tasks.import_job_run",
         "funding.tasks.run_checks",
         "funding.build_spending_report",
     ],

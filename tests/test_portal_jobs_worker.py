@@ -17,8 +17,8 @@ from funding.models import CheckRun, SpendingReport
 from funding.reports import jobs as reports
 from funding.services.checks import check_run_request
 from portal import jobs
-from portal.models import Job, Role
-from schools.models import ImportJob, School
+from portal.models import ImportJob, Job, Role
+from schools.models import School
 
 from .reports_data import make_report_world
 
@@ -132,7 +132,7 @@ def test_a_confirmed_import_whose_worker_is_killed_runs_once_after_a_new_worker_
     restarted = time.monotonic()
     assert _wait(lambda: status() in ("done", "failed"), timeout=120), status()
     print(f"import done {time.monotonic() - restarted:.0f} s after the new worker started")
-    job = _job("schools.tasks.import_job_run")
+    job = _job("portal.tasks.import_job_run")
     assert status() == "done" and job.status == "done" and job.attempts == 2
     with scopes_disabled():
         assert School.objects.filter(municipality=world.municipality).count() == 20_000 + 2

@@ -57,7 +57,7 @@ def _intervention(w):
 
 
 def _import_job(w, kind):
-    from schools.models import ImportJob
+    from portal.models import ImportJob
 
     return ImportJob.objects.create(
         municipality=w.municipality,
@@ -99,6 +99,8 @@ URL_KWARGS = {
     "intervention_id": lambda w: _intervention(w).pk,
     "import_job_id": lambda w: _import_job(w, "schools").pk,
     "needs_import_job_id": lambda w: _import_job(w, "needs").pk,
+    "funding_import_job_id": lambda w: _import_job(w, "grants").pk,
+    "activity_import_job_id": lambda w: _import_job(w, "activities").pk,
     # funding (issue 4): objects of world.municipality; the activity is world.school's own
     # intervention, so the director may see and change it.
     "grant_id": lambda w: _funding_object(w, "grant").pk,

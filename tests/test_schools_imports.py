@@ -13,10 +13,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
+from portal import tasks as portal_tasks
 from portal.cbs import MUNICIPALITIES_FILE, parse_municipalities
-from portal.models import AuditEvent, Municipality, Role
+from portal.imports import jobs as import_jobs
+from portal.models import AuditEvent, ImportJob, Municipality, Role
 from schools.imports import NeedImporter, SchoolImporter, SchoolWeightImporter
-from schools.models import ImportJob, Need, Scan, School, SchoolWeight
+from schools.models import Need, Scan, School, SchoolWeight
 
 from . import factories as f
 
@@ -422,8 +424,6 @@ def test_browser_weight_import_for_a_chosen_school_year(
 
 def test_an_import_job_that_finds_errors_at_run_time_saves_nothing(world):
     """Between preview and confirm the data may change; the job validates again and reports."""
-    from schools import services
-
     path = default_storage.save(
         "imports/test",
         io.BytesIO(b"school,school_year,theme,severity\n91KA00,2023-2024,taal,severe\n"),
@@ -433,12 +433,12 @@ def test_an_import_job_that_finds_errors_at_run_time_saves_nothing(world):
         job = ImportJob.objects.create(
             municipality=world.municipality, kind="needs", path=path, filename="n.csv"
         )
-        job = services.import_job_run(job_id=job.pk)
+        job = import_jobs.import_job_run(job_id=job.pk)
         assert job.status == ImportJob.Status.FAILED
         assert job.errors == ["regel 2: school: onbekende school 91KA00"]
         assert not Need.objects.exists()
         # Running it again (a redelivered message) leaves the finished job alone.
-        assert services.import_job_run(job_id=job.pk).finished_at == job.finished_at
+        assert import_jobs.import_job_run(job_id=job.pk).finished_at == job.finished_at
 
 
 def test_unconfirmed_uploads_are_cleaned_up_but_queued_ones_stay(world):
@@ -446,18 +446,18 @@ def test_unconfirmed_uploads_are_cleaned_up_but_queued_ones_stay(world):
 
     from django.utils import timezone
 
-    from schools import services, tasks
-
-    old = default_storage.save(f"{services.IMPORT_UPLOADS}/old", io.BytesIO(b"x"))
-    queued = default_storage.save(f"{services.IMPORT_UPLOADS}/queued", io.BytesIO(b"x"))
+    old = default_storage.save(f"{import_jobs.IMPORT_UPLOADS}/old", io.BytesIO(b"x"))
+    queued = default_storage.save(f"{import_jobs.IMPORT_UPLOADS}/queued", io.BytesIO(b"x"))
     with scopes_disabled():
         ImportJob.objects.create(
             municipality=world.municipality, kind="needs", path=queued, filename="q.csv"
         )
-    assert tasks.import_uploads_cleanup.delay(max_age_hours=24).get() == 0  # nothing is old yet
+    assert (
+        portal_tasks.import_uploads_cleanup.delay(max_age_hours=24).get() == 0
+    )  # nothing is old yet
     with scopes_disabled():
         later = timezone.now() + dt.timedelta(days=2)
-        assert services.import_uploads_cleanup(older_than=later) == 1
+        assert import_jobs.import_uploads_cleanup(older_than=later) == 1
     assert not default_storage.exists(old) and default_storage.exists(queued)
 
 

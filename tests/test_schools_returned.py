@@ -98,7 +98,7 @@ def test_dashboard_panel_marks_the_returned_scan(client, world, returned):
 
 
 def test_import_page_lists_earlier_jobs_with_their_status(client, world):
-    from schools.models import ImportJob
+    from portal.models import ImportJob
 
     with scopes_disabled():
         job = ImportJob.objects.create(

@@ -7,8 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
-from portal.models import Role
-from schools.models import ImportJob, School
+from portal.models import ImportJob, Role
+from schools.models import School
 
 
 def wait_for(predicate, timeout=60):

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal import imports as im
+from portal import limits
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Sector, Theme
 from portal.exceptions import ApplicationError
@@ -133,7 +134,14 @@ def funding_item(value):
         raise im.ImportValueError(
             _("%s is geen financieringsregel (STROOM of STROOM:bedrag)") % value
         )
-    return match["stream"].upper(), im.amount(match["amount"]) if match["amount"] else None
+    amount = None
+    if match["amount"]:
+        amount = im.amount(match["amount"])
+        try:
+            limits.check(FundingLine._meta.get_field("amount"), amount)
+        except limits.LimitError as error:
+            raise im.ImportValueError(str(error)) from None
+    return match["stream"].upper(), amount
 
 
 def owner_code(value):
@@ -148,17 +156,21 @@ class ActivityImporter(im.Importer):
 
     columns = [
         im.Column("owner", required=True, parse=owner_code),
-        im.Column("code", required=True),
-        im.Column("name", required=True),
+        im.Column("code", required=True, field=Activity._meta.get_field("code")),
+        im.Column("name", required=True, field=Activity._meta.get_field("name")),
         im.Column("themes", required=True, parse=im.multi(im.choice(Theme.values))),
         im.Column("schools", parse=im.multi(im.location_code), default=[]),
         im.Column("sectors", parse=im.multi(im.choice(Sector.values)), default=[]),
         im.Column("start", required=True, parse=im.date),
         im.Column("end", required=True, parse=im.date),
-        im.Column("planned_cost", parse=im.optional_amount),
+        im.Column(
+            "planned_cost",
+            parse=im.optional_amount,
+            field=Activity._meta.get_field("planned_cost"),
+        ),
         im.Column("funding", required=True, parse=im.multi(funding_item)),
         im.Column("menukaart", parse=im.choice(Menukaart.values), default=""),
-        im.Column("partner", default=""),
+        im.Column("partner", default="", field=Activity._meta.get_field("partner")),
     ]
 
     def __init__(self, *, municipality=None, actor=None):

@@ -38,11 +38,49 @@ def _validate(*, municipality, data, instance=None):
             )
         if instance is not None and carried_from.pk == instance.pk:
             raise ApplicationError(_("Een beschikking kan niet uit zichzelf overhevelen."))
+        if instance is not None and _carried_chain_reaches(carried_from, instance.pk):
+            raise ApplicationError(
+                _("De overheveling zou een kring vormen (A uit B en B uit A); kies een andere.")
+            )
     duplicate = Grant.objects.filter(municipality=municipality, reference=data["reference"])
     if instance is not None:
         duplicate = duplicate.exclude(pk=instance.pk)
     if duplicate.exists():
         raise ApplicationError(_("Er is al een beschikking met kenmerk %s.") % data["reference"])
+
+
+def _carried_chain_reaches(grant, target_pk) -> bool:
+    """Whether following ``carried_from`` up from ``grant`` reaches ``target_pk`` (a loop).
+    One query per step; chains are a few years long."""
+    seen = set()
+    current = grant
+    while current is not None and current.pk not in seen:
+        if current.pk == target_pk:
+            return True
+        seen.add(current.pk)
+        current = current.carried_from
+    return False
+
+
+def _grant_amount(value):
+    """A granted amount: never negative (only expenditure lines can be credits, issue 13 §2)."""
+    number = im.amount(value)
+    if number < 0:
+        raise im.ImportValueError(_("een toegekend bedrag kan niet negatief zijn"))
+    return number
+
+
+def _loops(chains: dict) -> set:
+    """Keys of ``chains`` ({key: key it is carried from, or None}) that lie on a loop."""
+    on_loop = set()
+    for start in chains:
+        seen, current = set(), start
+        while current is not None and current not in seen:
+            seen.add(current)
+            current = chains.get(current)
+        if current == start:
+            on_loop.add(start)
+    return on_loop
 
 
 def grant_create(*, municipality, actor, data: dict) -> Grant:
@@ -78,12 +116,19 @@ class GrantImporter(im.Importer):
     columns = [
         im.Column("municipality", required=True, parse=im.municipality_code),
         im.Column("stream", required=True, parse=lambda v: str(v).strip().upper()),
-        im.Column("reference", required=True),
+        im.Column("reference", required=True, field=Grant._meta.get_field("reference")),
         im.Column("window_start", parse=im.date),
         im.Column("window_end", parse=im.date),
-        im.Column("amount", required=True, parse=im.amount),
-        im.Column("carry_over", parse=im.amount, default=None),
-        im.Column("carried_from"),
+        im.Column(
+            "amount", required=True, parse=_grant_amount, field=Grant._meta.get_field("amount")
+        ),
+        im.Column(
+            "carry_over",
+            parse=_grant_amount,
+            default=None,
+            field=Grant._meta.get_field("carry_over"),
+        ),
+        im.Column("carried_from", field=Grant._meta.get_field("reference")),
     ]
 
     def __init__(self, *, municipality=None, actor=None):
@@ -103,12 +148,16 @@ class GrantImporter(im.Importer):
             for m in Municipality.objects.filter(code__in={r["municipality"] for r in rows})
         }
         self.streams = {s.code: s for s in FundingStream.objects.all()}
-        existing = set(
-            Grant.objects.filter(municipality__in=self.municipalities.values()).values_list(
-                "municipality__code", "reference"
-            )
+        stored = Grant.objects.filter(municipality__in=self.municipalities.values()).values_list(
+            "municipality__code", "reference", "carried_from__reference"
         )
+        chains = {(code, ref): (code, source) if source else None for code, ref, source in stored}
+        existing = set(chains)
         in_file = {(r["municipality"], r["reference"]) for r in rows}
+        for r in rows:  # the file's carry-overs replace the stored ones
+            key = (r["municipality"], r["reference"])
+            chains[key] = (r["municipality"], r["carried_from"]) if r["carried_from"] else None
+        loops = _loops(chains)
         for r in rows:
             if r["municipality"] not in self.municipalities:
                 errors.append(
@@ -137,6 +186,14 @@ class GrantImporter(im.Importer):
                 )
             if source and source == r["reference"]:
                 errors.append(im.RowError(r["_line"], "carried_from", _("verwijst naar zichzelf")))
+            elif (r["municipality"], r["reference"]) in loops:
+                errors.append(
+                    im.RowError(
+                        r["_line"],
+                        "carried_from",
+                        _("de overheveling vormt een kring (A uit B en B uit A)"),
+                    )
+                )
         return errors
 
     def save(self, rows):

@@ -13,6 +13,7 @@ Rows are streamed from the file and only the cleaned rows are kept, so a
 
 from .commands import BaseImportCommand, run_import_command
 from .framework import (
+    PROGRESS_EVERY,
     Column,
     Importer,
     ImportFormat,
@@ -46,6 +47,7 @@ from .parsers import (
 from .readers import Table, read_table
 
 __all__ = [
+    "PROGRESS_EVERY",
     "BaseImportCommand",
     "Cell",
     "Column",

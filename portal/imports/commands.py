@@ -28,7 +28,7 @@ def run_import_command(
         return 1
     if dry_run:
         message = _("%d regels gecontroleerd, geen fouten (proefdraai: niets opgeslagen)")
-        stdout.write(f"{message % len(result.rows)}\n")
+        stdout.write(f"{message % result.total}\n")
     else:
         if after is not None:
             after(result)

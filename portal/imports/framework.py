@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from .. import limits
 from ..formatting import format_date, format_number
 from .parsers import Cell, ImportFileError, ImportValueError, text
 from .readers import read_table
@@ -18,7 +19,10 @@ from .readers import read_table
 
 @dataclass(frozen=True)
 class Column:
-    """One expected column. ``blank=None`` means: blank allowed unless required."""
+    """One expected column. ``blank=None`` means: blank allowed unless required. ``field`` is the
+    model field the value is stored in: its limits (length, digits, range, plausible years) are
+    checked after parsing (portal.limits), so nothing reaches the database that it would refuse
+    and nothing is cut."""
 
     name: str
     required: bool = False
@@ -26,6 +30,7 @@ class Column:
     blank: bool | None = None
     aliases: tuple[str, ...] = ()
     default: Any = None
+    field: Any = None
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -41,8 +46,17 @@ class Column:
             raise ImportValueError(
                 _("formules worden niet geaccepteerd; plak de waarden (Plakken speciaal > Waarden)")
             )
-        return self.parse(value)
+        parsed = self.parse(value)
+        if self.field is not None:
+            try:
+                limits.check(self.field, parsed)
+            except limits.LimitError as error:
+                raise ImportValueError(str(error)) from None
+        return parsed
 
+
+#: How often (rows read) an import reports its progress.
+PROGRESS_EVERY = 5000
 
 # --- validating and saving ---------------------------------------------------
 
@@ -77,6 +91,9 @@ class ImportResult:
     notices: list[str] = field(default_factory=list)
     #: Column name -> the file's own header, for the preview.
     labels: dict[str, str] = field(default_factory=dict)
+    #: The number of valid rows read; importers that stage rows elsewhere (expenditures, in
+    #: a database table) keep ``rows`` empty and set this alone.
+    total: int = 0
 
     @property
     def ok(self) -> bool:
@@ -112,7 +129,7 @@ class ImportResult:
             "%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd"
         )
         return message % {
-            "total": len(self.rows),
+            "total": self.total,
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -179,8 +196,11 @@ class Importer:
         """Write the rows with bulk queries; return (created, updated, unchanged)."""
         raise NotImplementedError
 
-    def run(self, source, *, filename=None, dry_run=False, preview_rows=10) -> ImportResult:
-        """Validate the whole file, then save all of it in one transaction, or nothing."""
+    def run(
+        self, source, *, filename=None, dry_run=False, preview_rows=10, progress=None
+    ) -> ImportResult:
+        """Validate the whole file, then save all of it in one transaction, or nothing.
+        ``progress(rows)``, if given, is called every ``PROGRESS_EVERY`` rows read."""
         result = ImportResult()
         self._notices = []
         try:
@@ -189,7 +209,7 @@ class Importer:
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
             result.labels = column_labels(table, keys)
-            for line, cells in table:
+            for count, (line, cells) in enumerate(table, 1):
                 row, errors = self._clean(cells, line, keys)
                 reason = self.skip_reason(row)
                 if reason:
@@ -198,6 +218,8 @@ class Importer:
                 result.errors += errors
                 if not errors:
                     result.rows.append(row)
+                if progress and count % PROGRESS_EVERY == 0:
+                    progress(count)
         except ImportFileError as exc:
             result.file_errors.append(str(exc))
             return result
@@ -212,6 +234,7 @@ class Importer:
             else:
                 kept.append(row)
         result.rows = kept
+        result.total = len(result.rows)
         result.errors = sorted(relabel(result.errors, result.labels), key=lambda e: e.line)
         result.notices = list(self._notices)
         result.preview = result.rows[:preview_rows]

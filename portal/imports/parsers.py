@@ -11,6 +11,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import NumberError, parse_amount, parse_decimal, parse_integer
+from ..limits import LimitError, check_year
 
 #: A raw cell: a stripped string (CSV, XLSX text) or the typed value of an
 #: XLSX cell (int, Decimal, date, time, bool). Empty cells are "".
@@ -102,18 +103,28 @@ _DATES = (
 
 
 def date(value: Cell) -> Date:
-    """``2022-03-01`` or ``01-03-2022``, or an XLSX date cell."""
+    """``2022-03-01`` or ``01-03-2022``, or an XLSX date cell, in a plausible year
+    (settings.PLAUSIBLE_YEARS, default 2000-2100: year 0001, 9999 or an XLSX 1900 is a typo)."""
     if isinstance(value, datetime):
-        return value.date()
+        return _plausible(value.date())
     if isinstance(value, Date):
-        return value
+        return _plausible(value)
     match = _DATES[0].fullmatch(str(value)) or _DATES[1].fullmatch(str(value))
     if match:
         try:
-            return Date(**{part: int(number) for part, number in match.groupdict().items()})
-        except ValueError:  # 31-02-2022
+            parsed = Date(**{part: int(number) for part, number in match.groupdict().items()})
+        except ValueError:  # 31-02-2022, year 0000
             pass
+        else:
+            return _plausible(parsed)
     raise _invalid(_("%(value)s is geen geldige datum (gebruik jjjj-mm-dd of dd-mm-jjjj)"), value)
+
+
+def _plausible(value: Date) -> Date:
+    try:
+        return check_year(value)
+    except LimitError as error:
+        raise ImportValueError(str(error)) from None
 
 
 # WAAR/ONWAAR is how Dutch Excel writes booleans to CSV.
