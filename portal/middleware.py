@@ -15,6 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django_scopes import scope, scopes_disabled
 
+from .directors import director_schools
 from .models import Membership, Municipality, Region, Role
 from .permissions import Access, grants_for, require_2fa
 
@@ -25,9 +26,9 @@ _2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/uitnod
 
 def _municipality_access(user, municipality) -> Access:
     memberships = list(
-        Membership.objects.for_municipality(municipality)
-        .filter(user=user)
-        .only("role", "school_id")
+        director_schools()
+        .annotate(Membership.objects.for_municipality(municipality).filter(user=user))
+        .only("role")
     )
     if not memberships:
         raise Http404

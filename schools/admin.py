@@ -4,7 +4,16 @@ only through the permission-checked view, so the admin shows their metadata, not
 
 from django.contrib import admin
 
-from .models import Need, Scan, ScanComment, ScanDocument, School, SchoolWeight
+from .models import (
+    DirectorInvitation,
+    Directorship,
+    Need,
+    Scan,
+    ScanComment,
+    ScanDocument,
+    School,
+    SchoolWeight,
+)
 
 
 @admin.register(School)
@@ -58,3 +67,19 @@ class ScanAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Directorship)
+class DirectorshipAdmin(admin.ModelAdmin):
+    """Which school a school director's membership is for (portal's membership admin shows
+    the role and municipality)."""
+
+    list_display = ["membership", "school"]
+    raw_id_fields = ["membership", "school"]
+    search_fields = ["membership__user__email", "school__code", "school__name"]
+
+
+@admin.register(DirectorInvitation)
+class DirectorInvitationAdmin(admin.ModelAdmin):
+    list_display = ["invitation", "school"]
+    raw_id_fields = ["invitation", "school"]

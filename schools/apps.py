@@ -7,9 +7,11 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Scholen en schoolscans")
 
     def ready(self):
-        from portal import dashboard, navigation
+        from portal import dashboard, directors, navigation
 
         from . import panels
+        from .directors import DirectorSchools
 
         navigation.register(*panels.NAVIGATION)
         dashboard.register(panels.dashboard_panels)
+        directors.register(DirectorSchools())

@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.demo import ACCOUNTS, DATA_DIR
 from portal.imports import ImportFileError
-from portal.models import Membership, Role
+from portal.models import Role
 
 from . import services
+from .directors import director_membership
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import Scan, School
 
@@ -48,9 +49,7 @@ def seed(ctx):
     _run(SchoolWeightImporter(school_year=SCHOOL_YEAR), "schoolweging.csv")
     for email, role, where, _name in ACCOUNTS:
         if role == Role.SCHOOL_DIRECTOR:
-            Membership.objects.get_or_create(
-                user=ctx.users[email], role=role, school=School.objects.get(code=where)
-            )
+            director_membership(user=ctx.users[email], school=School.objects.get(code=where))
 
     director = ctx.users.get("directeur@devlonder.example")
     officer = ctx.users.get("beleid@midden-groningen.example")

@@ -78,6 +78,46 @@ class SchoolWeight(models.Model):
         return f"{self.school.code} {self.school_year}: {self.weight}"
 
 
+class Directorship(models.Model):
+    """The school a school director's membership is for (one membership per school). Kept
+    here, not on ``portal.Membership``, so that portal never depends on schools (issue 9 §3);
+    portal asks through ``portal.directors`` (``schools/directors.py``)."""
+
+    membership = models.OneToOneField(
+        "portal.Membership",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="directorship",
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="directorships")
+
+    class Meta:
+        verbose_name = _("schooldirectie")
+        verbose_name_plural = _("schooldirecties")
+
+    def __str__(self):
+        return f"{self.membership.user} – {self.school}"
+
+
+class DirectorInvitation(models.Model):
+    """The school an invitation for a school director is for (see :class:`Directorship`)."""
+
+    invitation = models.OneToOneField(
+        "portal.Invitation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="directorship",
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("uitnodiging voor een schooldirectie")
+        verbose_name_plural = _("uitnodigingen voor een schooldirectie")
+
+    def __str__(self):
+        return f"{self.invitation} – {self.school}"
+
+
 def current_school_year(today=None) -> str:
     """The school year ``today`` falls in: ``"2023-2024"`` from 1 Aug 2023 to 31 Jul 2024."""
     import datetime

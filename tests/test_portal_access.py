@@ -150,7 +150,10 @@ def test_invitation_creates_account_and_membership_once(
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="nieuwe.directeur@school.example")
-    assert membership.role == Role.SCHOOL_DIRECTOR and membership.school == world.school
+    assert (
+        membership.role == Role.SCHOOL_DIRECTOR and membership.directorship.school == world.school
+    )
+    assert membership.municipality == world.municipality
     # the link works once
     client.logout()
     assert client.get(link).status_code == 410
