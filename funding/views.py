@@ -8,7 +8,6 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -17,7 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.exports import write_csv, write_xlsx
-from portal.http import redirect_back
+from portal.http import redirect_back, tenant_reverse
 from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
 
@@ -38,9 +37,7 @@ from .services import (
 
 
 def _url(request, name, **kwargs):
-    return reverse(
-        f"funding:{name}", kwargs={"municipality": request.access.municipality.slug, **kwargs}
-    )
+    return tenant_reverse(f"funding:{name}", request.access.tenant, **kwargs)
 
 
 class FlagsMixin:

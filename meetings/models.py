@@ -17,13 +17,13 @@ import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import get_scope
 
 from portal.domain import Theme
+from portal.http import tenant_reverse
 from portal.models import Region
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
@@ -84,6 +84,17 @@ class OrganisationType(models.TextChoices):
     OTHER = "overig", _("overig")
 
 
+def meetings_reverse(name: str, tenant, **kwargs) -> str:
+    """``meetings:<name>`` for ``tenant`` (a Municipality or a Region) through the one
+    tenant-aware reverse (portal.http.tenant_reverse). A region's routes are named
+    ``region_<name>`` and name their object kwargs ``region_<kwarg>``."""
+    if isinstance(tenant, Region):
+        return tenant_reverse(
+            f"meetings:region_{name}", tenant, **{f"region_{k}": v for k, v in kwargs.items()}
+        )
+    return tenant_reverse(f"meetings:{name}", tenant, **kwargs)
+
+
 def _one_tenant(prefix: str):
     return models.CheckConstraint(
         name=f"{prefix}_one_tenant",
@@ -118,19 +129,8 @@ class TenantFields(models.Model):
         return self.municipality or self.region
 
     def tenant_url(self, name: str, **kwargs) -> str:
-        """Reverse ``meetings:<name>`` for this record's tenant (regional routes are prefixed
-        ``region_`` and name their object kwargs ``region_<kwarg>``)."""
-        if self.region_id:
-            return reverse(
-                f"meetings:region_{name}",
-                kwargs={
-                    "region": self.region.slug,
-                    **{f"region_{k}": v for k, v in kwargs.items()},
-                },
-            )
-        return reverse(
-            f"meetings:{name}", kwargs={"municipality": self.municipality.slug, **kwargs}
-        )
+        """``meetings:<name>`` for this record's tenant (:func:`meetings_reverse`)."""
+        return meetings_reverse(name, self.tenant, **kwargs)
 
 
 class MeetingSeries(TenantFields):

@@ -119,6 +119,11 @@ class Access:
     grants: dict = field(default_factory=dict)
 
     @property
+    def tenant(self):
+        """The Region for a region's pages, else the Municipality."""
+        return self.region or self.municipality
+
+    @property
     def permissions(self) -> frozenset:
         return frozenset(self.grants)
 

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -17,6 +16,7 @@ from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
+from portal.http import tenant_reverse
 from portal.permissions import PortalViewMixin, portal_permission
 
 from . import selectors, services
@@ -37,7 +37,7 @@ from .models import ImportJob, Scan
 
 
 def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"municipality": request.access.municipality.slug, **kwargs})
+    return tenant_reverse(name, request.access.tenant, **kwargs)
 
 
 # --- schools -----------------------------------------------------------------

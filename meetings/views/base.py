@@ -11,12 +11,12 @@ from functools import wraps
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, resolve_url
-from django.urls import reverse
 
 from portal.http import redirect_back
 from portal.permissions import PortalViewMixin, portal_permission
 
 from .. import selectors
+from ..models import meetings_reverse
 
 
 def kw(kwargs, name):
@@ -29,12 +29,8 @@ def kw(kwargs, name):
 
 
 def tenant_url(access, name, **kwargs):
-    if access.region is not None:
-        return reverse(
-            f"meetings:region_{name}",
-            kwargs={"region": access.region.slug, **{f"region_{k}": v for k, v in kwargs.items()}},
-        )
-    return reverse(f"meetings:{name}", kwargs={"municipality": access.municipality.slug, **kwargs})
+    """``meetings:<name>`` in the request's tenant (:func:`meetings.models.meetings_reverse`)."""
+    return meetings_reverse(name, access.tenant, **kwargs)
 
 
 def tenant_kwargs(access):
