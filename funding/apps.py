@@ -12,10 +12,12 @@ class FundingConfig(AppConfig):
         from portal import dashboard, navigation
         from portal.models import AuditEvent
 
-        from . import freshness
+        from . import freshness, school_panels
         from .dashboard import funding_panels
 
         dashboard.register(funding_panels)
+        dashboard.register(school_panels.school_panels, slot="school")
+        dashboard.register(school_panels.scan_panels, slot="scan")
         # Findings follow the data: every audited write that can change them queues a re-run.
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"

@@ -327,3 +327,57 @@ def region_per_pupil(*, municipalities, year: int, threshold: int | None = None)
             )
         rows.append(row)
     return rows
+
+
+# --- the school's and the scan's page (panels, funding/school_panels.py) -----------
+
+
+def reaching_activities(*, school):
+    """Municipal activities that reach ``school`` (checks.md "An activity reaches"): those
+    listing it, and those listing no school whose sectors include the school's (or are empty).
+
+    The sector test runs in Python on the municipality's school-less activities, because
+    SQLite has no JSON containment; the query count stays fixed.
+    """
+    through = Activity.schools.through
+    candidates = (
+        Activity.objects.filter(municipality_id=school.municipality_id, owner_school__isnull=True)
+        .annotate(
+            lists_school=Exists(
+                through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)
+            ),
+            lists_any=Exists(through.objects.filter(activity_id=OuterRef("pk"))),
+        )
+        .filter(Q(lists_school=True) | Q(lists_any=False))
+        .prefetch_related("funding_lines__stream")
+        .order_by("start", "code")
+    )
+    return [a for a in candidates if a.lists_school or not a.sectors or school.sector in a.sectors]
+
+
+def own_interventions(*, school):
+    """``school``'s own interventions (school-owned activities), newest first, with funding
+    lines, streams and the scans that chose them: four queries."""
+    return (
+        Activity.objects.filter(owner_school=school)
+        .prefetch_related("funding_lines__stream", "scans")
+        .order_by("-start", "code")
+    )
+
+
+def spending_per_stream(*, school):
+    """Money spent on the school: expenditures naming it, summed per grant stream. A list of
+    ``{"grant__stream__code", "grant__stream__name", "total"}`` (total a Decimal in euros),
+    ordered by stream code; one query."""
+    return list(
+        Expenditure.objects.filter(school=school)
+        .values("grant__stream__code", "grant__stream__name")
+        .annotate(total=Sum("amount"))
+        .order_by("grant__stream__code")
+    )
+
+
+def scan_interventions(*, scan):
+    """The interventions chosen in ``scan`` (school-owned activities), with funding lines and
+    streams: three queries, as the scan page had with its prefetch."""
+    return Activity.objects.filter(scans=scan).prefetch_related("funding_lines__stream")

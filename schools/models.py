@@ -1,6 +1,7 @@
 """School locations (vestigingen), their schoolweging per school year, and the school scans:
-needs per theme, chosen interventions (school-owned funding.Activity rows), documents and the
-review workflow."""
+needs per theme, documents and the review workflow. A scan's chosen interventions are the
+funding app's (``funding.Activity.scans``, reverse ``scan.interventions``): schools does not
+depend on funding (issue 9 §3)."""
 
 import uuid
 
@@ -153,7 +154,8 @@ class ScanQuerySet(models.QuerySet):
 
 class Scan(models.Model):
     """A school's own analysis for one school year: needs per theme, chosen interventions
-    (school-owned funding.Activity rows) and the scan document(s). Workflow: draft ->
+    (``interventions``: school-owned funding.Activity rows, the relation owned by funding) and
+    the scan document(s). Workflow: draft ->
     submitted -> reviewed, or returned (back to draft, the comments kept)."""
 
     class Status(models.TextChoices):
@@ -177,11 +179,6 @@ class Scan(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     source = models.CharField(_("bron"), max_length=10, choices=Source.choices, default=Source.FORM)
-    # The school's chosen interventions: school-owned activities (owner_school = this school),
-    # so the funding checks see them next to the municipal ones.
-    interventions = models.ManyToManyField(
-        "funding.Activity", blank=True, related_name="scans", verbose_name=_("gekozen interventies")
-    )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True, null=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, null=True)
     submitted_at = models.DateTimeField(_("ingediend op"), null=True, blank=True)

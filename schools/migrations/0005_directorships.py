@@ -1,6 +1,6 @@
 """A school director's school moves from portal.Membership/Invitation to the schools app
 (issue 9 §3: portal does not depend on schools). Data preserved: copied here, the portal columns
-dropped after it by portal 0004_director_school_moves_to_schools."""
+dropped by portal 0004-0006."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 def copy_director_schools(apps, schema_editor):
     """Each director membership's and director invitation's school, from the portal columns
-    that the next portal migration (0004_director_school_moves_to_schools) drops."""
+    that portal 0006_director_school_moves_to_schools drops."""
     Membership = apps.get_model("portal", "Membership")
     Invitation = apps.get_model("portal", "Invitation")
     Directorship = apps.get_model("schools", "Directorship")
@@ -88,6 +88,6 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "schooldirecties",
             },
         ),
-        # Backwards, portal 0004 has already copied the schools back.
+        # Backwards, portal 0005 has already copied the schools back.
         migrations.RunPython(copy_director_schools, migrations.RunPython.noop),
     ]
