@@ -40,9 +40,13 @@ SCHOOL_FIELDS = [
 # --- schools -----------------------------------------------------------------
 
 
-def school_update(*, actor, school: School, data: dict) -> School:
-    """Change a school's registered data (policy officer); the location code stays."""
-    data = {k: v for k, v in data.items() if k in SCHOOL_FIELDS}
+def school_update(*, actor, school: School, **fields) -> School:
+    """Change a school's registered data (policy officer): ``fields`` by name, any of
+    SCHOOL_FIELDS (the location code stays). Raises ValidationError for invalid values,
+    TypeError for another name."""
+    if unknown := set(fields) - set(SCHOOL_FIELDS):
+        raise TypeError(f"school_update() cannot change {sorted(unknown)}")
+    data = fields
     changes = diff(school, data)
     if not changes:
         return school

@@ -159,7 +159,7 @@ class SchoolUpdateView(PortalViewMixin, FormView):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         school = self.get_school()
         try:
-            services.school_update(actor=self.request.user, school=school, data=data)
+            services.school_update(actor=self.request.user, school=school, **data)
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)

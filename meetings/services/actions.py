@@ -14,12 +14,13 @@ from ..models import (
     Meeting,
     ProgressNote,
 )
-from .common import set_fields
+from .common import check_fields, set_fields
 
 # --- action items ----------------------------------------------------------------------------
 
 
 def _validate_owner(data: dict):
+    """Raise ApplicationError without an owner; a portal user owner clears the e-mail field."""
     if not data.get("owner_user") and not (
         data.get("owner_name") or data.get("owner_organisation")
     ):
@@ -32,10 +33,16 @@ def _validate_owner(data: dict):
 
 
 def action_create(
-    *, actor, meeting: Meeting, data: dict, schools=None, activities=None
+    *, actor, meeting: Meeting, schools=None, activities=None, **fields
 ) -> ActionItem:
-    """Record an action agreed in ``meeting`` (on one of its agenda items)."""
-    data = dict(data)
+    """Record an action agreed in ``meeting`` (on one of its agenda items).
+
+    ``fields`` are ActionItem fields by name: ``description`` (required), an owner
+    (``owner_user``, or ``owner_name``/``owner_organisation``), ``due_date``, ``status``,
+    ``theme``, ``agenda_item`` (of this meeting) ... Raises ApplicationError for a broken rule,
+    TypeError for a name that is not an ActionItem field."""
+    check_fields(ActionItem, fields)
+    data = dict(fields)
     if not (data.get("description") or "").strip():
         raise ApplicationError(_("Beschrijf het actiepunt."))
     _validate_owner(data)
@@ -102,10 +109,13 @@ def _change_status(action: ActionItem, status: str, *, actor, audit_action: str,
 
 
 def action_update(
-    *, actor, action: ActionItem, data: dict, schools=None, activities=None
+    *, actor, action: ActionItem, schools=None, activities=None, **fields
 ) -> ActionItem:
-    """Change an action's description, owner, due date, status, theme or links."""
-    data = dict(data)
+    """Change an action's description, owner, due date, status, theme or links; ``fields`` as
+    for :func:`action_create`. Raises ApplicationError without an owner, TypeError for a name
+    that is not an ActionItem field."""
+    check_fields(ActionItem, fields)
+    data = dict(fields)
     _validate_owner(data)
     status = data.pop("status", action.status)
     changes = diff(action, {**data, "status": status})

@@ -10,7 +10,7 @@ from ..models import (
     Decision,
     Meeting,
 )
-from .common import set_fields
+from .common import check_fields, set_fields
 
 # --- agenda and decisions --------------------------------------------------------------------
 
@@ -20,13 +20,19 @@ def agenda_item_save(
     actor,
     meeting: Meeting,
     item: AgendaItem | None = None,
-    data: dict,
     schools=None,
     activities=None,
     grants=None,
+    **fields,
 ) -> AgendaItem:
     """Create or change an agenda item and the schools, activities and grants it concerns
-    (``None``: leave that link as it is, for users who may not pick from that list)."""
+    (``None``: leave that link as it is, for users who may not pick from that list).
+
+    ``fields`` are AgendaItem fields by name (``title`` required; ``order`` None or missing:
+    a new item goes last, an existing one stays). Raises ApplicationError without a title,
+    TypeError for a name that is not an AgendaItem field."""
+    check_fields(AgendaItem, fields)
+    data = fields
     if not (data.get("title") or "").strip():
         raise ApplicationError(_("Geef het agendapunt een titel."))
     created = item is None

@@ -1,5 +1,6 @@
 """Helpers shared by the meetings services."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from portal.exceptions import ApplicationError
@@ -13,7 +14,21 @@ def tenant_fields(municipality, region) -> dict:
     return {"municipality": municipality, "region": region}
 
 
-def set_fields(obj, data: dict) -> None:
-    """Set the attributes named in ``data`` on ``obj`` (not saved)."""
-    for name, value in data.items():
+def check_fields(model, fields: dict) -> None:
+    """Raise TypeError for a name in ``fields`` that is not a plain field of ``model`` (a typo,
+    or a relation that the service sets through its own argument)."""
+    for name in fields:
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not field.concrete or field.many_to_many:
+            raise TypeError(f"{model.__name__} has no field {name!r} to set")
+
+
+def set_fields(obj, fields: dict) -> None:
+    """Set ``fields`` (model field name -> value) on ``obj``, not saved (checked by
+    :func:`check_fields`)."""
+    check_fields(type(obj), fields)
+    for name, value in fields.items():
         setattr(obj, name, value)

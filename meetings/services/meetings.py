@@ -23,7 +23,7 @@ from ..models import (
     StandingItem,
 )
 from ..records import sent_document_store
-from .common import set_fields, tenant_fields
+from .common import check_fields, set_fields, tenant_fields
 
 ALLOWED_ATTACHMENT_EXTENSIONS = {
     ".pdf",
@@ -206,8 +206,13 @@ def actions_carry_over(*, meeting: Meeting) -> int:
     return len(reviews)
 
 
-def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
-    """Change a meeting's details, status or minutes."""
+def meeting_update(*, actor, meeting: Meeting, **fields) -> Meeting:
+    """Change a meeting's details, status or minutes: ``fields`` are Meeting fields by name
+    (``title``, ``starts_at``, ``ends_at``, ``location``, ``status``, ``minutes`` ...); those
+    not given stay. Raises ApplicationError when it would end before it starts, TypeError for
+    a name that is not a Meeting field."""
+    check_fields(Meeting, fields)
+    data = fields
     starts_at = data.get("starts_at", meeting.starts_at)
     ends_at = data.get("ends_at", meeting.ends_at)
     if ends_at and ends_at < starts_at:

@@ -19,7 +19,7 @@ from .. import selectors
 from ..models import meetings_reverse
 
 
-def kw(kwargs, name):
+def route_id(kwargs, name):
     """An object id from the URL: ``meeting_id`` on municipal routes, ``region_meeting_id`` on
     regional ones."""
     value = kwargs.get(name, kwargs.get(f"region_{name}"))
@@ -57,7 +57,7 @@ class MeetingsViewMixin(PortalViewMixin):
     def get_meeting(self):
         return get_object_or_404(
             selectors.meetings(access=self.access, user=self.request.user),
-            pk=kw(self.kwargs, "meeting_id"),
+            pk=route_id(self.kwargs, "meeting_id"),
         )
 
 
@@ -78,13 +78,15 @@ def meetings_permission(permission):
 
 def _meeting(request, kwargs):
     return get_object_or_404(
-        selectors.meetings(access=request.access, user=request.user), pk=kw(kwargs, "meeting_id")
+        selectors.meetings(access=request.access, user=request.user),
+        pk=route_id(kwargs, "meeting_id"),
     )
 
 
 def _action(request, kwargs):
     return get_object_or_404(
-        selectors.actions(access=request.access, user=request.user), pk=kw(kwargs, "action_id")
+        selectors.actions(access=request.access, user=request.user),
+        pk=route_id(kwargs, "action_id"),
     )
 
 
