@@ -8,6 +8,7 @@ Idempotent: every row is found by a natural key (tenant + title + start, meeting
 and updated, so running the seed again changes nothing."""
 
 import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -219,35 +220,87 @@ def _review(meeting, action, status, note, by):
     action.save(update_fields=["status", "closed_at", "updated_at"])
 
 
+@dataclass
+class Cast:
+    """Who and what the meetings refer to: the demo accounts, Midden-Groningen, De Vlonder and
+    the activities and grants the funding part created (None when it did not run)."""
+
+    municipality: object
+    region: object
+    municipalities: list
+    policy: object
+    director: object
+    chair: object
+    coordinator: object
+    school: object
+    oka_activity: object
+    tvt: object
+    oka_grant: object
+    goab: object
+    today: datetime.date
+
+    @property
+    def municipal(self):
+        return {"municipality": self.municipality, "region": None}
+
+    @property
+    def regional(self):
+        return {"municipality": None, "region": self.region}
+
+    @property
+    def portal_participants(self):
+        return [
+            (self.policy, "Gemeente Midden-Groningen", "gemeente"),
+            (self.director, "OBS De Vlonder", "school"),
+        ]
+
+
 def seed(ctx):
+    """Midden-Groningen's LEA from the draft akkoord to the next meeting, then the region's
+    meetings (G4 consultation, kenniskring, werksessie). Each step is one meeting or series."""
+    cast = _cast(ctx)
+    lea = _lea_series(cast)
+    inventory = _lea_spring_2023(cast, lea)
+    _lea_signing_2023(cast, lea, inventory)
+    _lea_next_meeting(cast, lea)
+    _g4_consultation_2021(cast)
+    _kenniskring_2021(cast)
+    _werksessie_2018(cast)
+    ctx.log(
+        f"Overleg: {Meeting.objects.count()} overleggen, {ActionItem.objects.count()} actiepunten, "
+        f"{ActionReview.objects.count()} besprekingen."
+    )
+
+
+def _cast(ctx) -> Cast:
     users = ctx.users
     mg = ctx.municipalities["GM1952"]
-    policy, director, chair, coordinator = (
-        users.get(POLICY),
-        users.get(DIRECTOR),
-        users.get(CHAIR),
-        users.get(COORDINATOR),
+    activity = Activity.objects.filter(municipality=mg, owner_school__isnull=True)
+    grant = Grant.objects.filter(municipality=mg)
+    return Cast(
+        municipality=mg,
+        region=ctx.region,
+        municipalities=list(ctx.municipalities.values()),
+        policy=users.get(POLICY),
+        director=users.get(DIRECTOR),
+        chair=users.get(CHAIR),
+        coordinator=users.get(COORDINATOR),
+        school=School.objects.filter(code="91KA00").first(),
+        oka_activity=activity.filter(code="OKA-SAMEN").first(),
+        tvt=activity.filter(code="TVT").first(),
+        oka_grant=grant.filter(reference="OKA-2023").first(),
+        goab=grant.filter(reference="GOAB-2023-2026").first(),
+        today=timezone.localdate(),
     )
-    school = School.objects.filter(code="91KA00").first()
-    oka_activity = Activity.objects.filter(
-        municipality=mg, code="OKA-SAMEN", owner_school__isnull=True
-    ).first()
-    tvt = Activity.objects.filter(municipality=mg, code="TVT", owner_school__isnull=True).first()
-    oka_grant = Grant.objects.filter(municipality=mg, reference="OKA-2023").first()
-    goab = Grant.objects.filter(municipality=mg, reference="GOAB-2023-2026").first()
-    today = timezone.localdate()
-    portal_participants = [
-        (policy, "Gemeente Midden-Groningen", "gemeente"),
-        (director, "OBS De Vlonder", "school"),
-    ]
 
-    # --- Midden-Groningen: the LEA series and the Onderwijskansenakkoord ---------------------
-    municipal = {"municipality": mg, "region": None}
-    lea = _series(
-        municipal,
+
+def _lea_series(cast):
+    """Midden-Groningen's LEA, with the Onderwijskansenakkoord as standing item."""
+    return _series(
+        cast.municipal,
         "LEA Midden-Groningen",
         MeetingType.LEA,
-        chair,
+        cast.chair,
         standing=[
             (
                 "Onderwijskansenakkoord: voortgang",
@@ -256,16 +309,20 @@ def seed(ctx):
             )
         ],
     )
+
+
+def _lea_spring_2023(cast, lea):
+    """March 2023: the draft akkoord; two actions, one still open at the signing."""
     spring = _meeting(
-        municipal,
+        cast.municipal,
         title="LEA Midden-Groningen – voorjaar 2023",
         starts_at=_at(2023, 3, 16, 15),
         type=MeetingType.LEA,
         series=lea,
-        chair=chair,
+        chair=cast.chair,
         location="Gemeentehuis Hoogezand",
         participants=LEA_PARTICIPANTS,
-        users=portal_participants,
+        users=cast.portal_participants,
         minutes="Het concept-Onderwijskansenakkoord is besproken. De partners steunen de inzet op samenwerking in "
         "kindcentra en een activiteitenbudget. Dekking uit de onbestede OAB-middelen 2019-2022 (EUR 1.034.000).",
     )
@@ -276,7 +333,7 @@ def seed(ctx):
         "Voorstel: EUR 100.000 voor het versterken van de samenwerking in kindcentra en EUR 200.000 voor activiteiten "
         "van het akkoord, te dekken uit EUR 1.034.000 onbestede OAB-middelen over 2019-2022.",
         presenter="Beleidsmedewerker onderwijs",
-        grants=[goab],
+        grants=[cast.goab],
     )
     _decision(
         item,
@@ -288,7 +345,7 @@ def seed(ctx):
         "Akkoordtekst afstemmen met de schoolbesturen en de kinderopvang",
         due=datetime.date(2023, 5, 15),
         status="done",
-        owner_user=policy,
+        owner_user=cast.policy,
         organisation="Gemeente Midden-Groningen",
         theme="ve",
     )
@@ -302,17 +359,21 @@ def seed(ctx):
         email="manager@kinderopvang-mg.example",
         theme="ve",
     )
+    return inventory
 
+
+def _lea_signing_2023(cast, lea, inventory):
+    """19 June 2023: the akkoord signed, its money decided, and the actions that follow."""
     signing = _meeting(
-        municipal,
+        cast.municipal,
         title="LEA Midden-Groningen – ondertekening Onderwijskansenakkoord",
         starts_at=_at(2023, 6, 19, 15),
         type=MeetingType.LEA,
         series=lea,
-        chair=chair,
+        chair=cast.chair,
         location="Gemeentehuis Hoogezand",
         participants=LEA_PARTICIPANTS,
-        users=portal_participants,
+        users=cast.portal_participants,
         minutes="Het Onderwijskansenakkoord is door de gemeente, de schoolbesturen en de kinderopvang ondertekend. "
         "Het akkoord is vanaf nu een vast agendapunt van de LEA.",
     )
@@ -321,99 +382,104 @@ def seed(ctx):
         inventory,
         "done",
         "Inventarisatie per kindcentrum gereed; besproken bij de ondertekening.",
-        chair,
+        cast.chair,
     )
     item = _item(
         signing,
         20,
         "Ondertekening Onderwijskansenakkoord",
         presenter="Wethouder onderwijs",
-        activities=[oka_activity, tvt],
-        grants=[oka_grant, goab],
+        activities=[cast.oka_activity, cast.tvt],
+        grants=[cast.oka_grant, cast.goab],
     )
     _decision(
         item,
         "EUR 100.000 voor het versterken van de samenwerking in kindcentra.",
         Decimal("100000.00"),
-        activity=oka_activity,
-        grant=oka_grant,
+        activity=cast.oka_activity,
+        grant=cast.oka_grant,
     )
     _decision(
         item,
         "EUR 200.000 voor activiteiten van het akkoord.",
         Decimal("200000.00"),
-        grant=oka_grant,
+        grant=cast.oka_grant,
     )
     _decision(
         item,
         "Dekking uit EUR 1.034.000 onbestede OAB-middelen over 2019-2022 (overgeheveld naar 2023-2026).",
         Decimal("1034000.00"),
-        grant=goab,
+        grant=cast.goab,
     )
     _action(
         signing,
         item,
         "Activiteitenplan van OBS De Vlonder voor het akkoordbudget indienen",
-        due=today + datetime.timedelta(days=5),
+        due=cast.today + datetime.timedelta(days=5),
         status="in_progress",
-        owner_user=director,
+        owner_user=cast.director,
         organisation="OBS De Vlonder",
         theme="ouderbetrokkenheid",
-        schools=[school],
-        activities=[tvt],
+        schools=[cast.school],
+        activities=[cast.tvt],
     )
     _action(
         signing,
         item,
         "Werkgroep samenwerking kindcentra starten en planning delen",
-        due=today - datetime.timedelta(days=12),
+        due=cast.today - datetime.timedelta(days=12),
         owner_name="Manager",
         organisation="Kinderopvang Midden-Groningen",
         email="manager@kinderopvang-mg.example",
         theme="ve",
-        activities=[oka_activity],
+        activities=[cast.oka_activity],
     )
     _action(
         signing,
         item,
         "Voortgangsrapportage Onderwijskansenakkoord voor de raad opstellen",
-        due=today + datetime.timedelta(days=30),
-        owner_user=policy,
+        due=cast.today + datetime.timedelta(days=30),
+        owner_user=cast.policy,
         organisation="Gemeente Midden-Groningen",
     )
 
+
+def _lea_next_meeting(cast, lea):
+    """The next LEA, three weeks ahead, with the open actions in its review block (carried
+    over again on a later run)."""
     next_start = timezone.localtime().replace(
         hour=15, minute=0, second=0, microsecond=0
     ) + datetime.timedelta(days=21)
     upcoming = Meeting.objects.filter(series=lea, status=Meeting.Status.PLANNED).first()
     if upcoming is None:
         _meeting(
-            municipal,
+            cast.municipal,
             title="LEA Midden-Groningen – volgend overleg",
             starts_at=next_start,
             type=MeetingType.LEA,
             series=lea,
-            chair=chair,
+            chair=cast.chair,
             status=Meeting.Status.PLANNED,
             location="Gemeentehuis Hoogezand",
             participants=LEA_PARTICIPANTS,
-            users=portal_participants,
+            users=cast.portal_participants,
         )
     else:
         services.actions_carry_over(meeting=upcoming)
 
-    # --- the region: G4 consultation, kenniskring Noord, werksessie ---------------------------
-    regional = {"municipality": None, "region": ctx.region}
+
+def _g4_consultation_2021(cast):
+    """5 February 2021: the cast.regional G4 consultation on education recovery, four actions."""
     g4 = _meeting(
-        regional,
+        cast.regional,
         title="G4-consultatie onderwijsherstel",
         starts_at=_at(2021, 2, 5, 10),
         type=MeetingType.BESTUURLIJK,
-        chair=coordinator,
+        chair=cast.coordinator,
         location="Online",
         participants=[
             ("Beleidsadviseur onderwijs", f"Gemeente {m.name}", "gemeente", "")
-            for m in ctx.municipalities.values()
+            for m in cast.municipalities
         ],
         minutes="Consultatie over de aanpak van onderwijsvertragingen door corona. Afgesproken acties hieronder.",
     )
@@ -449,19 +515,22 @@ def seed(ctx):
             owner_name="Coördinator",
             organisation=organisation,
             email="regio@kenniskring-noord.example",
-            owner_user=coordinator if organisation == "Regiocoördinatie" else None,
+            owner_user=cast.coordinator if organisation == "Regiocoördinatie" else None,
         )
 
+
+def _kenniskring_2021(cast):
+    """14 September 2021: kenniskring Noord on NPO/SPUK questions, answered as decisions."""
     kk = _meeting(
-        regional,
+        cast.regional,
         title="Kenniskring Noord – NPO en SPUK",
         starts_at=_at(2021, 9, 14, 13, 30),
         type=MeetingType.KENNISKRING,
-        chair=coordinator,
+        chair=cast.coordinator,
         location="Online",
         participants=[
             ("Beleidsadviseur onderwijs", f"Gemeente {m.name}", "gemeente", "")
-            for m in ctx.municipalities.values()
+            for m in cast.municipalities
         ],
         minutes="Vragen over de specifieke uitkering (SPUK) voor gemeenten uit het Nationaal Programma Onderwijs besproken.",
     )
@@ -477,11 +546,11 @@ def seed(ctx):
             ),
             (
                 "Mogen gemeenten middelen onderling overdragen?",
-                "Ja, gemeenten kunnen onderling afspraken maken; budget volgt waar leerlingen naar school gaan.",
+                "Ja, gemeenten kunnen onderling afspraken maken; budget volgt waar leerlingen naar cast.school gaan.",
             ),
             (
                 "Hoe verhoudt de gemeentelijke inzet zich tot de NPO-middelen van scholen?",
-                "Aanvullend, niet concurrerend: afstemmen per school en thema.",
+                "Aanvullend, niet concurrerend: afstemmen per cast.school en thema.",
             ),
             (
                 "Wat is de bestedingstermijn?",
@@ -493,16 +562,22 @@ def seed(ctx):
         item = _item(kk, order * 10, title)
         _decision(item, answer)
 
+
+def _werksessie_2018(cast):
+    """24 September 2018: the cast.regional werksessie's eight agreements, reviewed in December."""
     werk_series = _series(
-        regional, "Regionale werksessie onderwijs en jeugd", MeetingType.WERKSESSIE, coordinator
+        cast.regional,
+        "Regionale werksessie onderwijs en jeugd",
+        MeetingType.WERKSESSIE,
+        cast.coordinator,
     )
     werk = _meeting(
-        regional,
+        cast.regional,
         title="Regionale werksessie onderwijs en jeugd",
         starts_at=_at(2018, 9, 24, 13),
         type=MeetingType.WERKSESSIE,
         series=werk_series,
-        chair=coordinator,
+        chair=cast.coordinator,
         location="Regiokantoor",
         participants=[
             ("Beleidsadviseur onderwijs", "Gemeenten van de regio", "gemeente", ""),
@@ -579,17 +654,17 @@ def seed(ctx):
             organisation=organisation,
             email=email,
             theme=theme,
-            owner_user=coordinator if organisation == "Regiocoördinatie" else None,
+            owner_user=cast.coordinator if organisation == "Regiocoördinatie" else None,
         )
         for description, organisation, email, theme in eight
     ]
     follow_up = _meeting(
-        regional,
+        cast.regional,
         title="Regionale werksessie onderwijs en jeugd – vervolg",
         starts_at=_at(2018, 12, 10, 13),
         type=MeetingType.WERKSESSIE,
         series=werk_series,
-        chair=coordinator,
+        chair=cast.coordinator,
         location="Regiokantoor",
         minutes="Voortgang van de acht afspraken uit de werksessie van 24 september 2018 besproken.",
     )
@@ -605,8 +680,4 @@ def seed(ctx):
         "Eerste overzicht gedeeld; uitsplitsing per gemeente volgt.",
     ]
     for action, status, note in zip(actions, outcomes, notes, strict=False):
-        _review(follow_up, action, status, note, coordinator)
-    ctx.log(
-        f"Overleg: {Meeting.objects.count()} overleggen, {ActionItem.objects.count()} actiepunten, "
-        f"{ActionReview.objects.count()} besprekingen."
-    )
+        _review(follow_up, action, status, note, cast.coordinator)
