@@ -31,6 +31,9 @@ ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_p
 
 
 def grants(*, municipality):
+    """The municipality's grants with stream and origin of a carry-over joined and annotated
+    ``spent`` (sum of expenditures) and ``remaining`` (amount + carry_over - spent), Decimals
+    in euros; one query."""
     return (
         Grant.objects.filter(municipality=municipality)
         .select_related("stream", "carried_from")
@@ -60,12 +63,16 @@ def activities(*, municipality, access=None):
 
 
 def expenditures(*, municipality):
+    """The municipality's expenditures with grant stream, activity (and its owner school),
+    school and who signed off joined: one query per page."""
     return Expenditure.objects.filter(municipality=municipality).select_related(
         "grant__stream", "activity__owner_school", "school", "signed_off_by"
     )
 
 
 def findings(*, municipality):
+    """The current (active) findings of the checks (checks.md), with school and reviewer
+    joined and streams prefetched: two queries."""
     return (
         Finding.objects.filter(municipality=municipality, active=True)
         .select_related("school", "reviewed_by")
@@ -88,17 +95,19 @@ def finding_counts(*, municipality):
 
 
 def latest_check_run(*, municipality):
+    """The municipality's newest CheckRun (status, progress) or None."""
     return CheckRun.objects.filter(municipality=municipality).first()
 
 
-def subject_links(findings_, municipality):
-    """Resolve the subject strings of ``findings_`` to objects in four queries at most, so the
-    findings page links every subject: {subject: (label, kind, pk)}."""
-    bookings, refs, activities_, needs = set(), set(), set(), set()
-    for f in findings_:
-        for s in f.subjects:
+def subject_links(finding_list, municipality):
+    """Resolve the subject strings of ``finding_list`` (``"booking:..."``, ``"grant:..."``,
+    ``"activity:<owner>/<code>"``) to objects in three queries at most, so the findings page
+    links every subject: ``{subject: (kind, pk)}``; subjects not found are left out."""
+    bookings, refs, activity_keys, needs = set(), set(), set(), set()
+    for finding in finding_list:
+        for s in finding.subjects:
             kind, _sep, value = s.partition(":")
-            {"booking": bookings, "grant": refs, "activity": activities_, "need": needs}.get(
+            {"booking": bookings, "grant": refs, "activity": activity_keys, "need": needs}.get(
                 kind, set()
             ).add(value)
     links = {}
@@ -112,8 +121,8 @@ def subject_links(findings_, municipality):
             municipality=municipality, reference__in=refs
         ).values_list("pk", "reference"):
             links[f"grant:{ref}"] = ("grant", pk)
-    if activities_:
-        codes = {a.split("/", 1)[1] for a in activities_}
+    if activity_keys:
+        codes = {a.split("/", 1)[1] for a in activity_keys}
         for pk, code, owner in Activity.objects.filter(
             municipality=municipality, code__in=codes
         ).values_list("pk", "code", "owner_school__code"):

@@ -24,9 +24,12 @@ def pending_invitations(*, municipality):
 
 
 def audit_events(*, municipality):
+    """The municipality's audit trail, newest first, with the acting user joined (one query
+    per page); product.md capability 9."""
     return AuditEvent.objects.filter(municipality=municipality).select_related("actor")
 
 
 def user_tenants(user):
-    """The places a user can go, for the home page: (label, role, url name, kwargs)."""
+    """The memberships of ``user`` (every tenant, so call it outside a tenant scope) with the
+    municipality or region joined: the home page groups them into places (one query)."""
     return Membership.objects.filter(user=user).select_related("municipality", "region")

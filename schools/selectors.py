@@ -17,7 +17,8 @@ SEVERITY_RANK = {Severity.NONE: 0, Severity.LIMITED: 1, Severity.MODERATE: 2, Se
 
 
 def schools(*, access):
-    """The schools ``access`` may see: all of the municipality, or a director's own."""
+    """The schools ``access`` may see: all of the municipality (the tenant scope), or a
+    director's own (roles.md: D "R own school(s)"). A queryset of School; no joins."""
     queryset = School.objects.all()
     if access.own_schools_only("schools.view"):
         queryset = queryset.filter(id__in=access.school_ids)
@@ -235,7 +236,8 @@ def theme_counts(*, school_year: str, municipality=None) -> list:
 
 
 def school_scans(*, access, school):
-    """The school's scans over the years as ``access`` sees them, with needs and comments."""
+    """``school``'s scans as ``access`` sees them (:func:`scans`), newest school year first,
+    with needs and comments (with authors) prefetched: three queries."""
     return (
         scans(access=access)
         .filter(school=school)
@@ -247,8 +249,10 @@ def school_scans(*, access, school):
 
 
 def school_weights(*, school):
+    """``school``'s CBS schoolweging per school year, newest first (one query)."""
     return SchoolWeight.objects.filter(school=school).order_by("-school_year")
 
 
 def severity_rank(severity) -> int:
+    """Sort key of a severity code: 0 (none/unknown) up to the most severe (portal.domain)."""
     return SEVERITY_RANK.get(severity, 0)
