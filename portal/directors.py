@@ -15,7 +15,7 @@ from django.db.models import CharField, IntegerField, Value
 class DirectorSchools(Protocol):
     def annotate(self, queryset):
         """``queryset`` of ``Membership`` or ``Invitation`` rows with ``school_id`` (int or
-        None) and ``school_name`` (str or None) annotated; no extra query."""
+        None) and ``school_name`` ("name (code)" or None) annotated; no extra query."""
 
     def choices(self):
         """The schools a director can be invited to: a queryset the tenant scope limits to the

@@ -2,7 +2,8 @@
 invitation are for (:class:`~schools.models.Directorship`,
 :class:`~schools.models.DirectorInvitation`). Registered in ``SchoolsConfig.ready()``."""
 
-from django.db.models import F
+from django.db.models import Case, CharField, F, Value, When
+from django.db.models.functions import Concat
 
 from portal.models import Membership, Role
 
@@ -12,9 +13,23 @@ from .models import DirectorInvitation, Directorship, School
 class DirectorSchools:
     def annotate(self, queryset):
         """Memberships or invitations (both have the ``directorship`` relation) with
-        ``school_id`` and ``school_name`` joined in: one query, as before the move."""
+        ``school_id`` and ``school_name`` ("name (code)", as ``str(school)``) joined in: one
+        query, as before the move."""
         return queryset.annotate(
-            school_id=F("directorship__school_id"), school_name=F("directorship__school__name")
+            school_id=F("directorship__school_id"),
+            school_name=Case(
+                When(
+                    directorship__isnull=False,
+                    then=Concat(
+                        "directorship__school__name",
+                        Value(" ("),
+                        "directorship__school__code",
+                        Value(")"),
+                    ),
+                ),
+                default=None,
+                output_field=CharField(),
+            ),
         )
 
     def choices(self):

@@ -353,3 +353,24 @@ def test_years_and_ids_are_not_printed_with_thousands_separators():
         Template("{{ year }} {{ n }}").render(Context({"year": 2023, "n": 1034000}))
         == "2023 1034000"
     )
+
+
+def test_member_list_names_a_directors_school(client, world, django_assert_max_num_queries):
+    """The director's school comes from the schools app (portal.directors), as before the
+    move: in the list of members and of pending invitations, without extra queries."""
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    members_url = reverse("portal:members", kwargs={"municipality": world.municipality.slug})
+    client.post(
+        members_url,
+        {
+            "email": "kompas@school.example",
+            "role": "school_director",
+            "school": world.other_school.pk,
+        },
+    )
+    # session, user, municipality, memberships (middleware); members with school; invitations
+    # with school; schools for the form.
+    with django_assert_max_num_queries(7):
+        page = client.get(members_url).content.decode()
+    assert "OBS De Vlonder (91KA00)" in page  # the director's membership
+    assert "(CBS Het Kompas (92LB00))" in page  # the pending invitation
