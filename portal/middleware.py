@@ -33,7 +33,13 @@ def _municipality_access(user, municipality) -> Access:
     if not memberships:
         raise Http404
     roles = frozenset(m.role for m in memberships)
-    school_ids = frozenset(m.school_id for m in memberships if m.role == Role.SCHOOL_DIRECTOR)
+    # A director's school comes from the schools app (portal.directors); a membership whose
+    # school is gone reaches none.
+    school_ids = frozenset(
+        m.school_id
+        for m in memberships
+        if m.role == Role.SCHOOL_DIRECTOR and m.school_id is not None
+    )
     return Access(
         municipality=municipality, roles=roles, school_ids=school_ids, grants=grants_for(roles)
     )

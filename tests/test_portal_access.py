@@ -10,7 +10,7 @@ from django_scopes import ScopeError, scope, scopes_disabled
 
 from funding.models import Grant
 from portal.models import Invitation, Membership, Role
-from schools.models import School
+from schools.models import Directorship, School
 
 from . import factories as f
 
@@ -374,3 +374,17 @@ def test_member_list_names_a_directors_school(client, world, django_assert_max_n
         page = client.get(members_url).content.decode()
     assert "OBS De Vlonder (91KA00)" in page  # the director's membership
     assert "(CBS Het Kompas (92LB00))" in page  # the pending invitation
+
+
+def test_director_whose_school_link_is_gone_reaches_no_school(client, world):
+    """Fail closed: a director membership without its schools.Directorship (the school was
+    removed) still opens the municipality but shows no school."""
+    director = world.users[Role.SCHOOL_DIRECTOR]
+    client.force_login(director)
+    schools_url = reverse("schools:school_list", kwargs={"municipality": world.municipality.slug})
+    assert "OBS De Vlonder" in client.get(schools_url).content.decode()
+    with scopes_disabled():
+        Directorship.objects.filter(membership__user=director).delete()
+    response = client.get(schools_url)
+    assert response.status_code == 200
+    assert "OBS De Vlonder" not in response.content.decode()
