@@ -13,7 +13,7 @@ class FundingConfig(AppConfig):
         from portal.imports import registry
         from portal.models import AuditEvent
 
-        from . import freshness
+        from . import freshness, school_panels
         from .dashboard import funding_panels
         from .models import FundingStream
         from .services import imports
@@ -41,6 +41,8 @@ class FundingConfig(AppConfig):
             ),
         ):
             registry.register(kind, label, run, importer=importer, example=example)
+        dashboard.register(school_panels.school_panels, slot="school")
+        dashboard.register(school_panels.scan_panels, slot="scan")
         # Findings follow the data: every audited write that can change them queues a re-run.
         post_save.connect(
             freshness.on_audit_event, sender=AuditEvent, dispatch_uid="funding.freshness"

@@ -13,13 +13,15 @@ import datetime as dt
 from decimal import Decimal
 
 from portal.demo import DATA_DIR
-from schools.models import School
+from schools import services as scan_services
+from schools.models import Scan, School
 
 from .models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from .services.activities import ActivityImporter
 from .services.checks import checks_run
 from .services.expenditures import ExpenditureImporter
 from .services.grants import GrantImporter
+from .services.interventions import scan_intervention_save
 
 D = dt.date
 
@@ -171,8 +173,55 @@ def _import(importer, name, ctx):
     ctx.log(f"Financiering: {name}: {result.summary}")
 
 
+def _school_interventions(ctx):
+    """The schools' own interventions, chosen in the two scans schools.demo left as drafts for
+    them; then those scans go to the municipality. Played out once: a draft without
+    interventions is one schools.demo has just created."""
+    director = ctx.users.get("directeur@devlonder.example")
+    officer = ctx.users.get("beleid@midden-groningen.example")
+    npo_school = FundingStream.objects.get(code="NPO-SCHOOL")
+    draft = Scan.Status.DRAFT
+    vlonder = Scan.objects.filter(
+        school__code="91KA00", school_year="2023-2024", status=draft
+    ).first()
+    if vlonder is not None and not vlonder.interventions.exists():
+        scan_intervention_save(
+            actor=director,
+            scan=vlonder,
+            code="SPORT-NPO",
+            name="Extra sport en bewegen",
+            menukaart="C",
+            themes=["sport"],
+            stream=npo_school,
+            start=D(2023, 8, 1),
+            end=D(2024, 7, 31),
+            planned_cost=Decimal("24000.00"),
+        )
+        scan_services.scan_submit(actor=director, scan=vlonder)
+    # An earlier year of Het Kompas: its reading intervention (code as in activities.csv).
+    kompas = Scan.objects.filter(
+        school__code="92LB00", school_year="2021-2022", status=draft
+    ).first()
+    if kompas is not None and not kompas.interventions.exists():
+        scan_intervention_save(
+            actor=None,
+            scan=kompas,
+            code="LEZEN",
+            name="Begrijpend lezen in kleine groepen",
+            menukaart="B",
+            themes=["taal"],
+            stream=npo_school,
+            start=D(2021, 8, 1),
+            end=D(2022, 7, 31),
+            planned_cost=Decimal("31000.00"),
+        )
+        scan_services.scan_submit(actor=None, scan=kompas)
+        scan_services.scan_review(actor=officer, scan=kompas)
+
+
 def seed(ctx):
     _ensure_schools(ctx)
+    _school_interventions(ctx)
     gm1952, gm1979 = ctx.municipalities["GM1952"], ctx.municipalities["GM1979"]
     streams = {s.code: s for s in FundingStream.objects.all()}
     _import(GrantImporter(), "grants.csv", ctx)

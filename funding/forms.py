@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.domain import Sector, Theme
+from portal.domain import Menukaart, Sector, Theme
 from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
 from portal.formatting import format_number
 from portal.limits import ModelLimitsFormMixin
@@ -193,3 +193,31 @@ class ReviewForm(forms.Form):
     reason = forms.CharField(
         label=_("Toelichting"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
+
+
+class InterventionForm(forms.Form):
+    """One of a school's own interventions in its draft scan
+    (services.interventions.scan_intervention_save)."""
+
+    name = forms.CharField(label=_("Naam van de interventie"), max_length=200)
+    menukaart = forms.ChoiceField(label=_("Menukaart"), choices=Menukaart.choices)
+    themes = forms.MultipleChoiceField(
+        label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
+    )
+    stream = IdModelChoiceField(label=_("Financieringsstroom"), queryset=None)
+    start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned_cost = AmountField(
+        label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    partner = forms.CharField(label=_("Uitvoerende partner"), required=False, max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["stream"].queryset = FundingStream.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("De einddatum ligt vóór de begindatum."))
+        return data

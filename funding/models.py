@@ -150,6 +150,14 @@ class Activity(models.Model):
     schools = models.ManyToManyField(
         "schools.School", blank=True, related_name="reached_by", verbose_name=_("scholen")
     )
+    # A school's own intervention is chosen in its scan(s) (school-owned activities only).
+    # Owned here, not by schools.Scan, because funding depends on schools (issue 9 §3).
+    scans = models.ManyToManyField(
+        "schools.Scan",
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("gekozen in schoolscans"),
+    )
     start = models.DateField(_("begin"))
     end = models.DateField(_("einde"))
     planned_cost = models.DecimalField(_("geplande kosten"), null=True, blank=True, **MONEY)

@@ -72,12 +72,16 @@ def activities(*, municipality, access=None):
 
 
 def expenditures(*, municipality):
+    """The municipality's expenditures with grant stream, activity (and its owner school),
+    school and who signed off joined: one query per page."""
     return Expenditure.objects.filter(municipality=municipality).select_related(
         "grant__stream", "activity__owner_school", "school", "signed_off_by"
     )
 
 
 def findings(*, municipality):
+    """The current (active) findings of the checks (checks.md), with school and reviewer
+    joined and streams prefetched: two queries."""
     return (
         Finding.objects.filter(municipality=municipality, active=True)
         .select_related("school", "reviewed_by")
@@ -100,17 +104,19 @@ def finding_counts(*, municipality):
 
 
 def latest_check_run(*, municipality):
+    """The municipality's newest CheckRun (status, progress) or None."""
     return CheckRun.objects.filter(municipality=municipality).first()
 
 
-def subject_links(findings_, municipality):
-    """Resolve the subject strings of ``findings_`` to objects in four queries at most, so the
-    findings page links every subject: {subject: (label, kind, pk)}."""
-    bookings, refs, activities_, needs = set(), set(), set(), set()
-    for f in findings_:
-        for s in f.subjects:
+def subject_links(finding_list, municipality):
+    """Resolve the subject strings of ``finding_list`` (``"booking:..."``, ``"grant:..."``,
+    ``"activity:<owner>/<code>"``) to objects in three queries at most, so the findings page
+    links every subject: ``{subject: (kind, pk)}``; subjects not found are left out."""
+    bookings, refs, activity_keys, needs = set(), set(), set(), set()
+    for finding in finding_list:
+        for s in finding.subjects:
             kind, _sep, value = s.partition(":")
-            {"booking": bookings, "grant": refs, "activity": activities_, "need": needs}.get(
+            {"booking": bookings, "grant": refs, "activity": activity_keys, "need": needs}.get(
                 kind, set()
             ).add(value)
     links = {}
@@ -124,8 +130,8 @@ def subject_links(findings_, municipality):
             municipality=municipality, reference__in=refs
         ).values_list("pk", "reference"):
             links[f"grant:{ref}"] = ("grant", pk)
-    if activities_:
-        codes = {a.split("/", 1)[1] for a in activities_}
+    if activity_keys:
+        codes = {a.split("/", 1)[1] for a in activity_keys}
         for pk, code, owner in Activity.objects.filter(
             municipality=municipality, code__in=codes
         ).values_list("pk", "code", "owner_school__code"):
@@ -340,3 +346,57 @@ def region_per_pupil(*, municipalities, year: int, threshold: int | None = None)
             )
         rows.append(row)
     return rows
+
+
+# --- the school's and the scan's page (panels, funding/school_panels.py) -----------
+
+
+def reaching_activities(*, school):
+    """Municipal activities that reach ``school`` (checks.md "An activity reaches"): those
+    listing it, and those listing no school whose sectors include the school's (or are empty).
+
+    The sector test runs in Python on the municipality's school-less activities, because
+    SQLite has no JSON containment; the query count stays fixed.
+    """
+    through = Activity.schools.through
+    candidates = (
+        Activity.objects.filter(municipality_id=school.municipality_id, owner_school__isnull=True)
+        .annotate(
+            lists_school=Exists(
+                through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)
+            ),
+            lists_any=Exists(through.objects.filter(activity_id=OuterRef("pk"))),
+        )
+        .filter(Q(lists_school=True) | Q(lists_any=False))
+        .prefetch_related("funding_lines__stream")
+        .order_by("start", "code")
+    )
+    return [a for a in candidates if a.lists_school or not a.sectors or school.sector in a.sectors]
+
+
+def own_interventions(*, school):
+    """``school``'s own interventions (school-owned activities), newest first, with funding
+    lines, streams and the scans that chose them: four queries."""
+    return (
+        Activity.objects.filter(owner_school=school)
+        .prefetch_related("funding_lines__stream", "scans")
+        .order_by("-start", "code")
+    )
+
+
+def spending_per_stream(*, school):
+    """Money spent on the school: expenditures naming it, summed per grant stream. A list of
+    ``{"grant__stream__code", "grant__stream__name", "total"}`` (total a Decimal in euros),
+    ordered by stream code; one query."""
+    return list(
+        Expenditure.objects.filter(school=school)
+        .values("grant__stream__code", "grant__stream__name")
+        .annotate(total=Sum("amount"))
+        .order_by("grant__stream__code")
+    )
+
+
+def scan_interventions(*, scan):
+    """The interventions chosen in ``scan`` (school-owned activities), with funding lines and
+    streams: three queries, as the scan page had with its prefetch."""
+    return Activity.objects.filter(scans=scan).prefetch_related("funding_lines__stream")

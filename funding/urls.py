@@ -1,11 +1,21 @@
 from django.urls import include, path
 
-from . import views
+from . import intervention_views, views
 
 app_name = "funding"
 
 # Mounted under /<municipality>/financien/ by portal/urls.py.
 urlpatterns: list = [
+    path(
+        "scans/<int:scan_id>/interventies/nieuw/",
+        intervention_views.InterventionCreateView.as_view(),
+        name="intervention_create",
+    ),
+    path(
+        "scans/<int:scan_id>/interventies/<int:intervention_id>/verwijderen/",
+        intervention_views.intervention_delete,
+        name="intervention_delete",
+    ),
     path("rapportages/", include("funding.reports.urls")),
     path("beschikkingen/", views.GrantListView.as_view(), name="grant_list"),
     path("beschikkingen/nieuw/", views.GrantCreateView.as_view(), name="grant_create"),

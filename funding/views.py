@@ -5,7 +5,6 @@ from functools import cached_property
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -14,7 +13,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from portal.domain import Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
-from portal.http import redirect_back
+from portal.http import redirect_back, tenant_reverse
 from portal.imports import views as imports_views
 from portal.pagination import keyset_page
 from portal.permissions import PortalViewMixin, portal_permission
@@ -37,9 +36,7 @@ from .services import (
 
 
 def _url(request, name, **kwargs):
-    return reverse(
-        f"funding:{name}", kwargs={"municipality": request.access.municipality.slug, **kwargs}
-    )
+    return tenant_reverse(f"funding:{name}", request.access.tenant, **kwargs)
 
 
 class FlagsMixin:

@@ -27,8 +27,8 @@ def dashboard_panels(request):
     return [Panel("meetings/partials/dashboard_next_meeting.html", summary, order=60)]
 
 
-def school_panels(request, school):
-    """The action items that concern a school, for the school's page."""
+def school_panels(request, school, scans=None):
+    """The action items that concern a school, for the school's page (``scans``: unused)."""
     access = getattr(request, "access", None)
     if (
         access is None

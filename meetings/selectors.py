@@ -40,6 +40,9 @@ def sees_tenant_meetings(access) -> bool:
 
 
 def meetings(*, access, user):
+    """The meetings of the page's tenant that ``user`` may see: all of them, or for a director
+    on a municipality's pages only those they take part in; none for a coordinator there
+    (roles.md). Series, chair and tenant joined; the base of every meetings read."""
     qs = Meeting.objects.filter(_tenant_filter(access))
     if not sees_tenant_meetings(access):
         return qs.none()
@@ -69,6 +72,8 @@ def meeting_list(*, access, user):
 
 
 def series(*, access):
+    """The meeting series of the page's tenant with their chair (none for a coordinator on a
+    municipality's pages, as :func:`meetings`)."""
     if not sees_tenant_meetings(access):
         return MeetingSeries.objects.none()
     return MeetingSeries.objects.filter(_tenant_filter(access)).select_related("chair")

@@ -22,7 +22,6 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["municipality", "region"]
-    raw_id_fields = ["school"]
 
 
 @admin.register(User)

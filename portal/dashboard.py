@@ -1,9 +1,15 @@
 """Panels that apps contribute to pages they do not own.
 
-An app registers a provider in its ``AppConfig.ready()`` for a slot: ``"dashboard"`` (a
-municipality's or region's home page; ``provider(request)``) or ``"school"`` (the page of one
-school; ``provider(request, school)``). A provider returns panels for the user's roles. The
-pages stay ignorant of funding, scans and meetings, and each app keeps its queries in its own
+An app registers a provider in its ``AppConfig.ready()`` for a slot:
+
+- ``"dashboard"``: a municipality's or region's home page; ``provider(request)``;
+- ``"school"``: the page of one school; ``provider(request, school, scans)``, ``scans`` being
+  the school's scans the page loaded for the user (needs prefetched) or None when the user
+  does not see scans, so a provider need not read them again;
+- ``"scan"``: the page of one school scan; ``provider(request, scan)``.
+
+A provider returns panels for the user's roles. The pages stay ignorant of funding and
+meetings (dependencies flow one way, issue 9 §3), and each app keeps its queries in its own
 selectors.
 """
 

@@ -17,6 +17,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
+from .directors import director_schools
 from .models import Membership, Municipality, Region, Role
 from .permissions import Access, grants_for, require_2fa
 
@@ -27,14 +28,20 @@ _2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/uitnod
 
 def _municipality_access(user, municipality) -> Access:
     memberships = list(
-        Membership.objects.for_municipality(municipality)
-        .filter(user=user)
-        .only("role", "school_id")
+        director_schools()
+        .annotate(Membership.objects.for_municipality(municipality).filter(user=user))
+        .only("role")
     )
     if not memberships:
         raise Http404
     roles = frozenset(m.role for m in memberships)
-    school_ids = frozenset(m.school_id for m in memberships if m.role == Role.SCHOOL_DIRECTOR)
+    # A director's school comes from the schools app (portal.directors); a membership whose
+    # school is gone reaches none.
+    school_ids = frozenset(
+        m.school_id
+        for m in memberships
+        if m.role == Role.SCHOOL_DIRECTOR and m.school_id is not None
+    )
     return Access(
         municipality=municipality, roles=roles, school_ids=school_ids, grants=grants_for(roles)
     )

@@ -145,17 +145,18 @@ ROLES_REQUIRING_2FA = {Role.POLICY_OFFICER, Role.ACCOUNTANT, Role.REGIONAL_COORD
 
 class MembershipQuerySet(models.QuerySet):
     def for_municipality(self, municipality):
-        """Memberships that give access to ``municipality``: direct, through a school, or
+        """Memberships that give access to ``municipality``: in it (school directors too), or
         through a region that holds it."""
-        return self.filter(
-            Q(municipality=municipality)
-            | Q(school__municipality=municipality)
-            | Q(region__municipalities=municipality)
-        )
+        return self.filter(Q(municipality=municipality) | Q(region__municipalities=municipality))
 
 
 class Membership(models.Model):
-    """A user's role in one municipality, one school (directors) or one region (coordinators)."""
+    """A user's role in one municipality or one region (coordinators).
+
+    A school director's membership is for one school of the municipality: the schools app
+    records which (``schools.Directorship``; portal asks through :mod:`portal.directors`), so
+    a director has one membership per school.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -163,13 +164,6 @@ class Membership(models.Model):
     role = models.CharField(_("rol"), max_length=32, choices=Role.choices)
     municipality = models.ForeignKey(
         Municipality, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
-    )
-    school = models.ForeignKey(
-        "schools.School",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="memberships",
     )
     region = models.ForeignKey(
         Region, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
@@ -182,36 +176,34 @@ class Membership(models.Model):
         verbose_name = _("lidmaatschap")
         verbose_name_plural = _("lidmaatschappen")
         constraints = [
-            # Directors belong to a school, coordinators to a region, everyone else to a
-            # municipality; exactly one of the three is set.
+            # Coordinators belong to a region, everyone else (directors too) to a
+            # municipality; exactly one of the two is set.
             models.CheckConstraint(
                 name="membership_scope_matches_role",
                 condition=(
                     Q(
-                        role=Role.SCHOOL_DIRECTOR,
-                        school__isnull=False,
-                        municipality__isnull=True,
-                        region__isnull=True,
-                    )
-                    | Q(
                         role=Role.REGIONAL_COORDINATOR,
                         region__isnull=False,
                         municipality__isnull=True,
-                        school__isnull=True,
                     )
                     | Q(
-                        role__in=[Role.POLICY_OFFICER, Role.LEA_CHAIR, Role.ACCOUNTANT],
+                        role__in=[
+                            Role.SCHOOL_DIRECTOR,
+                            Role.POLICY_OFFICER,
+                            Role.LEA_CHAIR,
+                            Role.ACCOUNTANT,
+                        ],
                         municipality__isnull=False,
-                        school__isnull=True,
                         region__isnull=True,
                     )
                 ),
             ),
+            # A director has one membership per school (the schools app keeps one per user
+            # and school), so possibly several in one municipality.
             models.UniqueConstraint(
-                fields=["user", "role", "municipality"], name="uniq_membership_municipality"
-            ),
-            models.UniqueConstraint(
-                fields=["user", "role", "school"], name="uniq_membership_school"
+                fields=["user", "role", "municipality"],
+                condition=~Q(role=Role.SCHOOL_DIRECTOR),
+                name="uniq_membership_municipality",
             ),
             models.UniqueConstraint(
                 fields=["user", "role", "region"], name="uniq_membership_region"
@@ -219,11 +211,12 @@ class Membership(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user} – {self.get_role_display()} – {self.school or self.municipality or self.region}"
+        return f"{self.user} – {self.get_role_display()} – {self.municipality or self.region}"
 
 
 class Invitation(models.Model):
-    """An invitation by a policy officer (or staff) into a municipality with a role.
+    """An invitation by a policy officer (or staff) into a municipality with a role; a school
+    director's school is recorded by the schools app (``schools.DirectorInvitation``).
 
     Accepting it creates the account (or adds the membership to an existing one) and the
     membership; the link works once and expires after ``INVITATION_MAX_AGE_DAYS``.
@@ -234,7 +227,6 @@ class Invitation(models.Model):
     municipality = models.ForeignKey(
         Municipality, on_delete=models.CASCADE, related_name="invitations"
     )
-    school = models.ForeignKey("schools.School", null=True, blank=True, on_delete=models.CASCADE)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

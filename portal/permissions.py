@@ -16,64 +16,63 @@ from django.http import Http404
 
 from .models import Role
 
-P, D, L, A, C = (
-    Role.POLICY_OFFICER,
-    Role.SCHOOL_DIRECTOR,
-    Role.LEA_CHAIR,
-    Role.ACCOUNTANT,
-    Role.REGIONAL_COORDINATOR,
-)
+# Short names for the matrix; the comments quote roles.md's letters (P, D, L, A, C).
+OFFICER = Role.POLICY_OFFICER
+DIRECTOR = Role.SCHOOL_DIRECTOR
+CHAIR = Role.LEA_CHAIR
+ACCOUNTANT = Role.ACCOUNTANT
+COORDINATOR = Role.REGIONAL_COORDINATOR
 
 # permission -> roles that hold it. Comments quote the roles.md row.
 MATRIX: dict[str, set[str]] = {
     # every member of a municipality has a home page there
-    "dashboard.view": {P, D, L, A, C},
+    "dashboard.view": {OFFICER, DIRECTOR, CHAIR, ACCOUNTANT, COORDINATOR},
     # schools of the municipality: P "R W, import"; D "R own school(s)"; L R; A R; C agg
-    "schools.view": {P, D, L, A},
-    "schools.change": {P},
-    "schools.import": {P},
-    "schools.aggregate": {P, L, A, C},
+    "schools.view": {OFFICER, DIRECTOR, CHAIR, ACCOUNTANT},
+    "schools.change": {OFFICER},
+    "schools.import": {OFFICER},
+    "schools.aggregate": {OFFICER, CHAIR, ACCOUNTANT, COORDINATOR},
     # school scans (submitted): P "R, review / return"; D "R W own school"; L/C agg
-    "scans.view": {P, D},
-    "scans.change": {D},
-    "scans.review": {P},
-    "scans.import": {P},
-    "scans.aggregate": {P, L, C},
+    "scans.view": {OFFICER, DIRECTOR},
+    "scans.change": {DIRECTOR},
+    "scans.review": {OFFICER},
+    "scans.import": {OFFICER},
+    "scans.aggregate": {OFFICER, CHAIR, COORDINATOR},
     # scan documents: P R (submitted only); D R W own
-    "scandocs.view": {P, D},
-    "scandocs.change": {D},
+    "scandocs.view": {OFFICER, DIRECTOR},
+    "scandocs.change": {DIRECTOR},
     # grants, expenditures: P "R W, import"; A R; L/C agg per stream
-    "funding.view": {P, A},
-    "funding.change": {P},
-    "funding.import": {P},
-    "funding.aggregate": {P, A, L, C},
+    "funding.view": {OFFICER, ACCOUNTANT},
+    "funding.change": {OFFICER},
+    "funding.import": {OFFICER},
+    "funding.aggregate": {OFFICER, ACCOUNTANT, CHAIR, COORDINATOR},
     # activities: P "R W, import"; D R those reaching own school, W own interventions; L R; A R
-    "activities.view": {P, D, L, A},
-    "activities.change": {P, D},
-    "activities.import": {P},
+    "activities.view": {OFFICER, DIRECTOR, CHAIR, ACCOUNTANT},
+    "activities.change": {OFFICER, DIRECTOR},
+    "activities.import": {OFFICER},
     # check findings: P "R, justify / resolve, run checks"; A "R, run checks"
-    "findings.view": {P, A},
-    "findings.review": {P},
-    "findings.run": {P, A},
+    "findings.view": {OFFICER, ACCOUNTANT},
+    "findings.review": {OFFICER},
+    "findings.run": {OFFICER, ACCOUNTANT},
     # sign-off of lines (F6): A W
-    "signoff.change": {A},
+    "signoff.change": {ACCOUNTANT},
     # spending reports: P, A request, download
-    "reports.view": {P, A},
-    "reports.request": {P, A},
-    "reports.finalise": {A},
-    "reports.reopen": {P},
+    "reports.view": {OFFICER, ACCOUNTANT},
+    "reports.request": {OFFICER, ACCOUNTANT},
+    "reports.finalise": {ACCOUNTANT},
+    "reports.reopen": {OFFICER},
     # meetings, agenda, minutes: P R W; D R (taking part); L R W; A R; C R W regional
-    "meetings.view": {P, D, L, A, C},
-    "meetings.change": {P, L, C},
+    "meetings.view": {OFFICER, DIRECTOR, CHAIR, ACCOUNTANT, COORDINATOR},
+    "meetings.change": {OFFICER, CHAIR, COORDINATOR},
     # action items: P R W; D R W status/notes of own; L R W; C R W regional
-    "actions.view": {P, D, L, C},
-    "actions.change": {P, L, C},
-    "actions.update_own": {P, D, L, C},
+    "actions.view": {OFFICER, DIRECTOR, CHAIR, COORDINATOR},
+    "actions.change": {OFFICER, CHAIR, COORDINATOR},
+    "actions.update_own": {OFFICER, DIRECTOR, CHAIR, COORDINATOR},
     # audit trail: P R; A R
-    "audit.view": {P, A},
+    "audit.view": {OFFICER, ACCOUNTANT},
     # members of the municipality: P invite, change roles
-    "members.view": {P},
-    "members.invite": {P},
+    "members.view": {OFFICER},
+    "members.invite": {OFFICER},
 }
 
 
@@ -90,16 +89,16 @@ def grants_for(roles, *, region: bool = False) -> dict[str, frozenset]:
     the aggregate figures, and on region pages only the coordinator role counts."""
     roles = set(roles)
     if region:
-        roles &= {C}
+        roles &= {COORDINATOR}
     grants = {}
     for perm, holders in MATRIX.items():
         granting = holders & roles
         if (
             not region
-            and C in granting
+            and COORDINATOR in granting
             and not (perm.endswith(".aggregate") or perm == "dashboard.view")
         ):
-            granting = granting - {C}
+            granting = granting - {COORDINATOR}
         if granting:
             grants[perm] = frozenset(granting)
     return grants
@@ -119,6 +118,11 @@ class Access:
     grants: dict = field(default_factory=dict)
 
     @property
+    def tenant(self):
+        """The Region for a region's pages, else the Municipality."""
+        return self.region or self.municipality
+
+    @property
     def permissions(self) -> frozenset:
         return frozenset(self.grants)
 
@@ -129,7 +133,7 @@ class Access:
         """Whether ``permission`` reaches this user only through the director role, and so
         covers only their own school(s). A director who is also LEA chair reads what the chair
         reads, but changes only what a director may change."""
-        return self.grants.get(permission) == frozenset({D})
+        return self.grants.get(permission) == frozenset({DIRECTOR})
 
     def sees_area(self, permission: str) -> bool:
         area = permission.split(".", 1)[0] + "."
@@ -151,7 +155,10 @@ def require_2fa(user) -> bool:
     if not settings.PORTAL_REQUIRE_2FA or not user.is_authenticated:
         return False
     # Staff see every tenant through the admin: the strongest reason of all for a second factor.
-    return user.is_staff or user.memberships.filter(role__in=[P, A, C]).exists()
+    return (
+        user.is_staff
+        or user.memberships.filter(role__in=[OFFICER, ACCOUNTANT, COORDINATOR]).exists()
+    )
 
 
 class PortalViewMixin:

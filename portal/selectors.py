@@ -1,34 +1,35 @@
 """Reads for the portal's own pages (HackSoft styleguide: selectors return querysets scoped to
 the tenant, with what the page needs joined in, so the query count is fixed)."""
 
-from django.db.models import Q
-
+from .directors import director_schools
 from .models import AuditEvent, Invitation, Membership
 
 
 def members(*, municipality):
-    """Everyone with a role in ``municipality``: direct members and its schools' directors."""
-    return (
-        Membership.objects.filter(
-            Q(municipality=municipality) | Q(school__municipality=municipality)
-        )
-        .select_related("user", "school")
+    """Everyone with a role in ``municipality`` (its schools' directors too): memberships with
+    ``user`` joined and a director's ``school_id``/``school_name`` annotated; one query."""
+    return director_schools().annotate(
+        Membership.objects.filter(municipality=municipality)
+        .select_related("user")
         .order_by("user__email", "role")
     )
 
 
 def pending_invitations(*, municipality):
-    return Invitation.objects.filter(
-        municipality=municipality, accepted_at__isnull=True
-    ).select_related("school")
+    """Open invitations of ``municipality``, newest first, with a director invitation's
+    ``school_id``/``school_name`` annotated; one query."""
+    return director_schools().annotate(
+        Invitation.objects.filter(municipality=municipality, accepted_at__isnull=True)
+    )
 
 
 def audit_events(*, municipality):
+    """The municipality's audit trail, newest first, with the acting user joined (one query
+    per page); product.md capability 9."""
     return AuditEvent.objects.filter(municipality=municipality).select_related("actor")
 
 
 def user_tenants(user):
-    """The places a user can go, for the home page: (label, role, url name, kwargs)."""
-    return Membership.objects.filter(user=user).select_related(
-        "municipality", "school__municipality", "region"
-    )
+    """The memberships of ``user`` (every tenant, so call it outside a tenant scope) with the
+    municipality or region joined: the home page groups them into places (one query)."""
+    return Membership.objects.filter(user=user).select_related("municipality", "region")

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_log
+from .directors import director_schools
 from .exceptions import ApplicationError
 from .jobs import enqueue
 from .models import Invitation, Membership, Role
@@ -34,7 +35,7 @@ def invitation_from_token(token: str) -> Invitation:
         raise ApplicationError(_("Deze uitnodiging is verlopen. Vraag een nieuwe aan.")) from None
     except signing.BadSignature:
         raise ApplicationError(_("Deze uitnodigingslink is ongeldig.")) from None
-    invitation = Invitation.objects.select_related("municipality", "school").filter(pk=pk).first()
+    invitation = Invitation.objects.select_related("municipality").filter(pk=pk).first()
     if invitation is None or invitation.accepted_at is not None:
         raise ApplicationError(_("Deze uitnodiging is al gebruikt."))
     return invitation
@@ -62,7 +63,12 @@ def _refuse_conflicting_role(*, email, role, municipality):
 def invitation_create(
     *, invited_by, municipality, email: str, role: str, school=None, request=None
 ) -> Invitation:
-    """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link."""
+    """Invite ``email`` into ``municipality`` with ``role`` and send the one-time link.
+
+    ``school`` (a school of ``municipality``) is required for a school director and recorded
+    by the schools app (``portal.directors``); ignored for other roles. Raises
+    ApplicationError for a self-invitation, a conflicting role, a regional coordinator (staff
+    adds those) or a missing/foreign school."""
     email = email.strip().lower()
     if invited_by is not None and email == invited_by.email.lower():
         raise ApplicationError(
@@ -79,8 +85,10 @@ def invitation_create(
     else:
         school = None
     invitation = Invitation.objects.create(
-        email=email, role=role, municipality=municipality, school=school, invited_by=invited_by
+        email=email, role=role, municipality=municipality, invited_by=invited_by
     )
+    if school is not None:
+        director_schools().invite(invitation=invitation, school=school)
     path = reverse("portal:invitation_accept", kwargs={"token": invitation_token(invitation)})
     link = request.build_absolute_uri(path) if request else path
     # Mail goes out from a worker once the invitation is committed: a slow mail server does not
@@ -126,7 +134,7 @@ def invitation_accept(*, invitation: Invitation, password: str | None = None):
         with transaction.atomic():
             invitation = (
                 Invitation.objects.select_for_update(of=("self",))
-                .select_related("municipality", "school")
+                .select_related("municipality")
                 .get(pk=invitation.pk)
             )
             if invitation.accepted_at is not None:
@@ -147,12 +155,11 @@ def _invitation_accept_locked(invitation: Invitation, password: str | None):
             raise ApplicationError(_("Kies een wachtwoord."))
         user = User.objects.create_user(email=invitation.email, password=password)
     if invitation.role == Role.SCHOOL_DIRECTOR:
-        scope = {"school": invitation.school}
+        director_schools().membership(user=user, invitation=invitation)
     else:
-        scope = {"municipality": invitation.municipality}
-    membership, _created = Membership.objects.get_or_create(
-        user=user, role=invitation.role, **scope
-    )
+        Membership.objects.get_or_create(
+            user=user, role=invitation.role, municipality=invitation.municipality
+        )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_log(

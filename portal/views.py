@@ -18,17 +18,17 @@ from django_scopes import scopes_disabled
 
 from . import selectors, services
 from .dashboard import panels_for
+from .directors import director_schools
 from .exceptions import ApplicationError
 from .forms import AcceptInvitationForm, InvitationForm
-from .models import Invitation, Role
+from .models import Role
 from .permissions import PortalViewMixin, portal_permission
 
 
 def _membership_url(membership):
     if membership.region_id:
         return reverse("portal:region_dashboard", kwargs={"region": membership.region.slug})
-    municipality = membership.municipality or membership.school.municipality
-    return reverse("portal:dashboard", kwargs={"municipality": municipality.slug})
+    return reverse("portal:dashboard", kwargs={"municipality": membership.municipality.slug})
 
 
 @login_required
@@ -39,7 +39,7 @@ def home(request):
         places = {}
         for m in memberships:
             url = _membership_url(m)
-            label = str(m.region or m.municipality or m.school.municipality.name)
+            label = str(m.region or m.municipality.name)
             places.setdefault(url, {"url": url, "label": label, "roles": []})["roles"].append(
                 m.get_role_display()
             )
@@ -65,12 +65,6 @@ class RegionDashboardView(DashboardView):
     template_name = "portal/region_dashboard.html"
 
 
-def _director_schools():
-    """The schools a director can be invited to (the tenant scope limits them to this
-    municipality), reached through ``Invitation.school`` so portal does not import schools."""
-    return Invitation._meta.get_field("school").related_model.objects.all()
-
-
 class MemberListView(PortalViewMixin, TemplateView):
     permission = "members.view"
     template_name = "portal/member_list.html"
@@ -79,12 +73,12 @@ class MemberListView(PortalViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["members"] = selectors.members(municipality=self.municipality)
         context["invitations"] = selectors.pending_invitations(municipality=self.municipality)
-        context["form"] = kwargs.get("form") or InvitationForm(schools=_director_schools())
+        context["form"] = kwargs.get("form") or InvitationForm(schools=director_schools().choices())
         return context
 
     def post(self, request, *args, **kwargs):
         self.access.require("members.invite")
-        form = InvitationForm(request.POST, schools=_director_schools())
+        form = InvitationForm(request.POST, schools=director_schools().choices())
         if form.is_valid():
             try:
                 services.invitation_create(

@@ -6,7 +6,16 @@ from django.contrib import admin
 
 from portal.admin import NumberFieldsAdmin
 
-from .models import Need, Scan, ScanComment, ScanDocument, School, SchoolWeight
+from .models import (
+    DirectorInvitation,
+    Directorship,
+    Need,
+    Scan,
+    ScanComment,
+    ScanDocument,
+    School,
+    SchoolWeight,
+)
 
 
 @admin.register(School)
@@ -60,3 +69,19 @@ class ScanAdmin(NumberFieldsAdmin, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(Directorship)
+class DirectorshipAdmin(admin.ModelAdmin):
+    """Which school a school director's membership is for (portal's membership admin shows
+    the role and municipality)."""
+
+    list_display = ["membership", "school"]
+    raw_id_fields = ["membership", "school"]
+    search_fields = ["membership__user__email", "school__code", "school__name"]
+
+
+@admin.register(DirectorInvitation)
+class DirectorInvitationAdmin(admin.ModelAdmin):
+    list_display = ["invitation", "school"]
+    raw_id_fields = ["invitation", "school"]

@@ -7,13 +7,15 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Scholen en schoolscans")
 
     def ready(self):
-        from portal import dashboard, navigation
+        from portal import dashboard, directors, navigation
         from portal.imports import registry
 
         from . import imports, panels, services
+        from .directors import DirectorSchools
 
         navigation.register(*panels.NAVIGATION)
         dashboard.register(panels.dashboard_panels)
+        directors.register(DirectorSchools())
         # The browser imports of this app, run by the portal's one import view and job.
         registry.register(
             "schools",

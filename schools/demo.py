@@ -1,21 +1,23 @@
 """The schools part of the demo story: the DUO files and the schoolweging imported with the
 real importers, and Midden-Groningen's school scans for 2023-2024 in every workflow state,
 with needs (portal/demo_data/needs.csv) some of which the municipal activities cover and some
-they leave open, and two school interventions that overlap municipal activities.
+they leave open. The two scans with a school intervention (De Vlonder 2023-2024, Het Kompas
+2021-2022) stay drafts here: the interventions are funding's, so funding.demo adds them and
+then submits those scans.
 
-Idempotent: the imports upsert by natural key, and a scan's workflow and interventions are
-only played out when the scan is first created."""
+Idempotent: the imports upsert by natural key, and a scan's workflow is only played out when
+the scan is first created."""
 
-import datetime
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.demo import ACCOUNTS, DATA_DIR
 from portal.imports import ImportFileError
-from portal.models import Membership, Role
+from portal.models import Role
 
 from . import services
+from .directors import director_membership
 from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
 from .models import Scan, School
 
@@ -36,21 +38,13 @@ def _run(importer, filename):
     return result
 
 
-def _stream(code):
-    from funding.models import FundingStream
-
-    return FundingStream.objects.get(code=code)
-
-
 def seed(ctx):
     _run(SchoolImporter(sector="BO"), "duo_vestigingen_classic.csv")
     _run(SchoolImporter(), "duo_vestigingen_new.csv")
     _run(SchoolWeightImporter(school_year=SCHOOL_YEAR), "schoolweging.csv")
     for email, role, where, _name in ACCOUNTS:
         if role == Role.SCHOOL_DIRECTOR:
-            Membership.objects.get_or_create(
-                user=ctx.users[email], role=role, school=School.objects.get(code=where)
-            )
+            director_membership(user=ctx.users[email], school=School.objects.get(code=where))
 
     director = ctx.users.get("directeur@devlonder.example")
     officer = ctx.users.get("beleid@midden-groningen.example")
@@ -78,25 +72,12 @@ def seed(ctx):
             needs["zorg"] = {"severity": severity, "share_of_pupils": Decimal(share)}
             services.scan_needs_save(actor=None, scan=created[code], needs=needs)
 
-    if "91KA00" in created:  # submitted, with its own sport intervention and the scan document
+    if "91KA00" in created:  # the scan document; funding.demo adds its intervention and submits
         scan = created["91KA00"]
-        services.scan_intervention_save(
-            actor=director,
-            scan=scan,
-            code="SPORT-NPO",
-            name="Extra sport en bewegen",
-            menukaart="C",
-            themes=["sport"],
-            stream=_stream("NPO-SCHOOL"),
-            start=datetime.date(2023, 8, 1),
-            end=datetime.date(2024, 7, 31),
-            planned_cost=Decimal("24000.00"),
-        )
         upload = SimpleUploadedFile(
             "Schoolscan De Vlonder 2023-2024.pdf", _DEMO_PDF, content_type="application/pdf"
         )
         services.scan_document_upload(actor=director, scan=scan, upload=upload)
-        services.scan_submit(actor=director, scan=scan)
     if "92LB00" in created:  # submitted and reviewed
         services.scan_submit(actor=None, scan=created["92LB00"])
         services.scan_review(
@@ -124,20 +105,7 @@ def seed(ctx):
                 "rekenen": {"severity": "limited", "share_of_pupils": Decimal("12")},
             },
         )
-        services.scan_intervention_save(
-            actor=None,
-            scan=scan,
-            code="LEZEN",
-            name="Begrijpend lezen in kleine groepen",
-            menukaart="B",
-            themes=["taal"],
-            stream=_stream("NPO-SCHOOL"),
-            start=datetime.date(2021, 8, 1),
-            end=datetime.date(2022, 7, 31),
-            planned_cost=Decimal("31000.00"),
-        )
-        services.scan_submit(actor=None, scan=scan)
-        services.scan_review(actor=officer, scan=scan)
+        # funding.demo adds its reading intervention, then submits it and has it reviewed.
     ctx.log(
         f"Scholen: {len(schools)} in Midden-Groningen; scans {SCHOOL_YEAR}: ingediend, beoordeeld, "
         "teruggestuurd en concept."

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portal.domain import Menukaart, Sector, Severity, Theme
-from portal.fields import AmountField, CountField, DecimalNumberField, IdModelChoiceField
+from portal.domain import Sector, Severity, Theme
+from portal.fields import CountField, DecimalNumberField, IdModelChoiceField
 from portal.imports.forms import ImportForm
 from portal.limits import ModelLimitsFormMixin
 
@@ -81,33 +81,6 @@ class NeedsForm(forms.Form):
             }
             for code, _label in Theme.choices
         }
-
-
-class InterventionForm(forms.Form):
-    name = forms.CharField(label=_("Naam van de interventie"), max_length=200)
-    menukaart = forms.ChoiceField(label=_("Menukaart"), choices=Menukaart.choices)
-    themes = forms.MultipleChoiceField(
-        label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
-    )
-    stream = IdModelChoiceField(label=_("Financieringsstroom"), queryset=None)
-    start = forms.DateField(label=_("Begin"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("Einde"), widget=forms.DateInput(attrs={"type": "date"}))
-    planned_cost = AmountField(
-        label=_("Geplande kosten (€)"), required=False, min_value=0, max_digits=14, decimal_places=2
-    )
-    partner = forms.CharField(label=_("Uitvoerende partner"), required=False, max_length=200)
-
-    def __init__(self, *args, **kwargs):
-        from funding.models import FundingStream
-
-        super().__init__(*args, **kwargs)
-        self.fields["stream"].queryset = FundingStream.objects.all()
-
-    def clean(self):
-        data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("De einddatum ligt vóór de begindatum."))
-        return data
 
 
 class DocumentForm(forms.Form):

@@ -1,6 +1,7 @@
 """School locations (vestigingen), their schoolweging per school year, and the school scans:
-needs per theme, chosen interventions (school-owned funding.Activity rows), documents and the
-review workflow."""
+needs per theme, documents and the review workflow. A scan's chosen interventions are the
+funding app's (``funding.Activity.scans``, reverse ``scan.interventions``): schools does not
+depend on funding (issue 9 §3)."""
 
 import uuid
 
@@ -78,6 +79,46 @@ class SchoolWeight(models.Model):
         return f"{self.school.code} {self.school_year}: {self.weight}"
 
 
+class Directorship(models.Model):
+    """The school a school director's membership is for (one membership per school). Kept
+    here, not on ``portal.Membership``, so that portal never depends on schools (issue 9 §3);
+    portal asks through ``portal.directors`` (``schools/directors.py``)."""
+
+    membership = models.OneToOneField(
+        "portal.Membership",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="directorship",
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="directorships")
+
+    class Meta:
+        verbose_name = _("schooldirectie")
+        verbose_name_plural = _("schooldirecties")
+
+    def __str__(self):
+        return f"{self.membership.user} – {self.school}"
+
+
+class DirectorInvitation(models.Model):
+    """The school an invitation for a school director is for (see :class:`Directorship`)."""
+
+    invitation = models.OneToOneField(
+        "portal.Invitation",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="directorship",
+    )
+    school = models.ForeignKey(School, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("uitnodiging voor een schooldirectie")
+        verbose_name_plural = _("uitnodigingen voor een schooldirectie")
+
+    def __str__(self):
+        return f"{self.invitation} – {self.school}"
+
+
 def current_school_year(today=None) -> str:
     """The school year ``today`` falls in: ``"2023-2024"`` from 1 Aug 2023 to 31 Jul 2024."""
     import datetime
@@ -113,7 +154,8 @@ class ScanQuerySet(models.QuerySet):
 
 class Scan(models.Model):
     """A school's own analysis for one school year: needs per theme, chosen interventions
-    (school-owned funding.Activity rows) and the scan document(s). Workflow: draft ->
+    (``interventions``: school-owned funding.Activity rows, the relation owned by funding) and
+    the scan document(s). Workflow: draft ->
     submitted -> reviewed, or returned (back to draft, the comments kept)."""
 
     class Status(models.TextChoices):
@@ -137,11 +179,6 @@ class Scan(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     source = models.CharField(_("bron"), max_length=10, choices=Source.choices, default=Source.FORM)
-    # The school's chosen interventions: school-owned activities (owner_school = this school),
-    # so the funding checks see them next to the municipal ones.
-    interventions = models.ManyToManyField(
-        "funding.Activity", blank=True, related_name="scans", verbose_name=_("gekozen interventies")
-    )
     created_at = models.DateTimeField(_("aangemaakt"), auto_now_add=True, null=True)
     updated_at = models.DateTimeField(_("gewijzigd"), auto_now=True, null=True)
     submitted_at = models.DateTimeField(_("ingediend op"), null=True, blank=True)

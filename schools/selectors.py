@@ -5,7 +5,7 @@ only submitted scans. Pages build on these with a fixed number of queries."""
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 
 from portal.domain import Severity, Theme
 
@@ -17,7 +17,8 @@ SEVERITY_RANK = {Severity.NONE: 0, Severity.LIMITED: 1, Severity.MODERATE: 2, Se
 
 
 def schools(*, access):
-    """The schools ``access`` may see: all of the municipality, or a director's own."""
+    """The schools ``access`` may see: all of the municipality (the tenant scope), or a
+    director's own (roles.md: D "R own school(s)"). A queryset of School; no joins."""
     queryset = School.objects.all()
     if access.own_schools_only("schools.view"):
         queryset = queryset.filter(id__in=access.school_ids)
@@ -50,10 +51,25 @@ def scans(*, access):
     return qs.filter(condition).select_related("school")
 
 
-def scan_detail(*, access):
-    """Scans with everything the scan page shows: needs, documents, comments, interventions."""
-    from funding.models import Activity
+def own_school_scans(*, access):
+    """The scans of a director's own school(s) that ``access`` may see (empty for others):
+    the scans a director changes (needs, documents, interventions)."""
+    return scans(access=access).filter(school_id__in=access.school_ids)
 
+
+def scan_editable(*, access, scan) -> bool:
+    """Whether ``access`` may change ``scan`` now: a draft of the director's own school
+    (scans.md workflow; roles.md: scans W for the director of the school)."""
+    return (
+        scan.status == Scan.Status.DRAFT
+        and access.has("scans.change")
+        and scan.school_id in access.school_ids
+    )
+
+
+def scan_detail(*, access):
+    """Scans with everything the scan page shows: needs, documents, comments (the funding
+    app's panel adds the interventions)."""
     return (
         scans(access=access)
         .select_related("submitted_by", "reviewed_by")
@@ -61,7 +77,6 @@ def scan_detail(*, access):
             "needs",
             Prefetch("documents", ScanDocument.objects.select_related("uploaded_by")),
             Prefetch("comments", ScanComment.objects.select_related("author")),
-            Prefetch("interventions", Activity.objects.prefetch_related("funding_lines__stream")),
         )
     )
 
@@ -220,55 +235,9 @@ def theme_counts(*, school_year: str, municipality=None) -> list:
 # --- one page per school ----------------------------------------------------------
 
 
-def reaching_activities(*, school):
-    """Municipal activities that reach ``school`` (checks.md "An activity reaches"): those
-    listing it, and those listing no school whose sectors include the school's (or are empty).
-
-    The sector test runs in Python on the municipality's school-less activities, because
-    SQLite has no JSON containment; the query count stays fixed.
-    """
-    from funding.models import Activity
-
-    through = Activity.schools.through
-    candidates = (
-        Activity.objects.filter(municipality_id=school.municipality_id, owner_school__isnull=True)
-        .annotate(
-            lists_school=Exists(
-                through.objects.filter(activity_id=OuterRef("pk"), school_id=school.id)
-            ),
-            lists_any=Exists(through.objects.filter(activity_id=OuterRef("pk"))),
-        )
-        .filter(Q(lists_school=True) | Q(lists_any=False))
-        .prefetch_related("funding_lines__stream")
-        .order_by("start", "code")
-    )
-    return [a for a in candidates if a.lists_school or not a.sectors or school.sector in a.sectors]
-
-
-def own_interventions(*, school):
-    from funding.models import Activity
-
-    return (
-        Activity.objects.filter(owner_school=school)
-        .prefetch_related("funding_lines__stream", "scans")
-        .order_by("-start", "code")
-    )
-
-
-def spending_per_stream(*, school):
-    """Money spent on the school: expenditures naming it, summed per grant stream."""
-    from funding.models import Expenditure
-
-    return list(
-        Expenditure.objects.filter(school=school)
-        .values("grant__stream__code", "grant__stream__name")
-        .annotate(total=Sum("amount"))
-        .order_by("grant__stream__code")
-    )
-
-
 def school_scans(*, access, school):
-    """The school's scans over the years as ``access`` sees them, with needs and comments."""
+    """``school``'s scans as ``access`` sees them (:func:`scans`), newest school year first,
+    with needs and comments (with authors) prefetched: three queries."""
     return (
         scans(access=access)
         .filter(school=school)
@@ -280,8 +249,10 @@ def school_scans(*, access, school):
 
 
 def school_weights(*, school):
+    """``school``'s CBS schoolweging per school year, newest first (one query)."""
     return SchoolWeight.objects.filter(school=school).order_by("-school_year")
 
 
 def severity_rank(severity) -> int:
+    """Sort key of a severity code: 0 (none/unknown) up to the most severe (portal.domain)."""
     return SEVERITY_RANK.get(severity, 0)

@@ -25,16 +25,6 @@ urlpatterns = [
     path("scans/<int:scan_id>/behoeften/", views.ScanUpdateView.as_view(), name="scan_update"),
     path("scans/<int:scan_id>/indienen/", views.scan_submit, name="scan_submit"),
     path("scans/<int:scan_id>/beoordelen/", views.scan_review, name="scan_review"),
-    path(
-        "scans/<int:scan_id>/interventies/nieuw/",
-        views.InterventionCreateView.as_view(),
-        name="intervention_create",
-    ),
-    path(
-        "scans/<int:scan_id>/interventies/<int:intervention_id>/verwijderen/",
-        views.intervention_delete,
-        name="intervention_delete",
-    ),
     path("scans/<int:scan_id>/documenten/", views.document_upload, name="document_upload"),
     path(
         "scans/<int:scan_id>/documenten/<int:document_id>/",

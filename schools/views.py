@@ -4,7 +4,6 @@ the municipality's overview and the imports. Views are thin: a selector or a ser
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -14,6 +13,7 @@ from portal.dashboard import panels_for
 from portal.domain import Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
+from portal.http import tenant_reverse
 from portal.imports import views as imports_views
 from portal.permissions import PortalViewMixin, portal_permission
 
@@ -21,7 +21,6 @@ from . import selectors, services
 from .filters import SchoolFilter
 from .forms import (
     DocumentForm,
-    InterventionForm,
     NeedsForm,
     ReviewForm,
     ScanCreateForm,
@@ -34,7 +33,7 @@ from .models import Scan
 
 
 def _url(request, name, **kwargs):
-    return reverse(name, kwargs={"municipality": request.access.municipality.slug, **kwargs})
+    return tenant_reverse(name, request.access.tenant, **kwargs)
 
 
 # --- schools -----------------------------------------------------------------
@@ -96,9 +95,10 @@ class SchoolListView(PortalViewMixin, FilterView):
 
 
 class SchoolDetailView(PortalViewMixin, DetailView):
-    """One page per school (capability 10): scans and needs over the years, its own
-    interventions, the municipal activities that reach it, money per stream, and the panels
-    other apps add (action items)."""
+    """One page per school (capability 10): its data, scans and needs over the years, and the
+    panels other apps add (portal.dashboard slot ``"school"``): its own interventions, the
+    municipal activities that reach it and the needs they cover, money per stream (funding),
+    action items (meetings)."""
 
     permission = "schools.view"
     template_name = "schools/school_detail.html"
@@ -116,18 +116,9 @@ class SchoolDetailView(PortalViewMixin, DetailView):
             scans = list(selectors.school_scans(access=access, school=school))
             context["scans"] = scans
             context["need_years"] = _needs_over_years(scans)
-        if access.has("activities.view"):
-            context["interventions"] = list(selectors.own_interventions(school=school))
-            context["reaching"] = selectors.reaching_activities(school=school)
-        if "scans" in context and "reaching" in context:
-            context["coverage"] = _coverage(
-                context["scans"], [*context["interventions"], *context["reaching"]]
-            )
-        if access.has("funding.view") or access.has("funding.aggregate"):
-            spending = selectors.spending_per_stream(school=school)
-            context["spending"] = spending
-            context["spending_total"] = sum((row["total"] for row in spending), start=0)
-        context["panels"] = panels_for(self.request, school, slot="school")
+        # Activities, coverage and money (funding) and action items (meetings) come as
+        # panels; they get the scans loaded here so that nothing is read twice.
+        context["panels"] = panels_for(self.request, school, context.get("scans"), slot="school")
         return context
 
 
@@ -141,27 +132,6 @@ def _needs_over_years(scans):
     labels = dict(Theme.choices)
     rows = [(labels[t], [grid[t].get(y) for y in years]) for t, _l in Theme.choices if t in grid]
     return {"years": years, "rows": rows}
-
-
-def _coverage(scans, activities):
-    """Per serious need (moderate/severe) of each scan: the activities reaching the school on
-    that theme during that school year, or none (a gap, checks.md G1). In memory, on what the
-    page has loaded already."""
-    from .models import school_year_bounds
-    from .selectors import SERIOUS
-
-    rows = []
-    for scan in scans:
-        start, end = school_year_bounds(scan.school_year)
-        for need in scan.needs.all():
-            if need.severity in SERIOUS:
-                covering = [
-                    a
-                    for a in activities
-                    if need.theme in a.themes and a.start <= end and start <= a.end
-                ]
-                rows.append((scan.school_year, need, covering))
-    return rows
 
 
 class SchoolUpdateView(PortalViewMixin, FormView):
@@ -187,7 +157,7 @@ class SchoolUpdateView(PortalViewMixin, FormView):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
         school = self.get_school()
         try:
-            services.school_update(actor=self.request.user, school=school, data=data)
+            services.school_update(actor=self.request.user, school=school, **data)
         except ApplicationError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
@@ -410,28 +380,22 @@ class ScanDetailView(PortalViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         scan = self.object
-        editable = (
-            scan.status == Scan.Status.DRAFT
-            and self.access.has("scans.change")
-            and scan.school_id in self.access.school_ids
-        )
         context.update(
-            editable=editable,
+            editable=selectors.scan_editable(access=self.access, scan=scan),
             document_form=DocumentForm(),
             review_form=ReviewForm()
             if self.access.has("scans.review") and scan.status == Scan.Status.SUBMITTED
             else None,
             can_view_documents=self.access.has("scandocs.view"),
+            # The chosen interventions (funding, portal.dashboard slot "scan").
+            panels=panels_for(self.request, scan, slot="scan"),
         )
         return context
 
 
 def _editable_scan(request, scan_id):
     """A scan of the director's own school (404 otherwise)."""
-    return get_object_or_404(
-        selectors.scans(access=request.access).filter(school_id__in=request.access.school_ids),
-        pk=scan_id,
-    )
+    return get_object_or_404(selectors.own_school_scans(access=request.access), pk=scan_id)
 
 
 def _unless_submitted(request, scan_id):
@@ -479,62 +443,6 @@ class ScanUpdateView(PortalViewMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, _("De behoeften zijn opgeslagen."))
         return redirect(_url(self.request, "schools:scan_detail", scan_id=self.scan.pk))
-
-
-class InterventionCreateView(PortalViewMixin, FormView):
-    permission = "scans.change"
-    template_name = "schools/intervention_form.html"
-    form_class = InterventionForm
-
-    def get(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().get(
-            request, *args, **kwargs
-        )
-
-    def post(self, request, *args, **kwargs):
-        return _unless_submitted(request, kwargs["scan_id"]) or super().post(
-            request, *args, **kwargs
-        )
-
-    def get_scan(self):
-        if not hasattr(self, "scan"):
-            self.scan = _editable_scan(self.request, self.kwargs["scan_id"])
-        return self.scan
-
-    def get_initial(self):
-        from .models import school_year_bounds
-
-        start, end = school_year_bounds(self.get_scan().school_year)
-        return {"start": start, "end": end}
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["scan"] = self.get_scan()
-        return context
-
-    def form_valid(self, form):
-        scan = self.get_scan()
-        try:
-            services.scan_intervention_save(actor=self.request.user, scan=scan, **form.cleaned_data)
-        except ApplicationError as error:
-            form.add_error(None, error.message)
-            return self.form_invalid(form)
-        messages.success(self.request, _("De interventie is toegevoegd."))
-        return redirect(_url(self.request, "schools:scan_detail", scan_id=scan.pk))
-
-
-@portal_permission("scans.change")
-@require_POST
-def intervention_delete(request, municipality, scan_id, intervention_id):
-    scan = _editable_scan(request, scan_id)
-    activity = get_object_or_404(scan.interventions.all(), pk=intervention_id)
-    try:
-        services.scan_intervention_delete(actor=request.user, scan=scan, activity=activity)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("De interventie is verwijderd."))
-    return redirect(_url(request, "schools:scan_detail", scan_id=scan.pk))
 
 
 @portal_permission("scans.change")

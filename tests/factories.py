@@ -33,7 +33,7 @@ from meetings.models import (
     StandingItem,
 )
 from portal.models import Membership, Municipality, Region, Role, User
-from schools.models import Need, Scan, ScanDocument, School
+from schools.models import Directorship, Need, Scan, ScanDocument, School
 
 
 class ScopedFactory(factory.django.DjangoModelFactory):
@@ -102,12 +102,25 @@ class SchoolFactory(ScopedFactory):
 
 
 class MembershipFactory(ScopedFactory):
+    """A membership; ``school=`` (directors) records its school the way the schools app does
+    (``schools.Directorship``), in the school's municipality."""
+
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
     role = Role.POLICY_OFFICER
     municipality = factory.SubFactory(MunicipalityFactory)
+    school = None
+
+    @classmethod
+    def _create(cls, model_class, *args, school=None, **kwargs):
+        if school is None:
+            return super()._create(model_class, *args, **kwargs)
+        kwargs["municipality"] = school.municipality
+        membership = super()._create(model_class, *args, **kwargs)
+        Directorship.objects.create(membership=membership, school=school)
+        return membership
 
     class Params:
         director = factory.Trait(

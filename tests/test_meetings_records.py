@@ -41,7 +41,8 @@ def held(world):
         action = services.action_create(
             actor=chair,
             meeting=meeting,
-            data={"description": "Inventarisatie kindcentra", "owner_name": "Coördinator"},
+            description="Inventarisatie kindcentra",
+            owner_name="Coördinator",
         )
     return meeting, action
 

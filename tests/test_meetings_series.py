@@ -306,10 +306,8 @@ def test_action_recorded_after_the_next_meeting_was_planned_joins_its_review_blo
         action = services.action_create(
             actor=None,
             meeting=lea["first"],
-            data={
-                "description": "Later vastgelegd",
-                "owner_name": "Adviseur",
-                "owner_organisation": "Bibliotheek",
-            },
+            description="Later vastgelegd",
+            owner_name="Adviseur",
+            owner_organisation="Bibliotheek",
         )
         assert ActionReview.objects.filter(meeting=planned, action=action).exists()

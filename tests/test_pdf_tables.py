@@ -127,11 +127,9 @@ def test_minutes_tables_keep_values_apart_repeat_headers_and_keep_rows_whole(wor
             action = meeting_services.action_create(
                 actor=world.users[Role.LEA_CHAIR],
                 meeting=first,
-                data={
-                    "description": letter * 120,
-                    "owner_name": letter * 60,
-                    "owner_organisation": letter * 40,
-                },
+                description=letter * 120,
+                owner_name=letter * 60,
+                owner_organisation=letter * 40,
             )
             # the action is carried into the series' next (planned) meeting: its review there
             with scopes_disabled():

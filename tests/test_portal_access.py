@@ -10,7 +10,7 @@ from django_scopes import ScopeError, scope, scopes_disabled
 
 from funding.models import Grant
 from portal.models import Invitation, Membership, Role
-from schools.models import School
+from schools.models import Directorship, School
 
 from . import factories as f
 
@@ -150,7 +150,10 @@ def test_invitation_creates_account_and_membership_once(
     )
     assert response.status_code == 302
     membership = Membership.objects.get(user__email="nieuwe.directeur@school.example")
-    assert membership.role == Role.SCHOOL_DIRECTOR and membership.school == world.school
+    assert (
+        membership.role == Role.SCHOOL_DIRECTOR and membership.directorship.school == world.school
+    )
+    assert membership.municipality == world.municipality
     # the link works once
     client.logout()
     assert client.get(link).status_code == 410
@@ -350,3 +353,38 @@ def test_years_and_ids_are_not_printed_with_thousands_separators():
         Template("{{ year }} {{ n }}").render(Context({"year": 2023, "n": 1034000}))
         == "2023 1034000"
     )
+
+
+def test_member_list_names_a_directors_school(client, world, django_assert_max_num_queries):
+    """The director's school comes from the schools app (portal.directors), as before the
+    move: in the list of members and of pending invitations, without extra queries."""
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    members_url = reverse("portal:members", kwargs={"municipality": world.municipality.slug})
+    client.post(
+        members_url,
+        {
+            "email": "kompas@school.example",
+            "role": "school_director",
+            "school": world.other_school.pk,
+        },
+    )
+    # session, user, municipality, memberships (middleware); members with school; invitations
+    # with school; schools for the form.
+    with django_assert_max_num_queries(7):
+        page = client.get(members_url).content.decode()
+    assert "OBS De Vlonder (91KA00)" in page  # the director's membership
+    assert "(CBS Het Kompas (92LB00))" in page  # the pending invitation
+
+
+def test_director_whose_school_link_is_gone_reaches_no_school(client, world):
+    """Fail closed: a director membership without its schools.Directorship (the school was
+    removed) still opens the municipality but shows no school."""
+    director = world.users[Role.SCHOOL_DIRECTOR]
+    client.force_login(director)
+    schools_url = reverse("schools:school_list", kwargs={"municipality": world.municipality.slug})
+    assert "OBS De Vlonder" in client.get(schools_url).content.decode()
+    with scopes_disabled():
+        Directorship.objects.filter(membership__user=director).delete()
+    response = client.get(schools_url)
+    assert response.status_code == 200
+    assert "OBS De Vlonder" not in response.content.decode()

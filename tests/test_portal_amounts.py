@@ -126,7 +126,7 @@ def test_field_errors_are_dutch_and_at_the_field():
             funding_forms.ExpenditureForm,
             {"amount": AmountField, "depreciation_months": CountField},
         ),
-        (school_forms.InterventionForm, {"planned_cost": AmountField}),
+        (funding_forms.InterventionForm, {"planned_cost": AmountField}),
         (school_forms.SchoolForm, {"pupil_count": CountField}),
         (meeting_forms.DecisionForm, {"amount": AmountField}),
         (meeting_forms.AgendaItemForm, {"order": CountField}),
@@ -272,7 +272,7 @@ def test_scan_intervention_cost_and_share_of_pupils(client, world):
     with scopes_disabled():
         goab = FundingStream.objects.get(code="GOAB")
     url = reverse(
-        "schools:intervention_create",
+        "funding:intervention_create",
         kwargs={"municipality": world.municipality.slug, "scan_id": scan.pk},
     )
     response = client.post(

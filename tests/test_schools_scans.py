@@ -35,6 +35,11 @@ def url(world, name, **kwargs):
     return reverse(f"schools:{name}", kwargs={"municipality": world.municipality.slug, **kwargs})
 
 
+def intervention_url(world, name, **kwargs):
+    # A scan's interventions are funding's (issue 9 §3); the scan page links there.
+    return reverse(f"funding:{name}", kwargs={"municipality": world.municipality.slug, **kwargs})
+
+
 def login(client, world, role):
     client.force_login(world.users[role])
     return client
@@ -299,7 +304,7 @@ def test_lea_chair_and_accountant_cannot_download_documents(client, world):
 def test_director_cannot_add_interventions_to_a_submitted_scan(client, world):
     scan = f.ScanFactory(school=world.school, submitted=True)
     login(client, world, Role.SCHOOL_DIRECTOR)
-    response = client.get(url(world, "intervention_create", scan_id=scan.pk))
+    response = client.get(intervention_url(world, "intervention_create", scan_id=scan.pk))
     assert response.status_code == 302 and response["Location"] == url(
         world, "scan_detail", scan_id=scan.pk
     )
@@ -319,7 +324,7 @@ def test_chosen_intervention_is_a_school_owned_activity_with_a_funding_line(clie
     login(client, world, Role.SCHOOL_DIRECTOR)
     npo = FundingStream.objects.get(code="NPO-SCHOOL")
     response = client.post(
-        url(world, "intervention_create", scan_id=scan.pk),
+        intervention_url(world, "intervention_create", scan_id=scan.pk),
         {
             "name": "Extra sport en bewegen",
             "menukaart": "C",
@@ -346,7 +351,9 @@ def test_chosen_intervention_is_a_school_owned_activity_with_a_funding_line(clie
         assert activity.code == "SCAN-2023-1"
     assert AuditEvent.objects.filter(action="scan.intervention_save").exists()
 
-    client.post(url(world, "intervention_delete", scan_id=scan.pk, intervention_id=activity.pk))
+    client.post(
+        intervention_url(world, "intervention_delete", scan_id=scan.pk, intervention_id=activity.pk)
+    )
     with scopes_disabled():
         assert not Activity.objects.filter(owner_school=world.school).exists()
 
@@ -362,7 +369,7 @@ def test_menukaart_f_only_together_with_a_to_e(client, world):
         "start": "2023-08-01",
         "end": "2024-07-31",
     }
-    response = client.post(url(world, "intervention_create", scan_id=scan.pk), data)
+    response = client.post(intervention_url(world, "intervention_create", scan_id=scan.pk), data)
     assert response.status_code == 200
     assert (
         "Menukaart F kiest u alleen samen met een interventie uit A-E." in response.content.decode()
@@ -385,5 +392,5 @@ def test_intervention_with_a_stream_not_for_the_sector_is_refused(client, world)
         "start": "2023-08-01",
         "end": "2024-07-31",
     }
-    response = client.post(url(world, "intervention_create", scan_id=scan.pk), data)
+    response = client.post(intervention_url(world, "intervention_create", scan_id=scan.pk), data)
     assert "GOAB is niet bedoeld voor sector VO." in response.content.decode()

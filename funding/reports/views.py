@@ -7,7 +7,6 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,6 +14,7 @@ from django.views.generic import TemplateView
 
 from portal.exceptions import ApplicationError
 from portal.fields import CountField
+from portal.http import tenant_reverse
 from portal.permissions import PortalViewMixin, portal_permission
 
 from ..models import FundingStream, Grant, PeriodLock, SpendingReport
@@ -51,9 +51,7 @@ class ReopenForm(forms.Form):
 
 
 def _report_url(request, report, name="funding:report_detail"):
-    return reverse(
-        name, kwargs={"municipality": request.access.municipality.slug, "report_id": report.pk}
-    )
+    return tenant_reverse(name, request.access.tenant, report_id=report.pk)
 
 
 class SpendingReportListView(PortalViewMixin, TemplateView):
@@ -236,11 +234,7 @@ def period_reopen(request, municipality, lock_id):
                 _("%(stream)s %(year)s is heropend.")
                 % {"stream": lock.stream.code, "year": lock.year},
             )
-            return redirect(
-                reverse(
-                    "funding:report_list", kwargs={"municipality": request.access.municipality.slug}
-                )
-            )
+            return redirect(tenant_reverse("funding:report_list", request.access.tenant))
         except ApplicationError as error:
             form.add_error(None, error.message)
     status = 400 if request.method == "POST" else 200

@@ -54,10 +54,10 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
         meeting = self.get_meeting()
         form = ActionForm(request.POST, meeting=meeting, access=self.access)
         if form.is_valid():
-            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
-            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
+            relations = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in relations}
             try:
-                services.action_create(actor=request.user, meeting=meeting, data=data, **links_)
+                services.action_create(actor=request.user, meeting=meeting, **data, **relations)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -257,10 +257,10 @@ class ActionUpdateView(MeetingsViewMixin, TemplateView):
             request.POST, instance=ActionItem.objects.get(pk=action.pk), access=self.access
         )
         if form.is_valid():
-            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
-            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
+            relations = {k: form.cleaned_data.get(k) for k in ("schools", "activities")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in relations}
             try:
-                services.action_update(actor=request.user, action=action, data=data, **links_)
+                services.action_update(actor=request.user, action=action, **data, **relations)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:

@@ -11,15 +11,15 @@ from functools import wraps
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, resolve_url
-from django.urls import reverse
 
 from portal.http import redirect_back
 from portal.permissions import PortalViewMixin, portal_permission
 
 from .. import selectors
+from ..models import meetings_reverse
 
 
-def kw(kwargs, name):
+def route_id(kwargs, name):
     """An object id from the URL: ``meeting_id`` on municipal routes, ``region_meeting_id`` on
     regional ones."""
     value = kwargs.get(name, kwargs.get(f"region_{name}"))
@@ -29,12 +29,8 @@ def kw(kwargs, name):
 
 
 def tenant_url(access, name, **kwargs):
-    if access.region is not None:
-        return reverse(
-            f"meetings:region_{name}",
-            kwargs={"region": access.region.slug, **{f"region_{k}": v for k, v in kwargs.items()}},
-        )
-    return reverse(f"meetings:{name}", kwargs={"municipality": access.municipality.slug, **kwargs})
+    """``meetings:<name>`` in the request's tenant (:func:`meetings.models.meetings_reverse`)."""
+    return meetings_reverse(name, access.tenant, **kwargs)
 
 
 def tenant_kwargs(access):
@@ -61,7 +57,7 @@ class MeetingsViewMixin(PortalViewMixin):
     def get_meeting(self):
         return get_object_or_404(
             selectors.meetings(access=self.access, user=self.request.user),
-            pk=kw(self.kwargs, "meeting_id"),
+            pk=route_id(self.kwargs, "meeting_id"),
         )
 
 
@@ -82,13 +78,15 @@ def meetings_permission(permission):
 
 def _meeting(request, kwargs):
     return get_object_or_404(
-        selectors.meetings(access=request.access, user=request.user), pk=kw(kwargs, "meeting_id")
+        selectors.meetings(access=request.access, user=request.user),
+        pk=route_id(kwargs, "meeting_id"),
     )
 
 
 def _action(request, kwargs):
     return get_object_or_404(
-        selectors.actions(access=request.access, user=request.user), pk=kw(kwargs, "action_id")
+        selectors.actions(access=request.access, user=request.user),
+        pk=route_id(kwargs, "action_id"),
     )
 
 

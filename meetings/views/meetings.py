@@ -26,8 +26,8 @@ from ..models import ActionItem, MeetingSeries
 from .base import (
     MeetingsViewMixin,
     _meeting,
-    kw,
     meetings_permission,
+    route_id,
     tenant_kwargs,
 )
 
@@ -115,7 +115,7 @@ class MeetingDetailView(MeetingsViewMixin, TemplateView):
         user = self.request.user
         try:
             meeting = selectors.meeting_detail(
-                access=self.access, user=user, pk=kw(self.kwargs, "meeting_id")
+                access=self.access, user=user, pk=route_id(self.kwargs, "meeting_id")
             )
         except selectors.Meeting.DoesNotExist:
             raise Http404 from None
@@ -166,7 +166,7 @@ class MeetingUpdateView(MeetingsViewMixin, TemplateView):
         )
         if form.is_valid():
             try:
-                services.meeting_update(actor=request.user, meeting=meeting, data=form.cleaned_data)
+                services.meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
@@ -198,7 +198,9 @@ def participant_add(request, **kwargs):
 @require_POST
 def participant_remove(request, **kwargs):
     meeting = _meeting(request, kwargs)
-    participant = get_object_or_404(meeting.participants.all(), pk=kw(kwargs, "participant_id"))
+    participant = get_object_or_404(
+        meeting.participants.all(), pk=route_id(kwargs, "participant_id")
+    )
     services.participant_remove(actor=request.user, participant=participant)
     messages.success(request, _("Deelnemer verwijderd."))
     return redirect(meeting.get_absolute_url() + "#deelnemers")
@@ -224,7 +226,7 @@ def attachment_upload(request, **kwargs):
 @meetings_permission("meetings.view")
 def attachment_download(request, **kwargs):
     meeting = _meeting(request, kwargs)
-    attachment = get_object_or_404(meeting.attachments.all(), pk=kw(kwargs, "attachment_id"))
+    attachment = get_object_or_404(meeting.attachments.all(), pk=route_id(kwargs, "attachment_id"))
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
@@ -246,7 +248,7 @@ class AgendaItemFormView(MeetingsViewMixin, TemplateView):
     def get_item(self, meeting):
         if "agenda_item_id" in self.kwargs or "region_agenda_item_id" in self.kwargs:
             return get_object_or_404(
-                meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")
+                meeting.agenda_items.all(), pk=route_id(self.kwargs, "agenda_item_id")
             )
         return None
 
@@ -266,11 +268,11 @@ class AgendaItemFormView(MeetingsViewMixin, TemplateView):
         item = self.get_item(meeting)
         form = AgendaItemForm(request.POST, instance=item, access=self.access)
         if form.is_valid():
-            links_ = {k: form.cleaned_data.get(k) for k in ("schools", "activities", "grants")}
-            data = {k: v for k, v in form.cleaned_data.items() if k not in links_}
+            relations = {k: form.cleaned_data.get(k) for k in ("schools", "activities", "grants")}
+            data = {k: v for k, v in form.cleaned_data.items() if k not in relations}
             try:
                 services.agenda_item_save(
-                    actor=request.user, meeting=meeting, item=item, data=data, **links_
+                    actor=request.user, meeting=meeting, item=item, **data, **relations
                 )
             except ApplicationError as error:
                 form.add_error(None, error.message)
@@ -294,7 +296,7 @@ class AgendaItemUpdateView(AgendaItemFormView):
 @require_POST
 def agenda_item_delete(request, **kwargs):
     meeting = _meeting(request, kwargs)
-    item = get_object_or_404(meeting.agenda_items.all(), pk=kw(kwargs, "agenda_item_id"))
+    item = get_object_or_404(meeting.agenda_items.all(), pk=route_id(kwargs, "agenda_item_id"))
     try:
         services.agenda_item_delete(actor=request.user, item=item)
     except ApplicationError as error:
@@ -314,7 +316,7 @@ class DecisionCreateView(MeetingsViewMixin, TemplateView):
         context.update(
             meeting=meeting,
             item=get_object_or_404(
-                meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id")
+                meeting.agenda_items.all(), pk=route_id(self.kwargs, "agenda_item_id")
             ),
             form=kwargs.get("form") or DecisionForm(access=self.access),
         )
@@ -322,7 +324,9 @@ class DecisionCreateView(MeetingsViewMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         meeting = self.get_meeting()
-        item = get_object_or_404(meeting.agenda_items.all(), pk=kw(self.kwargs, "agenda_item_id"))
+        item = get_object_or_404(
+            meeting.agenda_items.all(), pk=route_id(self.kwargs, "agenda_item_id")
+        )
         form = DecisionForm(request.POST, access=self.access)
         if form.is_valid():
             try:
@@ -344,7 +348,7 @@ class SeriesDetailView(MeetingsViewMixin, TemplateView):
 
     def get_series(self) -> MeetingSeries:
         return get_object_or_404(
-            selectors.series(access=self.access), pk=kw(self.kwargs, "series_id")
+            selectors.series(access=self.access), pk=route_id(self.kwargs, "series_id")
         )
 
     def get_context_data(self, **kwargs):
@@ -382,8 +386,10 @@ class SeriesDetailView(MeetingsViewMixin, TemplateView):
 @meetings_permission("meetings.change")
 @require_POST
 def standing_item_delete(request, **kwargs):
-    series = get_object_or_404(selectors.series(access=request.access), pk=kw(kwargs, "series_id"))
-    item = get_object_or_404(series.standing_items.all(), pk=kw(kwargs, "standing_item_id"))
+    series = get_object_or_404(
+        selectors.series(access=request.access), pk=route_id(kwargs, "series_id")
+    )
+    item = get_object_or_404(series.standing_items.all(), pk=route_id(kwargs, "standing_item_id"))
     services.standing_item_remove(actor=request.user, item=item)
     messages.success(request, _("Vast agendapunt verwijderd."))
     return redirect(series.get_absolute_url())
@@ -395,7 +401,7 @@ def standing_item_delete(request, **kwargs):
 def _pdf_response(request, kwargs, kind):
     try:
         meeting = selectors.meeting_detail(
-            access=request.access, user=request.user, pk=kw(kwargs, "meeting_id")
+            access=request.access, user=request.user, pk=route_id(kwargs, "meeting_id")
         )
     except selectors.Meeting.DoesNotExist:
         raise Http404 from None
@@ -432,7 +438,7 @@ def meeting_send(request, **kwargs):
         raise Http404
     try:
         meeting = selectors.meeting_detail(
-            access=request.access, user=request.user, pk=kw(kwargs, "meeting_id")
+            access=request.access, user=request.user, pk=route_id(kwargs, "meeting_id")
         )
     except selectors.Meeting.DoesNotExist:
         raise Http404 from None

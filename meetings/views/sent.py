@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from .. import records
-from .base import _meeting, kw, meetings_permission
+from .base import _meeting, meetings_permission, route_id
 
 
 @meetings_permission("actions.view")
@@ -15,5 +15,7 @@ def sent_document_download(request, **kwargs):
     if not records.sees_every_action(request.access):
         raise Http404
     meeting = _meeting(request, kwargs)
-    document = get_object_or_404(records.sent_documents(meeting), pk=kw(kwargs, "sent_document_id"))
+    document = get_object_or_404(
+        records.sent_documents(meeting), pk=route_id(kwargs, "sent_document_id")
+    )
     return records.sent_response(document)

@@ -1,8 +1,8 @@
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html_join
 
 from portal import formatting, navigation
+from portal.http import tenant_reverse
 
 register = template.Library()
 
@@ -19,12 +19,9 @@ def portal_navigation(context):
     access = getattr(request, "access", None)
     if access is None:
         return ""
-    if access.region:
-        kwargs = {"region": access.region.slug}
-    else:
-        kwargs = {"municipality": access.municipality.slug}
     urls = [
-        (reverse(item.url_name, kwargs=kwargs), item.label) for item in navigation.items_for(access)
+        (tenant_reverse(item.url_name, access.tenant), item.label)
+        for item in navigation.items_for(access)
     ]
     # The current entry is the one with the longest URL that the page's path starts with, so
     # the home entry ("/regio/x/") is not current on every page below it.
@@ -37,9 +34,4 @@ def portal_navigation(context):
 @register.simple_tag(takes_context=True)
 def tenant_url(context, url_name, *args, **kwargs):
     """``{% tenant_url 'funding:grant_list' %}``: reverse with the current tenant filled in."""
-    access = context["request"].access
-    if access.region:
-        kwargs.setdefault("region", access.region.slug)
-    else:
-        kwargs.setdefault("municipality", access.municipality.slug)
-    return reverse(url_name, args=args, kwargs=kwargs)
+    return tenant_reverse(url_name, context["request"].access.tenant, *args, **kwargs)

@@ -1,27 +1,30 @@
-"""Writes of the meetings app: keyword-only ``<entity>_<action>`` functions that validate, write
-the audit trail and raise :class:`portal.exceptions.ApplicationError` for a broken rule."""
+"""Series with their standing items, meetings, participants, attachments and sending the
+agenda and minutes."""
 
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from portal import uploads
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 
-from .models import (
+from ..documents import document_context, render_document
+from ..ics import meeting_ics
+from ..models import (
     ActionItem,
     ActionReview,
     AgendaItem,
     Attachment,
-    Decision,
     Meeting,
     MeetingSeries,
     Participant,
-    ProgressNote,
     StandingItem,
 )
-from .records import sent_document_store
+from ..records import sent_document_store
+from .common import check_fields, set_fields, tenant_fields
 
 ALLOWED_ATTACHMENT_EXTENSIONS = {
     ".pdf",
@@ -40,17 +43,6 @@ ALLOWED_ATTACHMENT_EXTENSIONS = {
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 
 
-def _tenant(municipality, region):
-    if bool(municipality) == bool(region):
-        raise ApplicationError(_("Een overleg hoort bij een gemeente of bij een regio."))
-    return {"municipality": municipality, "region": region}
-
-
-def _set_fields(obj, data: dict):
-    for name, value in data.items():
-        setattr(obj, name, value)
-
-
 # --- series and standing items --------------------------------------------------------------
 
 
@@ -62,7 +54,7 @@ def series_create(
     if not name.strip():
         raise ApplicationError(_("Geef de reeks een naam."))
     series = MeetingSeries.objects.create(
-        **_tenant(municipality, region), type=type, name=name.strip(), chair=chair
+        **tenant_fields(municipality, region), type=type, name=name.strip(), chair=chair
     )
     audit_log(
         actor=actor,
@@ -138,7 +130,7 @@ def meeting_create(
     """Plan a meeting. In a series it gets the series' standing items on its agenda, the
     participants of the series' previous meeting, and every open action of the series in its
     review block."""
-    tenant = _tenant(municipality, region)
+    tenant = tenant_fields(municipality, region)
     if series is not None and (series.municipality_id, series.region_id) != (
         getattr(municipality, "pk", None),
         getattr(region, "pk", None),
@@ -215,14 +207,19 @@ def actions_carry_over(*, meeting: Meeting) -> int:
     return len(reviews)
 
 
-def meeting_update(*, actor, meeting: Meeting, data: dict) -> Meeting:
-    """Change a meeting's details, status or minutes."""
+def meeting_update(*, actor, meeting: Meeting, **fields) -> Meeting:
+    """Change a meeting's details, status or minutes: ``fields`` are Meeting fields by name
+    (``title``, ``starts_at``, ``ends_at``, ``location``, ``status``, ``minutes`` ...); those
+    not given stay. Raises ApplicationError when it would end before it starts, TypeError for
+    a name that is not a Meeting field."""
+    check_fields(Meeting, fields)
+    data = fields
     starts_at = data.get("starts_at", meeting.starts_at)
     ends_at = data.get("ends_at", meeting.ends_at)
     if ends_at and ends_at < starts_at:
         raise ApplicationError(_("Het overleg kan niet eindigen voordat het begint."))
     changes = diff(meeting, data)
-    _set_fields(meeting, data)
+    set_fields(meeting, data)
     meeting.save()
     if changes:
         audit_log(
@@ -328,13 +325,6 @@ def meeting_document_send(*, actor, meeting: Meeting, kind: str, calendar_url: s
     """E-mail the agenda (with an .ics invitation) or the minutes as PDF to the participants,
     as one message with the addresses in Bcc (participants do not see each other's address).
     Returns the number of recipients."""
-    from django.conf import settings
-    from django.core.mail import EmailMessage
-    from django.template.loader import render_to_string
-
-    from .documents import document_context, render_document
-    from .ics import meeting_ics
-
     recipients = meeting_recipients(meeting)
     if not recipients:
         raise ApplicationError(_("Geen van de deelnemers heeft een e-mailadres."))
@@ -382,275 +372,3 @@ def meeting_document_send(*, actor, meeting: Meeting, kind: str, calendar_url: s
         },
     )
     return len(recipients)
-
-
-# --- agenda and decisions --------------------------------------------------------------------
-
-
-def agenda_item_save(
-    *,
-    actor,
-    meeting: Meeting,
-    item: AgendaItem | None = None,
-    data: dict,
-    schools=None,
-    activities=None,
-    grants=None,
-) -> AgendaItem:
-    """Create or change an agenda item and the schools, activities and grants it concerns
-    (``None``: leave that link as it is, for users who may not pick from that list)."""
-    if not (data.get("title") or "").strip():
-        raise ApplicationError(_("Geef het agendapunt een titel."))
-    created = item is None
-    if created:
-        item = AgendaItem(meeting=meeting)
-    if data.get("order") is None:
-        # No position given: a new item goes last, an existing one stays where it is.
-        last = meeting.agenda_items.order_by("-order").first()
-        data = {**data, "order": item.order if not created else ((last.order + 10) if last else 10)}
-    changes = diff(item, data)
-    _set_fields(item, data)
-    item.save()
-    for relation, values in (("schools", schools), ("activities", activities), ("grants", grants)):
-        if values is not None:
-            getattr(item, relation).set(values)
-    audit_log(
-        actor=actor,
-        action="agenda_item.create" if created else "agenda_item.update",
-        obj=item,
-        municipality=meeting.municipality,
-        changes=changes,
-    )
-    return item
-
-
-def agenda_item_delete(*, actor, item: AgendaItem) -> None:
-    """Remove an agenda item that has no decisions or actions yet."""
-    if item.decisions.exists() or item.actions.exists():
-        raise ApplicationError(
-            _("Dit agendapunt heeft besluiten of actiepunten en blijft daarom staan.")
-        )
-    audit_log(
-        actor=actor,
-        action="agenda_item.delete",
-        obj=item,
-        municipality=item.meeting.municipality,
-        changes={"title": [item.title, None]},
-    )
-    item.delete()
-
-
-def decision_create(
-    *, actor, agenda_item: AgendaItem, text: str, amount=None, activity=None, grant=None
-) -> Decision:
-    """Record a decision on an agenda item, optionally committing money to an activity or grant."""
-    if not text.strip():
-        raise ApplicationError(_("Beschrijf het besluit."))
-    if amount is not None and amount < 0:
-        raise ApplicationError(_("Een bedrag kan niet negatief zijn."))
-    decision = Decision.objects.create(
-        agenda_item=agenda_item, text=text.strip(), amount=amount, activity=activity, grant=grant
-    )
-    audit_log(
-        actor=actor,
-        action="decision.create",
-        obj=decision,
-        municipality=agenda_item.meeting.municipality,
-        changes={"text": [None, decision.text], "amount": [None, amount]},
-    )
-    return decision
-
-
-# --- action items ----------------------------------------------------------------------------
-
-
-def _validate_owner(data: dict):
-    if not data.get("owner_user") and not (
-        data.get("owner_name") or data.get("owner_organisation")
-    ):
-        raise ApplicationError(
-            _("Een actiepunt heeft een eigenaar: een gebruiker, of een naam of organisatie.")
-        )
-    if data.get("owner_user"):
-        # One owner: a portal user's own address receives the reminders.
-        data["owner_email"] = ""
-
-
-def action_create(
-    *, actor, meeting: Meeting, data: dict, schools=None, activities=None
-) -> ActionItem:
-    """Record an action agreed in ``meeting`` (on one of its agenda items)."""
-    data = dict(data)
-    if not (data.get("description") or "").strip():
-        raise ApplicationError(_("Beschrijf het actiepunt."))
-    _validate_owner(data)
-    agenda_item = data.get("agenda_item")
-    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
-        raise ApplicationError(_("Het agendapunt hoort bij een ander overleg."))
-    action = ActionItem(meeting=meeting, municipality=meeting.municipality, region=meeting.region)
-    _set_fields(action, data)
-    if not action.is_open:
-        action.closed_at = timezone.now()
-    action.save()
-    if schools is not None:
-        action.schools.set(schools)
-    if activities is not None:
-        action.activities.set(activities)
-    if meeting.series_id and action.is_open:
-        # The next meeting is often planned before this one's actions are recorded: put the
-        # new action in the review block of the series' later, still planned meetings too.
-        later = Meeting.objects.filter(
-            series_id=meeting.series_id,
-            starts_at__gt=meeting.starts_at,
-            status=Meeting.Status.PLANNED,
-        ).values_list("pk", flat=True)
-        ActionReview.objects.bulk_create(
-            [ActionReview(meeting_id=pk, action=action) for pk in later]
-        )
-    audit_log(
-        actor=actor,
-        action="action.create",
-        obj=action,
-        municipality=meeting.municipality,
-        changes={
-            "description": [None, action.description],
-            "owner": [None, action.owner_display],
-            "due_date": [None, action.due_date],
-        },
-    )
-    return action
-
-
-def _apply_status(action: ActionItem, status: str):
-    if status not in ActionItem.Status.values:
-        raise ApplicationError(_("Onbekende status."))
-    action.status = status
-    if status in ActionItem.OPEN_STATUSES:
-        action.closed_at = None
-    elif action.closed_at is None:
-        action.closed_at = timezone.now()
-
-
-def _change_status(action: ActionItem, status: str, *, actor, audit_action: str, reason: str = ""):
-    """Set and save a new status, with its audit event (bulk update and meeting review)."""
-    changes = diff(action, {"status": status})
-    _apply_status(action, status)
-    action.save(update_fields=["status", "closed_at", "updated_at"])
-    audit_log(
-        actor=actor,
-        action=audit_action,
-        obj=action,
-        municipality=action.municipality,
-        changes=changes,
-        reason=reason,
-    )
-
-
-def action_update(
-    *, actor, action: ActionItem, data: dict, schools=None, activities=None
-) -> ActionItem:
-    """Change an action's description, owner, due date, status, theme or links."""
-    data = dict(data)
-    _validate_owner(data)
-    status = data.pop("status", action.status)
-    changes = diff(action, {**data, "status": status})
-    _set_fields(action, data)
-    _apply_status(action, status)
-    action.save()
-    if schools is not None:
-        action.schools.set(schools)
-    if activities is not None:
-        action.activities.set(activities)
-    if changes:
-        audit_log(
-            actor=actor,
-            action="action.update",
-            obj=action,
-            municipality=action.municipality,
-            changes=changes,
-        )
-    return action
-
-
-def action_progress(
-    *, actor=None, action: ActionItem, status: str = "", note: str = "", author_name: str = ""
-) -> ProgressNote | None:
-    """What an owner may do: set the status and add a dated progress note. ``actor`` is None
-    for an external owner using their signed link (``author_name`` says who)."""
-    note = (note or "").strip()
-    status = status or action.status
-    if status == action.status and not note:
-        raise ApplicationError(_("Kies een andere status of schrijf een notitie."))
-    changes = diff(action, {"status": status})
-    _apply_status(action, status)
-    action.save(update_fields=["status", "closed_at", "updated_at"])
-    entry = ProgressNote.objects.create(
-        action=action,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
-        author_name=author_name if not getattr(actor, "is_authenticated", False) else "",
-        text=note or _("Status gewijzigd in %(status)s.") % {"status": action.get_status_display()},
-        status=status if changes else "",
-    )
-    audit_log(
-        actor=actor,
-        action="action.progress",
-        obj=action,
-        municipality=action.municipality,
-        changes=changes,
-        reason=note or (f"{_('via persoonlijke link')}: {author_name}" if author_name else ""),
-    )
-    return entry
-
-
-def actions_bulk_status(*, actor, actions, status: str) -> int:
-    """Give many actions (of one tenant, already permission-filtered) the same status."""
-    if status not in ActionItem.Status.values:
-        raise ApplicationError(_("Kies een geldige status."))
-    count = 0
-    with transaction.atomic():
-        for action in actions:
-            if action.status == status:
-                continue
-            _change_status(
-                action,
-                status,
-                actor=actor,
-                audit_action="action.update",
-                reason=_("bulkwijziging vanuit de actielijst"),
-            )
-            count += 1
-    return count
-
-
-@transaction.atomic
-def reviews_record(*, actor, meeting: Meeting, entries: list[tuple[ActionReview, str, str]]) -> int:
-    """During a meeting the chair records per carried-over action a status and a note; the
-    action itself takes the recorded status, and the note joins its progress notes."""
-    changed = 0
-    now = timezone.now()
-    for review, status, note in entries:
-        if review.meeting_id != meeting.pk:
-            raise ApplicationError(_("Dit actiepunt staat niet op de agenda van dit overleg."))
-        note = (note or "").strip()
-        if not status and not note:
-            continue
-        if (status, note) == (review.status, review.note):
-            continue
-        review.status, review.note, review.recorded_by, review.recorded_at = (
-            status,
-            note,
-            actor,
-            now,
-        )
-        review.save()
-        action = review.action
-        if status and status != action.status:
-            _change_status(action, status, actor=actor, audit_action="action.review", reason=note)
-        ProgressNote.objects.create(
-            action=action,
-            author=actor,
-            status=status if status else "",
-            text=note or _("Besproken in %(meeting)s.") % {"meeting": meeting},
-        )
-        changed += 1
-    return changed
