@@ -4,7 +4,9 @@ else (login, health, invitations) is tenant-free."""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -35,6 +37,23 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("", views.home, name="home"),
+    # Public pages linked from every page's footer (issue 12 §4); before the tenant catch-alls.
+    path(
+        "toegankelijkheid/",
+        views.PublicPageView.as_view(template_name="portal/pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path(
+        "privacy/",
+        views.PublicPageView.as_view(template_name="portal/pages/privacy.html"),
+        name="privacy",
+    ),
+    path(
+        "contact/",
+        views.PublicPageView.as_view(template_name="portal/pages/contact.html"),
+        name="contact",
+    ),
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     # App URLs come before the portal's catch-all <municipality>/ patterns.
     path("<slug:municipality>/scholen/", include("schools.urls")),
     path("<slug:municipality>/financien/", include("funding.urls")),

@@ -31,6 +31,18 @@ def _membership_url(membership):
     return reverse("portal:dashboard", kwargs={"municipality": municipality.slug})
 
 
+class PublicPageView(TemplateView):
+    """The accessibility statement, privacy statement and contact page: open to everyone,
+    signed in or not."""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "contact_url": reverse("contact"),
+            "contact_email": settings.PORTAL_CONTACT_EMAIL,
+        }
+
+
 @login_required
 def home(request):
     """Where login lands: straight to the only place a user works, or a choice of places."""
