@@ -15,6 +15,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+# Test-only JavaScript (axe-core for tests/e2e), from package-lock.json; skipped without npm.
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: browser accessibility tests will skip"; fi
+
 install: $(STAMP)
 
 migrate: $(STAMP)
@@ -28,7 +32,7 @@ run: seed
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 # The whole suite; set DATABASE_URL / REDIS_URL to run it on PostgreSQL + Redis.
-test: $(STAMP)
+test: $(STAMP) node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Static checks: the app layering and the tasks-are-leaves rule (.importlinter).
@@ -40,4 +44,4 @@ worker: $(STAMP)
 	$(BIN)/celery -A portal worker --loglevel=INFO --concurrency=2
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

@@ -79,10 +79,8 @@ class Chart:
             for i, category in enumerate(self.categories)
         )
         return format_html(
-            '<div class="table-wrap" role="region" tabindex="0" aria-label="{}">'
-            '<table class="table chart-data"><caption>{}</caption><thead><tr><td></td>{}</tr></thead>'
-            "<tbody>{}</tbody></table></div>",
-            self.title,
+            '<div class="table-wrap"><table class="table chart-data"><caption>{}</caption>'
+            "<thead><tr><td></td>{}</tr></thead><tbody>{}</tbody></table></div>",
             self.title,
             mark_safe(head),
             mark_safe(rows),

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -319,9 +320,12 @@ class WeightImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _(
-            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|code), schoolweging en "
-            "aantal_leerlingen."
+        # column names and codes as <code>: what the file must say, not interface words
+        return mark_safe(
+            _(
+                "Het CBS-bestand met de kolommen <code>OVT</code> (vestigingscode of BRIN|code), "
+                "<code>schoolweging</code> en <code>aantal_leerlingen</code>."
+            )
         )
 
     def run(self, source, *, filename, dry_run, options):
@@ -347,8 +351,12 @@ class NeedsImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _(
-            "Kolommen: school, school_year, theme, severity (none, limited, moderate, severe), share_of_pupils."
+        return mark_safe(
+            _(
+                "Kolommen: <code>school</code>, <code>school_year</code>, <code>theme</code>, "
+                "<code>severity</code> (<code>none</code>, <code>limited</code>, <code>moderate</code>, "
+                "<code>severe</code>) en <code>share_of_pupils</code>."
+            )
         )
 
     def run(self, source, *, filename, dry_run, options):

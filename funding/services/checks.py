@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django_scopes import scope
 
 from portal.audit import audit_log
+from portal.domain import Severity, Theme
 from portal.exceptions import ApplicationError
 from portal.formatting import format_number
 from portal.jobs import enqueue
@@ -734,8 +735,9 @@ def rule_g1(municipality) -> list[Derived]:
                         "Behoefte %(theme)s (%(severity)s) van %(school)s in %(year)s: geen activiteit bereikt deze school op dit thema in dat schooljaar."
                     )
                     % {
-                        "theme": row["theme"],
-                        "severity": row["severity"],
+                        # labels, not codes: the message is read on pages and in the PDF
+                        "theme": Theme(row["theme"]).label,
+                        "severity": Severity(row["severity"]).label,
                         "school": row["scan__school__code"],
                         "year": row["scan__school_year"],
                     },

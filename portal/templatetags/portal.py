@@ -3,7 +3,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from portal import formatting, navigation
+from portal import audit_display, formatting, navigation
 
 register = template.Library()
 
@@ -11,6 +11,8 @@ register.filter("money", formatting.format_money)
 register.filter("number", formatting.format_number)
 register.filter("percent", formatting.format_percent)
 register.filter("nldate", formatting.format_date)
+register.filter("audit_sentence", audit_display.action_sentence)
+register.filter("audit_changes", audit_display.changes)
 
 
 @register.simple_tag(takes_context=True)
