@@ -117,7 +117,11 @@ def value_label(event, name: str, value) -> str:
 def changes(event) -> list[tuple[str, str, str]]:
     """``[(field label, old, new)]`` of the event's changes."""
     return [
-        (field_label(event, name), value_label(event, name, pair[0]), value_label(event, name, pair[1]))
+        (
+            field_label(event, name),
+            value_label(event, name, pair[0]),
+            value_label(event, name, pair[1]),
+        )
         for name, pair in (event.changes or {}).items()
         if isinstance(pair, (list, tuple)) and len(pair) == 2
     ]

@@ -197,7 +197,8 @@ def bar_chart(
     legend, legend_h = _legend(series, 10, 4, width - 20)
     right = 20
     plot_w = width - label_width - right
-    ticks = nice_ticks([v for s in series for v in s.values])
+    # a percentage scale runs to at least 100 %, so a small share looks small
+    ticks = nice_ticks([v for s in series for v in s.values] + ([100] if percent else []))
     low, high = ticks[0], ticks[-1]
 
     def x_of(v):

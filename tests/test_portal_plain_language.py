@@ -77,7 +77,9 @@ def test_audit_trail_reads_as_sentences_with_labels(client, world):
 
     enrich(world)
     client.force_login(world.users[Role.POLICY_OFFICER])
-    text = " ".join(visible_text(client.get("/midden-groningen/audit/").content.decode(), "nl").split())
+    text = " ".join(
+        visible_text(client.get("/midden-groningen/audit/").content.decode(), "nl").split()
+    )
     assert "Uitnodiging verstuurd aan" in text
     assert "Rol : – → schooldirecteur" in text
     assert "Taal en lezen : – → ernstig" in text

@@ -9,7 +9,7 @@ import logging
 from django.utils.translation import gettext as _
 
 from portal.charts import Series, bar_chart, column_chart
-from portal.exports import safe_cell
+from portal.exports import add_sheet, safe_cell
 from portal.formatting import format_date, format_money
 
 from .content import ReportContent
@@ -100,41 +100,37 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         ],
     )
 
-    lines = wb.create_sheet(_("Regels"))
-    lines.append(
+    header = [
+        _("Datum"),
+        _("Boeking"),
+        _("Leverancier"),
+        _("Factuur"),
+        _("Omschrijving"),
+        _("Activiteit"),
+        _("School"),
+        _("Kostensoort"),
+        _("Beschikking"),
+        _("Bedrag"),
+    ]
+    rows = [
         [
-            str(h)
-            for h in (
-                _("Datum"),
-                _("Boeking"),
-                _("Leverancier"),
-                _("Factuur"),
-                _("Omschrijving"),
-                _("Activiteit"),
-                _("School"),
-                _("Kostensoort"),
-                _("Beschikking"),
-                _("Bedrag"),
-            )
+            ln.date,
+            ln.booking_id,
+            ln.supplier,
+            ln.invoice_number,
+            ln.description,
+            ln.activity,
+            ln.school,
+            ln.cost_category,
+            ln.grant,
+            ln.amount,
         ]
-    )
-    for group in content.annex:
-        for ln in group.lines:
-            lines.append(
-                [
-                    ln.date,
-                    safe_cell(ln.booking_id),
-                    safe_cell(ln.supplier),
-                    safe_cell(ln.invoice_number),
-                    safe_cell(ln.description),
-                    safe_cell(ln.activity),
-                    safe_cell(ln.school),
-                    ln.cost_category,
-                    safe_cell(ln.grant),
-                    ln.amount,
-                ]
-            )
-    lines.append([None] * 9 + [content.annex_total])
+        for group in content.annex
+        for ln in group.lines
+    ]
+    rows.append([None] * 9 + [content.annex_total])
+    # one sheet helper for every export: bold frozen header, autofilter, euro and date formats
+    add_sheet(wb, rows, header, _("Regels"))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -32,3 +32,9 @@ def subject_label(subject: str) -> str:
             "year": year,
         }
     return value or kind
+
+
+@register.filter
+def theme_label(code: str) -> str:
+    """A theme code's label ("zorg" -> "jeugdhulp en zorg in de school")."""
+    return Theme(code).label if code in Theme.values else code
