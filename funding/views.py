@@ -489,7 +489,10 @@ def expenditure_sign_off(request, municipality, expenditure_id):
     try:
         version = int(request.POST.get("version") or expenditure.version)
         expenditure_services.expenditure_sign_off(
-            expenditure=expenditure, actor=request.user, version=version
+            expenditure=expenditure,
+            actor=request.user,
+            version=version,
+            note=request.POST.get("note", "").strip()[:1000],
         )
     except (ApplicationError, ValueError) as error:
         messages.error(request, getattr(error, "message", str(error)))

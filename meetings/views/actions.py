@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 
@@ -85,7 +86,11 @@ def reviews_record(request, **kwargs):
             return redirect(meeting.get_absolute_url() + "#bespreking")
         entries.append((review, status, note))
     count = services.reviews_record(actor=request.user, meeting=meeting, entries=entries)
-    messages.success(request, _("%(n)d actiepunt(en) bijgewerkt.") % {"n": count})
+    messages.success(
+        request,
+        ngettext("%(n)d actiepunt bijgewerkt.", "%(n)d actiepunten bijgewerkt.", count)
+        % {"n": count},
+    )
     return redirect(meeting.get_absolute_url() + "#bespreking")
 
 
@@ -192,7 +197,11 @@ def action_bulk(request, **kwargs):
             actions=form.cleaned_data["actions"],
             status=form.cleaned_data["status"],
         )
-        messages.success(request, _("%(n)d actiepunt(en) bijgewerkt.") % {"n": count})
+        messages.success(
+            request,
+            ngettext("%(n)d actiepunt bijgewerkt.", "%(n)d actiepunten bijgewerkt.", count)
+            % {"n": count},
+        )
     else:
         messages.error(request, _("Kies een status en ten minste één actiepunt."))
     return _back(request, tenant_url(request.access, "action_list"))
