@@ -63,6 +63,14 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
+                item = data.get("agenda_item")
+                if item:
+                    # say where it went: under its agenda item, not in the meeting's own list
+                    messages.success(
+                        request,
+                        _("Actiepunt vastgelegd bij agendapunt “%(item)s”.") % {"item": item.title},
+                    )
+                    return redirect(f"{meeting.get_absolute_url()}#item-{item.pk}")
                 messages.success(request, _("Actiepunt vastgelegd."))
                 return redirect(meeting.get_absolute_url() + "#actiepunten")
         return self.render_to_response(

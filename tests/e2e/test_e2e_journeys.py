@@ -1,0 +1,138 @@
+"""One browser journey per role, doing that person's weekly job by clicking, as the README's
+demo tells it (issue 12 §7). They run in CI (.ci/run, PORTAL_REQUIRE_BROWSER=1) and do not skip."""
+
+from datetime import date
+
+import pytest
+from django_scopes import scopes_disabled
+
+from funding.models import FundingStream
+from portal.models import AuditEvent, Role
+from tests import factories as f
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _main_text(page):
+    return page.locator("main").inner_text().replace("\xa0", " ")
+
+
+def test_accountant_signs_off_an_f6_line_with_confirmation_and_downloads_the_report(
+    page, world, shipped_data
+):
+    with scopes_disabled():
+        npo = FundingStream.objects.get(code="NPO-GEM")
+    grant = f.GrantFactory(
+        municipality=world.municipality,
+        stream=npo,
+        reference="NPO",
+        window_start=date(2021, 7, 1),
+        window_end=date(2025, 7, 31),
+    )
+    f.ExpenditureFactory(
+        grant=grant, booking_id="KEUKEN", date=date(2023, 10, 2), depreciation_months=120
+    )
+    f.SpendingReportFactory(municipality=world.municipality, done=True)
+    accountant = world.users[Role.ACCOUNTANT]
+
+    log_in(page, accountant.email)
+    page.get_by_role("navigation", name="Hoofdnavigatie").get_by_role(
+        "link", name="Bestedingen"
+    ).click()
+    page.get_by_label("Aftekening").select_option(label="wacht op aftekening")
+    page.get_by_role("button", name="Filteren").click()
+    page.get_by_role("link", name="KEUKEN").click()
+
+    # one click does not sign off: the button opens a confirmation with an optional note
+    page.locator("summary", has_text="Aftekenen").click()
+    assert "kan niet ongedaan worden gemaakt" in _main_text(page)
+    page.get_by_label("Notitie (niet verplicht)").fill("Keuken gaat tien jaar mee.")
+    page.get_by_role("button", name="Ja, aftekenen").click()
+    page.wait_for_load_state()
+    assert "Besteding KEUKEN afgetekend." in _main_text(page)
+    with scopes_disabled():
+        assert (
+            AuditEvent.objects.get(action="expenditure.sign_off").reason
+            == "Keuken gaat tien jaar mee."
+        )
+
+    page.get_by_role("navigation", name="Hoofdnavigatie").get_by_role(
+        "link", name="Rapportages"
+    ).click()
+    page.locator("main table a").first.click()
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Download PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+
+
+def test_coordinator_compares_the_region_and_picks_a_year(page, world, shipped_data):
+    with scopes_disabled():
+        npo = FundingStream.objects.get(code="NPO-GEM")
+    for year in (2023, 2024):
+        f.GrantFactory(
+            municipality=world.municipality,
+            stream=npo,
+            reference=f"NPO-{year}",
+            window_start=date(year, 1, 1),
+            window_end=date(year, 12, 31),
+        )
+    log_in(page, world.users[Role.REGIONAL_COORDINATOR].email)
+    assert page.url.endswith("/regio/kenniskring-noord/")
+    assert "Midden-Groningen" in _main_text(page)
+    page.get_by_label("Kalenderjaar").select_option("2023")
+    page.get_by_role("button", name="Toon").click()
+    page.wait_for_load_state()
+    assert "jaar=2023" in page.url
+    assert page.get_by_role("heading", name="NPO-GEM en GOAB per leerling in 2023").is_visible()
+    with page.expect_download() as csv:
+        page.get_by_role("link", name="Exporteer CSV").click()
+    assert csv.value.suggested_filename.endswith(".csv")
+
+
+def test_lea_chair_plans_a_meeting_records_a_decision_and_an_action_and_exports_the_list(
+    page, world, shipped_data
+):
+    log_in(page, world.users[Role.LEA_CHAIR].email)
+    nav = page.get_by_role("navigation", name="Hoofdnavigatie")
+    nav.get_by_role("link", name="Overleggen").click()
+    page.get_by_role("link", name="Overleg plannen").click()
+    page.locator("#id_type").select_option(index=1)
+    page.locator("#id_title").fill("LEA-overleg december")
+    starts = page.locator("#id_starts_at")
+    starts.fill(
+        "2030-12-15T15:00"
+        if starts.get_attribute("type") == "datetime-local"
+        else "15-12-2030 15:00"
+    )
+    page.locator("#id_location").fill("Gemeentehuis")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    assert "Overleg gepland." in _main_text(page)
+
+    page.get_by_role("link", name="Agendapunt toevoegen").click()
+    page.locator("#id_title").fill("Zomerschool 2031")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+
+    page.get_by_role("link", name="Besluit bij Zomerschool 2031").click()
+    page.locator("#id_text").fill("De zomerschool gaat door.")
+    page.get_by_role("button", name="Vastleggen").click()
+    page.wait_for_load_state()
+    assert "De zomerschool gaat door." in _main_text(page)
+
+    page.get_by_role("link", name="Actiepunt bij Zomerschool 2031").click()
+    page.locator("#id_description").fill("Locaties voor de zomerschool vastleggen")
+    page.locator("#id_owner_name").fill("Beleidsmedewerker onderwijs")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    # the page says where the action went: under its agenda item
+    assert "Actiepunt vastgelegd bij agendapunt “Zomerschool 2031”." in _main_text(page)
+    assert "#item-" in page.url
+
+    nav.get_by_role("link", name="Actiepunten").click()
+    assert "Locaties voor de zomerschool vastleggen" in _main_text(page)
+    with page.expect_download() as xlsx:
+        page.get_by_role("link", name="Exporteren (XLSX)").click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
