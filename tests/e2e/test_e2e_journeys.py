@@ -136,3 +136,37 @@ def test_lea_chair_plans_a_meeting_records_a_decision_and_an_action_and_exports_
     with page.expect_download() as xlsx:
         page.get_by_role("link", name="Exporteren (XLSX)").click()
     assert xlsx.value.suggested_filename.endswith(".xlsx")
+
+
+def test_director_fills_in_and_submits_a_scan_with_a_document(page, world, shipped_data, tmp_path):
+    director = world.users[Role.SCHOOL_DIRECTOR]
+    log_in(page, director.email)
+    page.get_by_role("navigation", name="Hoofdnavigatie").get_by_role(
+        "link", name="Schoolscans"
+    ).click()
+    page.get_by_role("link", name="Nieuwe scan").click()
+    # the director's only school is already chosen
+    assert page.locator("#id_school").input_value() == str(world.school.pk)
+    page.get_by_role("button", name="Scan aanmaken").click()
+    page.wait_for_load_state()
+
+    # the new draft opens on its needs form
+    assert "De scan is aangemaakt als concept." in _main_text(page)
+    page.get_by_label("taal en lezen: ernst", exact=False).select_option("severe")
+    page.get_by_label("taal en lezen: aandeel leerlingen", exact=False).fill("40")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    assert "De behoeften zijn opgeslagen." in _main_text(page)
+
+    document = tmp_path / "schoolscan.pdf"
+    document.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.get_by_label("Scandocument").set_input_files(str(document))
+    page.get_by_role("button", name="Uploaden").click()
+    page.wait_for_load_state()
+    assert "Het document is opgeslagen (versie 1)." in _main_text(page)
+
+    page.locator("summary", has_text="Indienen bij de gemeente").click()
+    page.get_by_role("button", name="Ja, schoolscan indienen").click()
+    page.wait_for_load_state()
+    assert "De scan is ingediend bij de gemeente." in _main_text(page)
+    assert not page.locator("summary", has_text="Indienen bij de gemeente").count()
