@@ -2,8 +2,10 @@
 demo tells it (issue 12 §7). They run in CI (.ci/run, PORTAL_REQUIRE_BROWSER=1) and do not skip."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django_scopes import scopes_disabled
 
 from funding.models import FundingStream
@@ -170,3 +172,66 @@ def test_director_fills_in_and_submits_a_scan_with_a_document(page, world, shipp
     page.wait_for_load_state()
     assert "De scan is ingediend bij de gemeente." in _main_text(page)
     assert not page.locator("summary", has_text="Indienen bij de gemeente").count()
+
+
+def test_officer_imports_runs_the_checks_justifies_a_finding_and_downloads_a_report(
+    page, world, shipped_data, tmp_path
+):
+    # the municipality's own rows of the shipped sample grants file
+    sample = Path(settings.BASE_DIR) / "portal" / "demo_data" / "grants.csv"
+    lines = sample.read_text(encoding="utf-8").splitlines()
+    grants = tmp_path / "beschikkingen.csv"
+    grants.write_text(
+        "\n".join([lines[0]] + [ln for ln in lines[1:] if ln.startswith("GM1952,")]) + "\n",
+        encoding="utf-8",
+    )
+    with scopes_disabled():
+        npo = FundingStream.objects.get(code="NPO-GEM")
+    grant = f.GrantFactory(
+        municipality=world.municipality,
+        stream=npo,
+        reference="NPO",
+        window_start=date(2021, 7, 1),
+        window_end=date(2025, 7, 31),
+    )
+    f.ExpenditureFactory(
+        grant=grant, booking_id="KEUKEN", date=date(2023, 10, 2), depreciation_months=120
+    )
+
+    log_in(page, world.users[Role.POLICY_OFFICER].email)
+    nav = page.get_by_role("navigation", name="Hoofdnavigatie")
+    nav.get_by_role("link", name="Beschikkingen").click()
+    page.locator("main").get_by_role("link", name="Importeren").first.click()
+    page.locator("input[type=file]").set_input_files(str(grants))
+    page.get_by_role("button", name="Controleren").click()
+    page.wait_for_load_state()
+    assert "geen fouten" in _main_text(page)
+    assert page.get_by_role("table", name="Voorbeeld van de eerste regels").is_visible()
+    page.get_by_role("button", name="Importeren bevestigen").click()
+    page.wait_for_load_state()
+
+    nav.get_by_role("link", name="Bevindingen").click()
+    page.get_by_role("button", name="Controle nu uitvoeren").click()
+    page.wait_for_load_state()
+    page.get_by_text("Klaar", exact=True).first.wait_for()
+    page.goto(page.url.split("?")[0])
+    row = page.locator("tr", has=page.get_by_role("link", name="Boeking KEUKEN"))
+    row.get_by_role("combobox").select_option("justified")
+    row.get_by_role("textbox").fill("Keuken gaat tien jaar mee; afgestemd met de accountant.")
+    row.get_by_role("button", name="Opslaan").click()
+    page.wait_for_load_state()
+    assert "Keuken gaat tien jaar mee" in _main_text(page)
+
+    nav.get_by_role("link", name="Rapportages").click()
+    page.get_by_label("Stroom").select_option("NPO-GEM")
+    page.get_by_role("button", name="Aanvragen").click()
+    page.wait_for_load_state()
+    # the page says when the files are ready (built in the background, polled)
+    download_pdf = page.get_by_role("link", name="Download PDF")
+    download_pdf.wait_for(timeout=60000)
+    with page.expect_download() as pdf:
+        download_pdf.click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    with page.expect_download() as xlsx:
+        page.get_by_role("link", name="Download XLSX").click()
+    assert xlsx.value.suggested_filename.endswith(".xlsx")
