@@ -662,6 +662,8 @@ class FindingListView(FilteredListView):
         context["freshness"] = freshness.check_state(municipality=self.municipality)
         context["settled"] = freshness.recently_resolved(municipality=self.municipality)[:20]
         context["review_form"] = forms.ReviewForm()
+        # a refused review's error, shown next to the field of its own finding's row
+        context["review_error"] = self.request.session.pop("finding_review_error", None)
         return context
 
 
@@ -672,11 +674,12 @@ def finding_review(request, municipality, finding_id):
         selectors.findings(municipality=request.access.municipality), pk=finding_id
     )
     form = forms.ReviewForm(request.POST)
+    error = None
     if form.is_valid():
         try:
             checks.finding_review(finding=finding, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        except ApplicationError as exc:
+            error = exc.message
         else:
             messages.success(
                 request,
@@ -684,8 +687,18 @@ def finding_review(request, municipality, finding_id):
                 % {"rule": finding.rule, "status": finding.get_status_display()},
             )
     else:
-        messages.error(request, _("Kies een beoordeling."))
-    return redirect(_url(request, "finding_list"))
+        error = _("Kies een beoordeling.")
+    if error:
+        # shown next to the reason field of this finding's row, not at the top of the page
+        request.session["finding_review_error"] = {
+            "finding": finding.pk,
+            "message": str(error),
+            "reason": request.POST.get("reason", "")[:2000],
+        }
+    # back to the filtered, paged list the review came from, at this finding's row
+    response = redirect_back(request, _url(request, "finding_list"))
+    response["Location"] += f"#finding-{finding.pk}"
+    return response
 
 
 @portal_permission("findings.run")
