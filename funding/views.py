@@ -22,6 +22,7 @@ from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
 
 from . import filters, forms, freshness, selectors
+from .labels import subject_label, theme_label
 from .models import Finding
 from .services import (
     activities as activity_services,
@@ -622,9 +623,10 @@ class FindingListView(FilteredListView):
                 f.rule,
                 f.get_severity_display(),
                 f.get_status_display(),
-                " ".join(f.subjects),
+                # labels for people; the machine keys stay in check_overlaps' JSON (interchange.md)
+                "; ".join(subject_label(s) for s in sorted(f.subjects)),
                 f.school.code if f.school_id else "",
-                f.theme,
+                theme_label(f.theme) if f.theme else "",
                 f.amount,
                 f.message,
                 f.reason,

@@ -97,3 +97,60 @@ def test_finding_subjects_are_labels(client, world):
     )
     assert "Behoefte jeugdhulp en zorg in de school van 92LB00 in 2023-2024" in text
     assert "Beschikking ZOMERSCHOOL-2024" in text and "Activiteit LEES-01 (GM1952)" in text
+
+
+def _xlsx_text(content: bytes) -> str:
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    return "\n".join(
+        str(cell)
+        for sheet in book
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
+    )
+
+
+def _pdf_text(content: bytes) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
+
+
+@pytest.mark.django_db
+def test_spreadsheet_exports_and_pdfs_speak_the_interface_language(client, world):
+    """The exports people open (XLSX) and the PDFs hold labels, not keys: the keys stay in the
+    JSON/CSV interchange outputs of the check_overlaps command (interchange.md)."""
+    from portal.models import Role
+
+    from .test_portal_permissions import URL_KWARGS
+
+    enrich(world)
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    failures = []
+    for path in (
+        "/midden-groningen/financien/bevindingen/?export=xlsx",
+        "/midden-groningen/financien/bestedingen/?export=xlsx",
+        "/midden-groningen/overleg/actiepunten/export/?format=xlsx",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        text = _xlsx_text(response.content)
+        failures += [f"{path}: {p}" for p in problems(text, "nl")]
+    findings = _xlsx_text(
+        client.get("/midden-groningen/financien/bevindingen/?export=xlsx").content
+    )
+    assert "Beschikking ZOMERSCHOOL-2024" in findings and "grant:" not in findings
+    meeting_id = URL_KWARGS["meeting_id"](world)
+    for kind in ("agenda", "verslag"):
+        response = client.get(
+            f"/midden-groningen/overleg/vergaderingen/{meeting_id}/{kind}.pdf?concept=1"
+        )
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf", kind
+        failures += [f"{kind} pdf: {p}" for p in problems(_pdf_text(response.content), "nl")]
+    assert failures == [], "\n".join(failures)
