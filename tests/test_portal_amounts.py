@@ -282,3 +282,21 @@ def test_scan_intervention_cost_and_share_of_pupils(client, world):
     assert response.status_code == 302, response.content.decode()[:2000]
     with scopes_disabled():
         assert Activity.objects.get(name="Bijles").planned_cost == Decimal("12500.50")
+
+
+def test_preview_cells_never_show_python_values():
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.formatting import format_value
+
+    assert [
+        format_value(v) for v in (None, True, False, Decimal("1034000.50"), 2023, date(2023, 4, 26))
+    ] == [
+        "",
+        "ja",
+        "nee",
+        "1.034.000,50",
+        "2023",
+        "26-04-2023",
+    ]

@@ -11,6 +11,7 @@ register.filter("money", formatting.format_money)
 register.filter("number", formatting.format_number)
 register.filter("percent", formatting.format_percent)
 register.filter("nldate", formatting.format_date)
+register.filter("cell", formatting.format_value)
 register.filter("audit_sentence", audit_display.action_sentence)
 register.filter("audit_changes", audit_display.changes)
 
