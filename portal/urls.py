@@ -4,9 +4,7 @@ else (login, health, invitations) is tenant-free."""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 
@@ -53,7 +51,7 @@ urlpatterns = [
         views.PublicPageView.as_view(template_name="portal/pages/contact.html"),
         name="contact",
     ),
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     # App URLs come before the portal's catch-all <municipality>/ patterns.
     path("<slug:municipality>/scholen/", include("schools.urls")),
     path("<slug:municipality>/financien/", include("funding.urls")),

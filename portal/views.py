@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -41,6 +42,12 @@ class PublicPageView(TemplateView):
             "contact_url": reverse("contact"),
             "contact_email": settings.PORTAL_CONTACT_EMAIL,
         }
+
+
+def favicon(request):
+    """Browsers that ask for /favicon.ico get the SVG icon (looked up per request: the static
+    manifest of a production build is only there after collectstatic)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

@@ -83,7 +83,7 @@ def check_pages(browser, live_server, urls, *, cookies=(), label):
     return failures
 
 
-def test_the_walk_reaches_the_pages_that_matter(world):
+def test_the_walk_reaches_the_pages_that_matter(world, shipped_data):
     pages = html_pages(world, Role.POLICY_OFFICER)
     assert len(pages) >= 30
     assert (
