@@ -27,6 +27,10 @@ $(STAMP): requirements/dev.txt
 locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po | $(STAMP)
 	$(BIN)/python -m portal.compile_messages $<
 
+# Test-only JavaScript (axe-core for tests/e2e), from package-lock.json; skipped without npm.
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error; else echo "npm not found: browser accessibility tests will skip"; fi
+
 messages: $(MO_FILES)
 
 install: $(STAMP) messages
@@ -42,7 +46,7 @@ run: seed
 	$(DEMO_ENV) $(BIN)/python manage.py runserver $(HOST)
 
 # The whole suite; set DATABASE_URL / REDIS_URL to run it on PostgreSQL + Redis.
-test: install
+test: install node_modules/.package-lock.json
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Static checks, the same as .pre-commit-config.yaml: ruff (lint rules and formatting), no
@@ -74,4 +78,4 @@ bench: $(STAMP)
 	DEBUG=1 $(BIN)/python bench/checks_bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules

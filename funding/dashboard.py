@@ -1,6 +1,8 @@
 """Dashboard panels of the funding app (portal.dashboard): per role, a fixed number of grouped
 queries whatever the size of the data."""
 
+from decimal import Decimal
+
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -11,20 +13,30 @@ from schools.selectors import scan_round
 from . import selectors
 
 
+def _percent(part, whole):
+    return None if not whole else (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("1"))
+
+
 def _stream_chart(rows):
+    """Per stream the share of its own grant that is spent and committed: one shared money
+    scale would let GOAB dwarf every other stream (issue 12 §6)."""
     return bar_chart(
-        title=_("Budget per stroom"),
+        title=_("Budget per stroom: besteed en verplicht"),
         description=_(
-            "Per financieringsstroom: toegekend (inclusief overheveling), besteed, verplicht en resterend."
+            "Per financieringsstroom het deel van het toegekende budget (inclusief overheveling) dat "
+            "besteed en dat verplicht is, in procenten. De bedragen staan in de tabel hierboven."
         ),
         categories=[r["stream"].code for r in rows],
         series=[
-            Series(_("Toegekend"), [r["granted"] for r in rows]),
-            Series(_("Besteed"), [r["spent"] for r in rows]),
-            Series(_("Verplicht"), [r["committed"] for r in rows]),
-            Series(_("Resterend"), [max(r["remaining"], 0) for r in rows]),
+            Series(
+                _("Besteed, in % van toegekend"), [_percent(r["spent"], r["granted"]) for r in rows]
+            ),
+            Series(
+                _("Verplicht, in % van toegekend"),
+                [_percent(r["committed"], r["granted"]) for r in rows],
+            ),
         ],
-        money=True,
+        percent=True,
     )
 
 

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
+from portal.filters import OrderingFilter
 
 from .models import Activity, Expenditure, Finding, FundingStream, Grant
 
@@ -16,7 +17,7 @@ def _streams(request):
 class GrantFilter(df.FilterSet):
     stream = df.ModelChoiceFilter(queryset=_streams, label=_("Stroom"), empty_label=_("alle"))
     q = df.CharFilter(method="search", label=_("Zoek kenmerk"))
-    sort = df.OrderingFilter(
+    sort = OrderingFilter(
         fields=(
             ("reference", "reference"),
             ("stream__code", "stream"),
@@ -24,6 +25,13 @@ class GrantFilter(df.FilterSet):
             ("amount", "amount"),
             ("spent", "spent"),
         ),
+        field_labels={
+            "reference": _("Kenmerk"),
+            "stream__code": _("Stroom"),
+            "window_end": _("Einde bestedingstermijn"),
+            "amount": _("Bedrag"),
+            "spent": _("Besteed"),
+        },
         label=_("Sorteren"),
     )
 
@@ -52,7 +60,7 @@ class ActivityFilter(df.FilterSet):
         empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek code of naam"))
-    sort = df.OrderingFilter(
+    sort = OrderingFilter(
         fields=(
             ("code", "code"),
             ("name", "name"),
@@ -60,6 +68,13 @@ class ActivityFilter(df.FilterSet):
             ("end", "end"),
             ("planned_cost", "planned_cost"),
         ),
+        field_labels={
+            "code": _("Code"),
+            "name": _("Naam"),
+            "start": _("Begin"),
+            "end": _("Einde"),
+            "planned_cost": _("Geplande kosten"),
+        },
         label=_("Sorteren"),
     )
 
@@ -92,13 +107,19 @@ class ExpenditureFilter(df.FilterSet):
         empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek boeking, leverancier of factuur"))
-    sort = df.OrderingFilter(
+    sort = OrderingFilter(
         fields=(
             ("date", "date"),
             ("booking_id", "booking_id"),
             ("amount", "amount"),
             ("supplier", "supplier"),
         ),
+        field_labels={
+            "date": _("Datum"),
+            "booking_id": _("Boeking"),
+            "amount": _("Bedrag"),
+            "supplier": _("Leverancier"),
+        },
         label=_("Sorteren"),
     )
 

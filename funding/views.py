@@ -20,6 +20,7 @@ from portal.permissions import PortalViewMixin, portal_permission
 from schools.selectors import scan_round
 
 from . import filters, forms, freshness, selectors
+from .labels import subject_label, theme_label
 from .models import Finding
 from .services import (
     activities as activity_services,
@@ -498,7 +499,10 @@ def expenditure_sign_off(request, municipality, expenditure_id):
     try:
         version = int(request.POST.get("version") or expenditure.version)
         expenditure_services.expenditure_sign_off(
-            expenditure=expenditure, actor=request.user, version=version
+            expenditure=expenditure,
+            actor=request.user,
+            version=version,
+            note=request.POST.get("note", "").strip()[:1000],
         )
     except (ApplicationError, ValueError) as error:
         messages.error(request, getattr(error, "message", str(error)))
@@ -590,9 +594,10 @@ class FindingListView(FilteredListView):
                 f.rule,
                 f.get_severity_display(),
                 f.get_status_display(),
-                " ".join(f.subjects),
+                # labels for people; the machine keys stay in check_overlaps' JSON (interchange.md)
+                "; ".join(subject_label(s) for s in sorted(f.subjects)),
                 f.school.code if f.school_id else "",
-                f.theme,
+                theme_label(f.theme) if f.theme else "",
                 f.amount,
                 f.message,
                 f.reason,
@@ -630,6 +635,8 @@ class FindingListView(FilteredListView):
         context["freshness"] = freshness.check_state(municipality=self.municipality)
         context["settled"] = freshness.recently_resolved(municipality=self.municipality)[:20]
         context["review_form"] = forms.ReviewForm()
+        # a refused review's error, shown next to the field of its own finding's row
+        context["review_error"] = self.request.session.pop("finding_review_error", None)
         return context
 
 
@@ -640,11 +647,12 @@ def finding_review(request, municipality, finding_id):
         selectors.findings(municipality=request.access.municipality), pk=finding_id
     )
     form = forms.ReviewForm(request.POST)
+    error = None
     if form.is_valid():
         try:
             checks.finding_review(finding=finding, actor=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        except ApplicationError as exc:
+            error = exc.message
         else:
             messages.success(
                 request,
@@ -652,8 +660,18 @@ def finding_review(request, municipality, finding_id):
                 % {"rule": finding.rule, "status": finding.get_status_display()},
             )
     else:
-        messages.error(request, _("Kies een beoordeling."))
-    return redirect(_url(request, "finding_list"))
+        error = _("Kies een beoordeling.")
+    if error:
+        # shown next to the reason field of this finding's row, not at the top of the page
+        request.session["finding_review_error"] = {
+            "finding": finding.pk,
+            "message": str(error),
+            "reason": request.POST.get("reason", "")[:2000],
+        }
+    # back to the filtered, paged list the review came from, at this finding's row
+    response = redirect_back(request, _url(request, "finding_list"))
+    response["Location"] += f"#finding-{finding.pk}"
+    return response
 
 
 @portal_permission("findings.run")

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
+from portal.filters import OrderingFilter
 from schools.models import School
 
 from . import selectors
@@ -21,28 +22,28 @@ def _meetings(request):
 
 class ActionFilter(django_filters.FilterSet):
     status = django_filters.MultipleChoiceFilter(
-        label=_("status"), choices=ActionItem.Status.choices
+        label=_("Status"), choices=ActionItem.Status.choices
     )
-    owner = django_filters.CharFilter(label=_("eigenaar"), method="filter_owner")
+    owner = django_filters.CharFilter(label=_("Eigenaar"), method="filter_owner")
     organisation = django_filters.CharFilter(
-        label=_("organisatie"), field_name="owner_organisation", lookup_expr="icontains"
+        label=_("Organisatie"), field_name="owner_organisation", lookup_expr="icontains"
     )
     overdue = django_filters.BooleanFilter(
-        label=_("alleen te laat"), method="filter_overdue", widget=forms.CheckboxInput()
+        label=_("Alleen te laat"), method="filter_overdue", widget=forms.CheckboxInput()
     )
     due_before = django_filters.DateFilter(
-        label=_("uiterlijk vóór"),
+        label=_("Uiterlijk vóór"),
         field_name="due_date",
         lookup_expr="lte",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    theme = django_filters.ChoiceFilter(label=_("thema"), choices=Theme.choices)
-    meeting = django_filters.ModelChoiceFilter(label=_("overleg"), queryset=_meetings)
+    theme = django_filters.ChoiceFilter(label=_("Thema"), choices=Theme.choices)
+    meeting = django_filters.ModelChoiceFilter(label=_("Overleg"), queryset=_meetings)
     school = django_filters.ModelChoiceFilter(
-        label=_("school"), field_name="schools", queryset=lambda r: School.objects.order_by("name")
+        label=_("School"), field_name="schools", queryset=lambda r: School.objects.order_by("name")
     )
-    ordering = django_filters.OrderingFilter(
-        label=_("sorteren op"),
+    ordering = OrderingFilter(
+        label=_("Sorteren op"),
         fields=(
             ("due_date", "due_date"),
             ("status", "status"),
@@ -51,11 +52,11 @@ class ActionFilter(django_filters.FilterSet):
             ("created_at", "created"),
         ),
         field_labels={
-            "due_date": _("uiterlijk"),
-            "status": _("status"),
-            "owner_organisation": _("organisatie"),
-            "meeting__starts_at": _("overleg"),
-            "created_at": _("aangemaakt"),
+            "due_date": _("Uiterlijk"),
+            "status": _("Status"),
+            "owner_organisation": _("Organisatie"),
+            "meeting__starts_at": _("Overleg"),
+            "created_at": _("Aangemaakt"),
         },
     )
 

@@ -99,9 +99,9 @@ def _none_multi(model, label):
 
 class MeetingForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
     series = _none_choice(MeetingSeries, _("reeks"))
-    online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
     new_series_name = forms.CharField(
-        label=_("of begin een nieuwe reeks"),
+        label=_("Of begin een nieuwe reeks"),
         required=False,
         max_length=200,
         help_text=_(
@@ -146,7 +146,7 @@ class MeetingForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
 
 
 class MeetingUpdateForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
-    online_url = forms.URLField(label=_("online link"), required=False, assume_scheme="https")
+    online_url = forms.URLField(label=_("Online link"), required=False, assume_scheme="https")
 
     class Meta:
         model = Meeting
@@ -316,9 +316,9 @@ class ActionForm(ModelLimitsFormMixin, TenantFormMixin, forms.ModelForm):
 
 
 class ProgressForm(forms.Form):
-    status = forms.ChoiceField(label=_("status"), choices=ActionItem.Status.choices)
+    status = forms.ChoiceField(label=_("Status"), choices=ActionItem.Status.choices)
     note = forms.CharField(
-        label=_("voortgang"),
+        label=_("Voortgang"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Wat is er gedaan, wat is de volgende stap?"),
@@ -326,13 +326,13 @@ class ProgressForm(forms.Form):
 
 
 class AttachmentForm(forms.Form):
-    file = forms.FileField(label=_("bestand"))
-    name = forms.CharField(label=_("naam"), required=False, max_length=200)
+    file = forms.FileField(label=_("Bestand"))
+    name = forms.CharField(label=_("Naam"), required=False, max_length=200)
 
 
 class BulkStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("nieuwe status"), choices=ActionItem.Status.choices)
-    actions = IdModelMultipleChoiceField(queryset=ActionItem.objects.none(), label=_("actiepunten"))
+    status = forms.ChoiceField(label=_("Nieuwe status"), choices=ActionItem.Status.choices)
+    actions = IdModelMultipleChoiceField(queryset=ActionItem.objects.none(), label=_("Actiepunten"))
 
     def __init__(self, *args, queryset=None, **kwargs):
         super().__init__(*args, **kwargs)

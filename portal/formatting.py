@@ -4,6 +4,8 @@
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext
+
 CENT = Decimal("0.01")
 
 
@@ -41,4 +43,20 @@ def format_date(value) -> str:
         return value.strftime("%d-%m-%Y %H:%M")
     if isinstance(value, date):
         return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+def format_value(value) -> str:
+    """Any value as people read it in a table cell (import previews): nothing for None,
+    ja/nee for booleans, nl-NL decimals and dates, integers (years, counts) and text as
+    they are. Never "True" or "None"."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return gettext("ja") if value else gettext("nee")
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        return format_number(value, -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+    if isinstance(value, (date, datetime)):
+        return format_date(value)
     return str(value)

@@ -235,6 +235,8 @@ MFA_FORMS = {"activate_totp": "portal.mfa.ActivateTOTPForm"}
 # data. Only a demo or a test installation turns this off.
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
 PORTAL_DEMO = env_bool("PORTAL_DEMO")
+# Where people report faults and accessibility problems (the contact page, the statement).
+PORTAL_CONTACT_EMAIL = env("PORTAL_CONTACT_EMAIL", "onderwijsportaal@example.nl")
 INVITATION_MAX_AGE_DAYS = 7
 # Links in e-mails sent by background jobs (no request to build them from).
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://localhost:8000")

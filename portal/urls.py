@@ -35,6 +35,23 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("health/", views.health, name="health"),
     path("", views.home, name="home"),
+    # Public pages linked from every page's footer (issue 12 §4); before the tenant catch-alls.
+    path(
+        "toegankelijkheid/",
+        views.PublicPageView.as_view(template_name="portal/pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path(
+        "privacy/",
+        views.PublicPageView.as_view(template_name="portal/pages/privacy.html"),
+        name="privacy",
+    ),
+    path(
+        "contact/",
+        views.PublicPageView.as_view(template_name="portal/pages/contact.html"),
+        name="contact",
+    ),
+    path("favicon.ico", views.favicon),
     # App URLs come before the portal's catch-all <municipality>/ patterns.
     path("<slug:municipality>/scholen/", include("schools.urls")),
     path("<slug:municipality>/financien/", include("funding.urls")),

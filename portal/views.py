@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -29,6 +30,24 @@ def _membership_url(membership):
     if membership.region_id:
         return reverse("portal:region_dashboard", kwargs={"region": membership.region.slug})
     return reverse("portal:dashboard", kwargs={"municipality": membership.municipality.slug})
+
+
+class PublicPageView(TemplateView):
+    """The accessibility statement, privacy statement and contact page: open to everyone,
+    signed in or not."""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "contact_url": reverse("contact"),
+            "contact_email": settings.PORTAL_CONTACT_EMAIL,
+        }
+
+
+def favicon(request):
+    """Browsers that ask for /favicon.ico get the SVG icon (looked up per request: the static
+    manifest of a production build is only there after collectstatic)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

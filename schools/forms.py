@@ -32,6 +32,11 @@ class ScanCreateForm(forms.Form):
     def __init__(self, *args, schools, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["school"].queryset = schools
+        # a director with one school does not have to pick it (issue 12 §5)
+        only = list(schools[:2])
+        if len(only) == 1:
+            self.fields["school"].initial = only[0].pk
+            self.fields["school"].empty_label = None
         self.fields["school_year"].choices = school_year_choices()
         self.fields["school_year"].initial = current_school_year()
 

@@ -4,6 +4,7 @@ the municipality's overview and the imports. Views are thin: a selector or a ser
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, FormView, ListView, TemplateView
@@ -202,10 +203,14 @@ class WeightImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _(
-            "Het CBS-bestand met de kolommen OVT (vestigingscode of BRIN|C1), schoolweging en "
-            "aantal_leerlingen, ook voor het hele land: regels van scholen die niet bij deze "
-            "gemeente in het portaal staan worden overgeslagen en geteld."
+        # column names and codes as <code>: what the file must say, not interface words
+        return mark_safe(
+            _(
+                "Het CBS-bestand met de kolommen <code>OVT</code> (vestigingscode of BRIN|C1), "
+                "<code>schoolweging</code> en <code>aantal_leerlingen</code>, ook voor het hele "
+                "land: regels van scholen die niet bij deze gemeente in het portaal staan worden "
+                "overgeslagen en geteld."
+            )
         )
 
 
@@ -221,8 +226,12 @@ class NeedsImportView(ImportView):
 
     @property
     def columns_help(self):
-        return _(
-            "Kolommen: school, school_year, theme, severity (none, limited, moderate, severe), share_of_pupils."
+        return mark_safe(
+            _(
+                "Kolommen: <code>school</code>, <code>school_year</code>, <code>theme</code>, "
+                "<code>severity</code> (<code>none</code>, <code>limited</code>, <code>moderate</code>, "
+                "<code>severe</code>) en <code>share_of_pupils</code>."
+            )
         )
 
 

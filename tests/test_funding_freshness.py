@@ -156,7 +156,7 @@ def test_sign_off_resolves_the_f6_finding_with_who_and_when(
     page = client.get(
         reverse("funding:finding_list", kwargs={"municipality": world.municipality.slug})
     ).content.decode()
-    assert "Onlangs afgehandeld" in page and "booking:KEUKEN" in page
+    assert "Onlangs afgehandeld" in page and "Boeking KEUKEN" in page
     assert str(accountant) in page and "Afgetekend door de accountant." in page
     assert "Controles laatst uitgevoerd op" in page
     assert "controle gepland" not in page
@@ -299,3 +299,21 @@ def test_command_line_imports_of_schools_and_needs_rerun_the_checks(
     with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         call_command("import_needs", needs, "--dry-run")
         assert AuditEvent.objects.filter(action="needs.import").count() == 1
+
+
+def test_sign_off_asks_for_confirmation_and_keeps_the_note(client, world):
+    line = f6_line(world)
+    accountant = world.users[Role.ACCOUNTANT]
+    client.force_login(accountant)
+    kwargs = {"municipality": world.municipality.slug, "expenditure_id": line.pk}
+    page = client.get(reverse("funding:expenditure_detail", kwargs=kwargs)).content.decode()
+    # the button opens a confirmation with what will happen and an optional note
+    assert '<details class="confirm">' in page and "kan niet ongedaan worden gemaakt" in page
+    assert 'name="note"' in page and "Ja, aftekenen" in page
+    client.post(
+        reverse("funding:expenditure_sign_off", kwargs=kwargs),
+        {"version": line.version, "note": "Keuken gaat 10 jaar mee; afgestemd met de controller."},
+    )
+    with scopes_disabled():
+        event = AuditEvent.objects.get(action="expenditure.sign_off")
+    assert event.actor == accountant and event.reason.startswith("Keuken gaat 10 jaar mee")

@@ -364,7 +364,7 @@ def test_check_button_runs_the_job_and_the_status_fragment_reports_done(
     fragment = client.get(url(world, "check_run_status", check_run_id=run.pk)).content.decode()
     assert "data-poll-done" in fragment and "Toon de bijgewerkte bevindingen" in fragment
     page = client.get(url(world, "finding_list")).content.decode()
-    assert "booking:NEW" in page and "Beoordelen" not in page  # the accountant may not review
+    assert "Boeking NEW" in page and "Beoordelen" not in page  # the accountant may not review
 
 
 def test_status_fragment_polls_while_running(client, world):
@@ -413,6 +413,41 @@ def test_policy_officer_justifies_a_finding_with_a_reason(client, world):
             "Afgesproken",
             world.users[P],
         )
+
+
+def test_a_refused_review_shows_its_error_at_the_field_and_returns_to_the_filtered_list(
+    client, world
+):
+    with scopes_disabled():
+        finding = Finding.objects.create(
+            municipality=world.municipality,
+            rule="F2",
+            severity="warning",
+            key="k",
+            fingerprint="x",
+            subjects=["booking:X"],
+            message="m",
+        )
+    login(client, world, P)
+    listed = url(world, "finding_list") + "?rule=F2&status=open"
+    response = client.post(
+        url(world, "finding_review", finding_id=finding.pk),
+        {"status": "justified", "reason": "", "next": listed},
+    )
+    assert response["Location"] == f"{listed}#finding-{finding.pk}"
+    page = client.get(listed).content.decode()
+    error_id = f"reason-{finding.pk}-error"
+    field = page.index(f'id="reason-{finding.pk}"')
+    # the error sits in the finding's own row, tied to its field, not at the top of the page
+    assert page.index(f'<p class="error" id="{error_id}">') < field
+    assert f'aria-describedby="{error_id}"' in page and 'class="messages"' not in page
+    # once shown, it is gone
+    assert error_id not in client.get(listed).content.decode()
+    response = client.post(
+        url(world, "finding_review", finding_id=finding.pk),
+        {"status": "justified", "reason": "Afgesproken", "next": "//evil.example/"},
+    )
+    assert response["Location"].startswith(url(world, "finding_list"))
 
 
 def test_findings_filter_by_rule_and_stream(client, world):

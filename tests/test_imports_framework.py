@@ -545,3 +545,34 @@ def test_import_command(tmp_path):
         call_command(ImportGroupsCommand(), str(path), "--dry-run", stdout=stdout, stderr=stderr)
     assert exit_info.value.code == 1
     assert stderr.getvalue() == "ontbrekende kolommen: name\n"
+
+
+def test_xlsx_exports_are_readable_spreadsheets():
+    """Issue 12 §6: bold frozen header with an autofilter, amounts as euro numbers, dates as
+    dates, widths set to the content."""
+    import io
+    from datetime import date
+    from decimal import Decimal
+
+    data = write_xlsx(
+        [
+            [
+                "OBS De Vlonder met een lange naam",
+                Decimal("1034000.50"),
+                date(2023, 4, 26),
+                12,
+                Decimal("12.5"),
+            ]
+        ],
+        ["School", "Bedrag", "Datum", "Aantal", "Aandeel (%)"],
+        sheet_title="Lijst",
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E2"
+    assert sheet["A1"].font.bold
+    assert sheet["B2"].value == Decimal("1034000.50") or sheet["B2"].value == 1034000.5
+    assert "€" in sheet["B2"].number_format and sheet["C2"].number_format == "DD-MM-YYYY"
+    assert sheet["C2"].is_date and sheet["D2"].number_format == "#,##0"
+    assert "€" not in sheet["E2"].number_format
+    assert sheet.column_dimensions["A"].width >= len("OBS De Vlonder met een lange naam")
+    assert sheet.column_dimensions["C"].width < sheet.column_dimensions["A"].width

@@ -395,3 +395,21 @@ def test_the_needs_import_refuses_what_the_scan_form_refuses():
         percentage("12,345")
     with pytest.raises(ValidationError, match="meer dan 2 decimalen"):
         field.clean("12,345")
+
+
+def test_preview_cells_never_show_python_values():
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.formatting import format_value
+
+    assert [
+        format_value(v) for v in (None, True, False, Decimal("1034000.50"), 2023, date(2023, 4, 26))
+    ] == [
+        "",
+        "ja",
+        "nee",
+        "1.034.000,50",
+        "2023",
+        "26-04-2023",
+    ]

@@ -394,3 +394,14 @@ def test_intervention_with_a_stream_not_for_the_sector_is_refused(client, world)
     }
     response = client.post(intervention_url(world, "intervention_create", scan_id=scan.pk), data)
     assert "GOAB is niet bedoeld voor sector VO." in response.content.decode()
+
+
+def test_submitting_asks_for_confirmation_and_one_school_is_preselected(client, world):
+    director = world.users[Role.SCHOOL_DIRECTOR]
+    client.force_login(director)
+    form = client.get(url(world, "scan_create")).content.decode()
+    assert f'<option value="{world.school.pk}" selected>' in form
+    with scopes_disabled():
+        scan = f.ScanFactory(school=world.school)
+    page = client.get(url(world, "scan_detail", scan_id=scan.pk)).content.decode()
+    assert '<details class="confirm">' in page and "Ja, schoolscan indienen" in page

@@ -8,10 +8,10 @@ import logging
 
 from django.utils.translation import gettext as _
 
-from portal.exports import safe_cell
-from portal.formatting import format_date
+from portal.charts import Series, bar_chart, column_chart
+from portal.exports import add_sheet, safe_cell
+from portal.formatting import format_date, format_money
 
-from .charts import category_chart, month_chart
 from .content import ReportContent
 
 logger = logging.getLogger(__name__)
@@ -100,44 +100,74 @@ def render_report_xlsx(content: ReportContent) -> bytes:
         ],
     )
 
-    lines = wb.create_sheet(_("Regels"))
-    lines.append(
+    header = [
+        _("Datum"),
+        _("Boeking"),
+        _("Leverancier"),
+        _("Factuur"),
+        _("Omschrijving"),
+        _("Activiteit"),
+        _("School"),
+        _("Kostensoort"),
+        _("Beschikking"),
+        _("Bedrag"),
+    ]
+    rows = [
         [
-            str(h)
-            for h in (
-                _("Datum"),
-                _("Boeking"),
-                _("Leverancier"),
-                _("Factuur"),
-                _("Omschrijving"),
-                _("Activiteit"),
-                _("School"),
-                _("Kostensoort"),
-                _("Beschikking"),
-                _("Bedrag"),
-            )
+            ln.date,
+            ln.booking_id,
+            ln.supplier,
+            ln.invoice_number,
+            ln.description,
+            ln.activity,
+            ln.school,
+            ln.cost_category,
+            ln.grant,
+            ln.amount,
         ]
-    )
-    for group in content.annex:
-        for ln in group.lines:
-            lines.append(
-                [
-                    ln.date,
-                    safe_cell(ln.booking_id),
-                    safe_cell(ln.supplier),
-                    safe_cell(ln.invoice_number),
-                    safe_cell(ln.description),
-                    safe_cell(ln.activity),
-                    safe_cell(ln.school),
-                    ln.cost_category,
-                    safe_cell(ln.grant),
-                    ln.amount,
-                ]
-            )
-    lines.append([None] * 9 + [content.annex_total])
+        for group in content.annex
+        for ln in group.lines
+    ]
+    rows.append([None] * 9 + [content.annex_total])
+    # one sheet helper for every export: bold frozen header, autofilter, euro and date formats
+    add_sheet(wb, rows, header, _("Regels"))
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _share_chart(rows, title, *, limit=12):
+    """The SVG of a bar per row (label, amount), at most ``limit`` bars; the table next to it in
+    the PDF holds every row."""
+    rows = list(rows)[:limit]
+    if not rows:
+        return ""
+    return bar_chart(
+        title=title,
+        description="; ".join(f"{r.label}: {format_money(r.amount)}" for r in rows),
+        categories=[r.label for r in rows],
+        series=[Series(_("Besteding"), [r.amount for r in rows])],
+        money=True,
+        label_width=220,
+    ).svg
+
+
+def _month_chart(rows):
+    """The SVG of columns per month (credit-note months below zero) and the running total."""
+    rows = list(rows)
+    if not rows:
+        return ""
+    return column_chart(
+        title=_("Besteding per maand"),
+        description="; ".join(
+            f"{r.label}: {format_money(r.amount)} ({_('cumulatief')} {format_money(r.running_total)})"
+            for r in rows
+        ),
+        categories=[f"{r.month:%m-%y}" for r in rows],
+        series=[Series(_("Besteding per maand"), [r.amount for r in rows])],
+        running=Series(_("Cumulatief in de periode"), [r.running_total for r in rows]),
+        money=True,
+    ).svg
 
 
 def render_report_pdf(
@@ -154,9 +184,9 @@ def render_report_pdf(
         "funding/reports/pdf_front.html",
         {
             **base,
-            "category_chart": category_chart(content.by_category, _("Besteding per kostensoort")),
-            "activity_chart": category_chart(content.by_activity, _("Besteding per activiteit")),
-            "month_chart": month_chart(content.by_month, _("Besteding per maand")),
+            "category_chart": _share_chart(content.by_category, _("Besteding per kostensoort")),
+            "activity_chart": _share_chart(content.by_activity, _("Besteding per activiteit")),
+            "month_chart": _month_chart(content.by_month),
         },
     )
     if summary_only:

@@ -116,8 +116,11 @@ def expenditure_update(*, expenditure, actor, data: dict, version: int) -> Expen
     return expenditure
 
 
-def expenditure_sign_off(*, expenditure, actor, version: int | None = None) -> Expenditure:
-    """The accountant signs off a line whose depreciation runs past the window (F6)."""
+def expenditure_sign_off(
+    *, expenditure, actor, version: int | None = None, note: str = ""
+) -> Expenditure:
+    """The accountant signs off a line whose depreciation runs past the window (F6).
+    ``note``: the accountant's optional remark, kept as the audit event's reason."""
     if expenditure.signed_off_at:
         raise ApplicationError(_("Deze besteding is al afgetekend."))
     assert_lines_unlocked(
@@ -139,6 +142,7 @@ def expenditure_sign_off(*, expenditure, actor, version: int | None = None) -> E
             "signed_off_by": [None, str(actor)],
             "signed_off_at": [None, expenditure.signed_off_at],
         },
+        reason=note,
     )
     return expenditure
 

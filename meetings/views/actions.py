@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django.views.generic import ListView, TemplateView
 
@@ -61,6 +62,14 @@ class ActionCreateView(MeetingsViewMixin, TemplateView):
             except ApplicationError as error:
                 form.add_error(None, error.message)
             else:
+                item = data.get("agenda_item")
+                if item:
+                    # say where it went: under its agenda item, not in the meeting's own list
+                    messages.success(
+                        request,
+                        _("Actiepunt vastgelegd bij agendapunt “%(item)s”.") % {"item": item.title},
+                    )
+                    return redirect(f"{meeting.get_absolute_url()}#item-{item.pk}")
                 messages.success(request, _("Actiepunt vastgelegd."))
                 return redirect(meeting.get_absolute_url() + "#actiepunten")
         return self.render_to_response(
@@ -84,7 +93,11 @@ def reviews_record(request, **kwargs):
             return redirect(meeting.get_absolute_url() + "#bespreking")
         entries.append((review, status, note))
     count = services.reviews_record(actor=request.user, meeting=meeting, entries=entries)
-    messages.success(request, _("%(n)d actiepunt(en) bijgewerkt.") % {"n": count})
+    messages.success(
+        request,
+        ngettext("%(n)d actiepunt bijgewerkt.", "%(n)d actiepunten bijgewerkt.", count)
+        % {"n": count},
+    )
     return redirect(meeting.get_absolute_url() + "#bespreking")
 
 
@@ -185,7 +198,11 @@ def action_bulk(request, **kwargs):
             actions=form.cleaned_data["actions"],
             status=form.cleaned_data["status"],
         )
-        messages.success(request, _("%(n)d actiepunt(en) bijgewerkt.") % {"n": count})
+        messages.success(
+            request,
+            ngettext("%(n)d actiepunt bijgewerkt.", "%(n)d actiepunten bijgewerkt.", count)
+            % {"n": count},
+        )
     else:
         messages.error(request, _("Kies een status en ten minste één actiepunt."))
     return _back(request, tenant_url(request.access, "action_list"))

@@ -1,7 +1,8 @@
 from django import template
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
-from portal import formatting, navigation
+from portal import audit_display, formatting, navigation
 from portal.http import tenant_reverse
 
 register = template.Library()
@@ -10,6 +11,9 @@ register.filter("money", formatting.format_money)
 register.filter("number", formatting.format_number)
 register.filter("percent", formatting.format_percent)
 register.filter("nldate", formatting.format_date)
+register.filter("cell", formatting.format_value)
+register.filter("audit_sentence", audit_display.action_sentence)
+register.filter("audit_changes", audit_display.changes)
 
 
 @register.simple_tag(takes_context=True)
@@ -19,16 +23,41 @@ def portal_navigation(context):
     access = getattr(request, "access", None)
     if access is None:
         return ""
-    urls = [
-        (tenant_reverse(item.url_name, access.tenant), item.label)
-        for item in navigation.items_for(access)
+    groups = [
+        (key, [(tenant_reverse(item.url_name, access.tenant), item.label) for item in items])
+        for key, items in navigation.groups_for(access)
     ]
     # The current entry is the one with the longest URL that the page's path starts with, so
     # the home entry ("/regio/x/") is not current on every page below it.
-    matching = [url for url, _label in urls if request.path.startswith(url)]
+    matching = [
+        url for _key, urls in groups for url, _label in urls if request.path.startswith(url)
+    ]
     current = max(matching, key=len, default=None)
-    entries = [(url, "page" if url == current else "false", label) for url, label in urls]
-    return format_html_join("", '<li><a href="{}" aria-current="{}">{}</a></li>', entries)
+    html = []
+    for key, urls in groups:
+        links = format_html_join(
+            "",
+            '<li><a href="{}" aria-current="{}">{}</a></li>',
+            [(url, "page" if url == current else "false", label) for url, label in urls],
+        )
+        label = navigation.group_label(key)
+        if len(urls) == 1 and urls[0][1] == label:
+            html.append(
+                format_html('<li class="nav-group nav-group--single"><ul>{}</ul></li>', links)
+            )
+        else:
+            html.append(
+                format_html(
+                    '<li class="nav-group{}"><span class="nav-group__label" id="nav-{}">{}</span>'
+                    '<ul aria-labelledby="nav-{}">{}</ul></li>',
+                    " nav-group--current" if any(url == current for url, _l in urls) else "",
+                    key,
+                    label,
+                    key,
+                    links,
+                )
+            )
+    return mark_safe("".join(html))
 
 
 @register.simple_tag(takes_context=True)

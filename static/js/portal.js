@@ -25,7 +25,25 @@
         .forEach(function (b) { b.checked = box.checked; });
     });
   }
+  // Wide tables scroll inside their own region (WCAG 1.4.10 reflow); a region that scrolls can
+  // be reached and scrolled with the keyboard and is named after its table (WCAG 2.1.1).
+  function scrollRegions() {
+    document.querySelectorAll(".table-wrap, .chart__svg").forEach(function (wrap) {
+      if (wrap.scrollWidth > wrap.clientWidth + 1) {
+        var caption = wrap.querySelector("caption, title");
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption && caption.textContent.trim() ? caption.textContent.trim() : document.title);
+      } else if (wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  window.addEventListener("resize", scrollRegions);
   document.addEventListener("DOMContentLoaded", function () {
+    scrollRegions();
     document.querySelectorAll("[data-poll-url]").forEach(poll);
     document.querySelectorAll("[data-select-all]").forEach(selectAll);
   });

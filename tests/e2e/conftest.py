@@ -14,6 +14,20 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
+# (who, pages checked in both languages, axe violations) of test_e2e_every_page, printed at the
+# end of the run so CI's log shows the figures.
+AXE_STATS = []
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AXE_STATS:
+        pages = sum(n for _who, n, _v in AXE_STATS)
+        violations = sum(v for _who, _n, v in AXE_STATS)
+        terminalreporter.write_sep("=", "axe-core (WCAG 2.0/2.1 A+AA), nl and en")
+        for who, n, v in AXE_STATS:
+            terminalreporter.write_line(f"{who}: {n} page views, {v} violations")
+        terminalreporter.write_line(f"total: {pages} page views, {violations} violations")
+
 
 @pytest.fixture(scope="session")
 def browser():

@@ -9,6 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from portal.db import analyze
+from portal.domain import Severity, Theme
 from schools.models import Need, Scan, School, school_year_bounds
 
 from ...models import Activity, ActivityReach, Finding, FundingLine
@@ -219,8 +220,9 @@ def rule_g1(municipality) -> list[Derived]:
                         "Behoefte %(theme)s (%(severity)s) van %(school)s in %(year)s: geen activiteit bereikt deze school op dit thema in dat schooljaar."
                     )
                     % {
-                        "theme": row["theme"],
-                        "severity": row["severity"],
+                        # labels, not codes: the message is read on pages and in the PDF
+                        "theme": Theme(row["theme"]).label,
+                        "severity": Severity(row["severity"]).label,
                         "school": row["scan__school__code"],
                         "year": row["scan__school_year"],
                     },

@@ -1,0 +1,32 @@
+"""Filter helpers shared by the apps' django-filter filter sets."""
+
+import django_filters
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering filter with labels people read in the interface language.
+
+    django-filter formats "<label> (descending)" once, when the filter set class is built, in
+    whatever language is active then, and derives missing labels from field names in English
+    ("Booking id"). Here every label is given (``field_labels``, a ``ValueError`` names a
+    missing one) and the descending one stays lazy: "Datum (aflopend)" / "Date (descending)".
+    """
+
+    descending_fmt = _("{label} (aflopend)")
+
+    def build_choices(self, fields, labels):
+        missing = [field for field in fields if field not in labels]
+        if missing:
+            raise ValueError(f"OrderingFilter: give field_labels for {missing}")
+        choices = []
+        for field, param in fields.items():
+            choices.append((param, labels[field]))
+            choices.append(
+                (
+                    f"-{param}",
+                    labels.get(f"-{param}", format_lazy(self.descending_fmt, label=labels[field])),
+                )
+            )
+        return choices
