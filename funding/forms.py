@@ -1,10 +1,17 @@
 """Forms of the funding pages. They only parse input; the services validate and write."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Sector, Theme
-from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
+from portal.fields import (
+    AmountField,
+    CodeChoiceField,
+    CountField,
+    IdModelChoiceField,
+    IdModelMultipleChoiceField,
+)
 from portal.formatting import format_number
 from schools.models import School
 
@@ -27,6 +34,11 @@ class VersionedForm(forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
 
 
+def lookup_url(municipality, kind: str) -> str:
+    """The JSON lookup of ``kind`` (``grants``, ``activities``, ``schools``) for the pickers."""
+    return reverse(f"funding:lookup_{kind}", kwargs={"municipality": municipality.slug})
+
+
 def _none(model):
     # Querysets are set per request in __init__ (tenant scope); the scoped default manager would
     # refuse a query at import time.
@@ -34,8 +46,12 @@ def _none(model):
 
 
 class GrantForm(VersionedForm):
-    carried_from = IdModelChoiceField(
-        label=_("Overgeheveld uit"), queryset=_none(Grant), required=False
+    carried_from = CodeChoiceField(
+        label=_("Overgeheveld uit"),
+        queryset=_none(Grant),
+        to_field_name="reference",
+        required=False,
+        help_text=_("Typ het kenmerk van de beschikking."),
     )
 
     class Meta:
@@ -62,6 +78,7 @@ class GrantForm(VersionedForm):
         self.fields["carried_from"].queryset = Grant.objects.filter(
             municipality=municipality
         ).exclude(pk=self.instance.pk)
+        self.fields["carried_from"].widget.lookup_url = lookup_url(municipality, "grants")
         self.fields["stream"].queryset = FundingStream.objects.all()
 
 
@@ -138,9 +155,29 @@ class ActivityForm(VersionedForm):
 
 
 class ExpenditureForm(VersionedForm):
-    grant = IdModelChoiceField(label=_("Beschikking"), queryset=_none(Grant))
-    activity = IdModelChoiceField(label=_("Activiteit"), queryset=_none(Activity), required=False)
-    school = IdModelChoiceField(label=_("School"), queryset=_none(School), required=False)
+    # Typed codes with suggestions, not selects: the largest municipality has thousands of
+    # activities and the page listed every one (issue 14 §1).
+    grant = CodeChoiceField(
+        label=_("Beschikking"),
+        queryset=_none(Grant),
+        to_field_name="reference",
+        help_text=_("Typ het kenmerk van de beschikking."),
+    )
+    activity = CodeChoiceField(
+        label=_("Activiteit"),
+        queryset=_none(Activity),
+        to_field_name="code",
+        required=False,
+        help_text=_("Typ de code van de activiteit."),
+    )
+    school = CodeChoiceField(
+        label=_("School"),
+        queryset=_none(School),
+        to_field_name="code",
+        normalize=str.upper,
+        required=False,
+        help_text=_("Typ de vestigingscode, bijvoorbeeld 16SW03."),
+    )
 
     class Meta:
         model = Expenditure
@@ -163,13 +200,17 @@ class ExpenditureForm(VersionedForm):
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grant"].queryset = Grant.objects.filter(
-            municipality=municipality
-        ).select_related("stream")
-        self.fields["activity"].queryset = Activity.objects.filter(
-            municipality=municipality, owner_school__isnull=True
-        )
-        self.fields["school"].queryset = School.objects.filter(municipality=municipality)
+        querysets = {
+            "grant": ("grants", Grant.objects.filter(municipality=municipality)),
+            "activity": (
+                "activities",
+                Activity.objects.filter(municipality=municipality, owner_school__isnull=True),
+            ),
+            "school": ("schools", School.objects.filter(municipality=municipality)),
+        }
+        for name, (kind, queryset) in querysets.items():
+            self.fields[name].queryset = queryset
+            self.fields[name].widget.lookup_url = lookup_url(municipality, kind)
 
 
 class ReviewForm(forms.Form):

@@ -207,7 +207,7 @@ def test_expenditure_edit_is_refused_in_a_locked_year_and_when_stale(client, wor
     line = f.ExpenditureFactory(grant=grant, booking_id="B-1", date=dt.date(2023, 3, 1))
     data = {
         "booking_id": "B-1",
-        "grant": grant.pk,
+        "grant": grant.reference,
         "date": "2024-03-01",
         "amount": "10.00",
         "supplier": "X",
