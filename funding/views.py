@@ -7,6 +7,7 @@ from functools import cached_property
 from django.contrib import messages
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -773,6 +774,9 @@ def check_run_status(request, municipality, check_run_id):
     return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
 
 
+SCHOOLS_PER_PAGE = 50
+
+
 class GapView(PortalViewMixin, TemplateView):
     """Themes x schools of the needs (moderate/severe) in visible scans, covered or not per the
     last check run (G1), with schools sharing an uncovered need grouped."""
@@ -820,8 +824,13 @@ class GapView(PortalViewMixin, TemplateView):
         themes.sort()
         context["school_year"] = school_year
         context["themes"] = [(t, labels.get(t, t)) for t in themes]
+        # Paged by school (issue 14 §1): 50 rows of the heat map, the groups below stay whole.
+        page = Paginator(list(schools.values()), SCHOOLS_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        context["page_obj"] = page
         context["rows"] = [
-            (school, [cells.get((school.pk, t)) for t in themes]) for school in schools.values()
+            (school, [cells.get((school.pk, t)) for t in themes]) for school in page.object_list
         ]
         context["groups"] = sorted(
             ((labels.get(t, t), members) for t, members in groups.items()),
