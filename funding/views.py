@@ -667,6 +667,7 @@ class FindingListView(FilteredListView):
     context_object_name = "findings"
     export_name = "bevindingen"
     export_needs_prefetch = True
+    keyset = True  # rule, amount (NULL lowest), id: portal.pagination orders NULLs alike
     export_header = [
         "regel",
         "ernst",
