@@ -8,9 +8,9 @@ from portal.domain import Sector, Theme
 from portal.fields import (
     AmountField,
     CodeChoiceField,
+    CodeMultipleChoiceField,
     CountField,
     IdModelChoiceField,
-    IdModelMultipleChoiceField,
 )
 from portal.formatting import format_number
 from schools.models import School
@@ -93,12 +93,17 @@ class ActivityForm(VersionedForm):
         required=False,
         help_text=_("Leeg: alle sectoren. Alleen van belang als u geen scholen kiest."),
     )
-    schools = IdModelMultipleChoiceField(
+    # Typed location codes, not a checkbox per school of the municipality (issue 14 §1).
+    schools = CodeMultipleChoiceField(
         label=_("Scholen"),
         queryset=_none(School),
+        to_field_name="code",
+        normalize=str.upper,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leeg: alle scholen van de gemeente in de gekozen sectoren."),
+        help_text=_(
+            "Vestigingscodes, gescheiden door komma's, bijvoorbeeld 16SW03, 16SW04. "
+            "Leeg: alle scholen van de gemeente in de gekozen sectoren."
+        ),
     )
     funding = forms.CharField(
         label=_("Financiering"),
@@ -126,9 +131,8 @@ class ActivityForm(VersionedForm):
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.filter(municipality=municipality).order_by(
-            "name"
-        )
+        self.fields["schools"].queryset = School.objects.filter(municipality=municipality)
+        self.fields["schools"].widget.lookup_url = lookup_url(municipality, "schools")
         if self.instance.pk:
             self.fields["schools"].initial = list(self.instance.schools.all())
             self.fields["funding"].initial = "|".join(

@@ -419,3 +419,59 @@ class CodeChoiceField(IdModelChoiceField):
 
     def has_changed(self, initial, data):
         return str(self.prepare_value(initial) or "") != str(data or "").strip()
+
+
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows typed as their codes, separated by commas, semicolons or spaces
+    (``91KA00, 92LB00``), resolved within ``queryset`` (the current municipality) in one query.
+    Cleans to a list of model instances in the order typed, duplicates dropped. Raises
+    ``ValidationError`` (``invalid_choice``) naming every code not found."""
+
+    widget = LookupInput
+
+    def __init__(self, *, to_field_name, lookup_url="", normalize=None, **kwargs):
+        kwargs.setdefault(
+            "widget", LookupInput({"data-lookup-multiple": "1"}, lookup_url=lookup_url)
+        )
+        super().__init__(to_field_name=to_field_name, **kwargs)
+        self.normalize = normalize
+
+    def _codes(self, value) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        codes = [c for c in _CODE_SEPARATORS.split(str(value or "")) if c]
+        if self.normalize:
+            codes = [self.normalize(c) for c in codes]
+        return list(dict.fromkeys(codes))
+
+    def clean(self, value):
+        codes = self._codes(value)
+        if not codes:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        found = {
+            getattr(row, self.to_field_name): row
+            for row in self.queryset.filter(**{f"{self.to_field_name}__in": codes})
+        }
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise ValidationError(
+                _("Niet gevonden in deze gemeente: %(codes)s.")
+                % {"codes": ", ".join(_shown(c) for c in missing)},
+                code="invalid_choice",
+            )
+        return [found[c] for c in codes]
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return ", ".join(
+            getattr(v, self.to_field_name) if isinstance(v, models.Model) else str(v) for v in value
+        )
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial or []) != ", ".join(self._codes(data))

@@ -147,3 +147,50 @@ def test_form_page_does_not_grow_with_the_number_of_rows(client, world, name):
     assert "REF-1" not in large_html and "Veel 1" not in large_html
     assert abs(len(large_html) - len(small_html)) < 200  # csrf token length varies
     assert 'list="id_' in large_html and "data-lookup-url=" in large_html
+
+
+def activity_post(schools):
+    return {
+        "code": "NIEUW-1",
+        "name": "Nieuw",
+        "themes": ["taal"],
+        "start": "2023-08-01",
+        "end": "2024-07-31",
+        "funding": "GOAB:1000",
+        "schools": schools,
+        "planned_cost": "",
+        "menukaart": "",
+        "partner": "",
+        "description": "",
+    }
+
+
+def test_activity_form_takes_typed_school_codes(client, world):
+    from funding.models import Activity
+
+    client.force_login(world.users[P])
+    target = url(world.municipality, "activity_create")
+    response = client.post(target, activity_post("92lb00; 91KA00 92LB00"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with scopes_disabled():
+        activity = Activity.objects.get(code="NIEUW-1")
+        assert set(activity.schools.all()) == {world.school, world.other_school}
+    page = client.get(url(world.municipality, "activity_update", activity_id=activity.pk))
+    assert 'value="92LB00, 91KA00"' in page.content.decode()  # by school name
+    refused = client.post(target, activity_post("91KA00, 95PE00, XX"))
+    assert refused.status_code == 400
+    assert (
+        "Niet gevonden in deze gemeente: &quot;95PE00&quot;, &quot;XX&quot;."
+        in refused.content.decode()
+    )
+
+
+def test_activity_form_page_does_not_grow_with_the_number_of_schools(client, world):
+    client.force_login(world.users[P])
+    small, small_html = _page(client, world, "activity_create")
+    for i in range(40):
+        f.SchoolFactory(municipality=world.municipality, name=f"Veel {i}")
+    large, large_html = _page(client, world, "activity_create")
+    assert small == large
+    assert "Veel 1" not in large_html and "OBS De Vlonder" not in large_html
+    assert 'data-lookup-multiple="1"' in large_html

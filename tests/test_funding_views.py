@@ -252,7 +252,7 @@ def test_create_forms_write_through_the_services(client, world):
             "start": "2023-08-01",
             "end": "2024-07-31",
             "funding": "GOAB:1000|EIGEN",
-            "schools": [world.school.pk],
+            "schools": "91ka00",
             "planned_cost": "1000",
             "menukaart": "",
             "partner": "",

@@ -11,7 +11,11 @@
     input.addEventListener("input", function () {
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
-        var q = input.value.trim();
+        // data-lookup-multiple: several codes separated by commas; suggest for the last one
+        var multiple = input.hasAttribute("data-lookup-multiple");
+        var parts = multiple ? input.value.split(/[\s,;]+/) : [input.value];
+        var q = parts.pop().trim();
+        var prefix = multiple && parts.length ? parts.filter(Boolean).join(", ") + ", " : "";
         if (q === last) return;
         last = q;
         fetch(url + "?q=" + encodeURIComponent(q), {
@@ -22,7 +26,7 @@
             list.textContent = "";
             (data.results || []).forEach(function (item) {
               var option = document.createElement("option");
-              option.value = item.value;
+              option.value = prefix + item.value;
               option.label = item.label;
               option.textContent = item.label;
               list.appendChild(option);
