@@ -1,10 +1,17 @@
 """Forms of the funding pages. They only parse input; the services validate and write."""
 
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Menukaart, Sector, Theme
-from portal.fields import AmountField, CountField, IdModelChoiceField, IdModelMultipleChoiceField
+from portal.fields import (
+    AmountField,
+    CodeChoiceField,
+    CodeMultipleChoiceField,
+    CountField,
+    IdModelChoiceField,
+)
 from portal.formatting import format_number
 from portal.limits import ModelLimitsFormMixin
 from schools.models import School
@@ -28,6 +35,11 @@ class VersionedForm(ModelLimitsFormMixin, forms.ModelForm):
         return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
 
 
+def lookup_url(municipality, kind: str) -> str:
+    """The JSON lookup of ``kind`` (``grants``, ``activities``, ``schools``) for the pickers."""
+    return reverse(f"funding:lookup_{kind}", kwargs={"municipality": municipality.slug})
+
+
 def _none(model):
     # Querysets are set per request in __init__ (tenant scope); the scoped default manager would
     # refuse a query at import time.
@@ -41,8 +53,12 @@ def _not_negative(value):
 
 
 class GrantForm(VersionedForm):
-    carried_from = IdModelChoiceField(
-        label=_("Overgeheveld uit"), queryset=_none(Grant), required=False
+    carried_from = CodeChoiceField(
+        label=_("Overgeheveld uit"),
+        queryset=_none(Grant),
+        to_field_name="reference",
+        required=False,
+        help_text=_("Typ het kenmerk van de beschikking."),
     )
 
     class Meta:
@@ -69,6 +85,7 @@ class GrantForm(VersionedForm):
         self.fields["carried_from"].queryset = Grant.objects.filter(
             municipality=municipality
         ).exclude(pk=self.instance.pk)
+        self.fields["carried_from"].widget.lookup_url = lookup_url(municipality, "grants")
         self.fields["stream"].queryset = FundingStream.objects.all()
         for name in ("amount", "carry_over"):
             self.fields[name].validators.append(_not_negative)
@@ -85,12 +102,17 @@ class ActivityForm(VersionedForm):
         required=False,
         help_text=_("Leeg: alle sectoren. Alleen van belang als u geen scholen kiest."),
     )
-    schools = IdModelMultipleChoiceField(
+    # Typed location codes, not a checkbox per school of the municipality (issue 14 §1).
+    schools = CodeMultipleChoiceField(
         label=_("Scholen"),
         queryset=_none(School),
+        to_field_name="code",
+        normalize=str.upper,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leeg: alle scholen van de gemeente in de gekozen sectoren."),
+        help_text=_(
+            "Vestigingscodes, gescheiden door komma's, bijvoorbeeld 16SW03, 16SW04. "
+            "Leeg: alle scholen van de gemeente in de gekozen sectoren."
+        ),
     )
     funding = forms.CharField(
         label=_("Financiering"),
@@ -118,9 +140,8 @@ class ActivityForm(VersionedForm):
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["schools"].queryset = School.objects.filter(municipality=municipality).order_by(
-            "name"
-        )
+        self.fields["schools"].queryset = School.objects.filter(municipality=municipality)
+        self.fields["schools"].widget.lookup_url = lookup_url(municipality, "schools")
         if self.instance.pk:
             self.fields["schools"].initial = list(self.instance.schools.all())
             self.fields["funding"].initial = "|".join(
@@ -147,9 +168,29 @@ class ActivityForm(VersionedForm):
 
 
 class ExpenditureForm(VersionedForm):
-    grant = IdModelChoiceField(label=_("Beschikking"), queryset=_none(Grant))
-    activity = IdModelChoiceField(label=_("Activiteit"), queryset=_none(Activity), required=False)
-    school = IdModelChoiceField(label=_("School"), queryset=_none(School), required=False)
+    # Typed codes with suggestions, not selects: the largest municipality has thousands of
+    # activities and the page listed every one (issue 14 §1).
+    grant = CodeChoiceField(
+        label=_("Beschikking"),
+        queryset=_none(Grant),
+        to_field_name="reference",
+        help_text=_("Typ het kenmerk van de beschikking."),
+    )
+    activity = CodeChoiceField(
+        label=_("Activiteit"),
+        queryset=_none(Activity),
+        to_field_name="code",
+        required=False,
+        help_text=_("Typ de code van de activiteit."),
+    )
+    school = CodeChoiceField(
+        label=_("School"),
+        queryset=_none(School),
+        to_field_name="code",
+        normalize=str.upper,
+        required=False,
+        help_text=_("Typ de vestigingscode, bijvoorbeeld 16SW03."),
+    )
 
     class Meta:
         model = Expenditure
@@ -172,13 +213,17 @@ class ExpenditureForm(VersionedForm):
 
     def __init__(self, *args, municipality, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["grant"].queryset = Grant.objects.filter(
-            municipality=municipality
-        ).select_related("stream")
-        self.fields["activity"].queryset = Activity.objects.filter(
-            municipality=municipality, owner_school__isnull=True
-        )
-        self.fields["school"].queryset = School.objects.filter(municipality=municipality)
+        querysets = {
+            "grant": ("grants", Grant.objects.filter(municipality=municipality)),
+            "activity": (
+                "activities",
+                Activity.objects.filter(municipality=municipality, owner_school__isnull=True),
+            ),
+            "school": ("schools", School.objects.filter(municipality=municipality)),
+        }
+        for name, (kind, queryset) in querysets.items():
+            self.fields[name].queryset = queryset
+            self.fields[name].widget.lookup_url = lookup_url(municipality, kind)
 
 
 class ReviewForm(forms.Form):

@@ -73,5 +73,8 @@ urlpatterns: list = [
     path(
         "bevindingen/controle/<int:check_run_id>/", views.check_run_status, name="check_run_status"
     ),
+    path("zoeken/beschikkingen/", views.lookup_grants, name="lookup_grants"),
+    path("zoeken/activiteiten/", views.lookup_activities, name="lookup_activities"),
+    path("zoeken/scholen/", views.lookup_schools, name="lookup_schools"),
     path("lacunes/", views.GapView.as_view(), name="gap_view"),
 ]

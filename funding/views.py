@@ -4,6 +4,9 @@ imports (upload -> preview -> confirm), findings with the check button, and the 
 from functools import cached_property
 
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,11 +20,12 @@ from portal.http import redirect_back, tenant_reverse
 from portal.imports import views as imports_views
 from portal.pagination import keyset_page
 from portal.permissions import PortalViewMixin, portal_permission
+from schools import selectors as school_selectors
 from schools.selectors import scan_round
 
 from . import filters, forms, freshness, selectors
 from .labels import subject_label, theme_label
-from .models import Finding
+from .models import Finding, Grant
 from .services import (
     activities as activity_services,
 )
@@ -513,6 +517,57 @@ def expenditure_sign_off(request, municipality, expenditure_id):
     )
 
 
+# --- pickers -------------------------------------------------------------------------------------
+
+LOOKUP_LIMIT = 20
+
+
+def _suggestions(request, rows, code_field: str, name_field: str, name_match: str):
+    """``{"results": [{"value": code, "label": "code – name"}]}``: at most 20 of ``rows`` (already
+    limited to the tenant and the user's rights) whose code starts with, or whose name contains,
+    the ``q`` parameter (both case-insensitive)."""
+    q = request.GET.get("q", "").strip()[:100]
+    if q:
+        rows = rows.filter(
+            Q(**{f"{code_field}__istartswith": q}) | Q(**{f"{name_field}__{name_match}": q})
+        )
+    rows = rows.order_by(code_field).values_list(code_field, name_field)[:LOOKUP_LIMIT]
+    return JsonResponse(
+        {"results": [{"value": code, "label": f"{code} – {name}"} for code, name in rows]}
+    )
+
+
+# JSON lookups behind the pickers (portal.fields.CodeChoiceField, issue 14 §1): one per kind, each
+# behind the permission of that kind's list, of the current municipality only.
+
+
+@portal_permission("funding.view")
+def lookup_grants(request, municipality):
+    rows = Grant.objects.filter(municipality=request.access.municipality)
+    return _suggestions(request, rows, "reference", "stream__code", "iexact")
+
+
+@portal_permission("activities.view")
+def lookup_activities(request, municipality):
+    """Municipal activities only (an expenditure books on those; a school's own interventions
+    are not chosen here), narrowed to what a director may see."""
+    rows = (
+        selectors.activities(municipality=request.access.municipality, access=request.access)
+        .filter(owner_school__isnull=True)
+        .prefetch_related(None)
+        .select_related(None)
+    )
+    return _suggestions(request, rows, "code", "name", "icontains")
+
+
+@portal_permission("schools.view")
+def lookup_schools(request, municipality):
+    rows = school_selectors.schools(access=request.access).filter(
+        municipality=request.access.municipality
+    )
+    return _suggestions(request, rows, "code", "name", "icontains")
+
+
 # --- imports -------------------------------------------------------------------------------------
 
 
@@ -573,6 +628,7 @@ class FindingListView(FilteredListView):
     context_object_name = "findings"
     export_name = "bevindingen"
     export_needs_prefetch = True
+    keyset = True  # rule, amount (NULL lowest), id: portal.pagination orders NULLs alike
     export_header = [
         "regel",
         "ernst",
@@ -694,6 +750,9 @@ def check_run_status(request, municipality, check_run_id):
     return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
 
 
+SCHOOLS_PER_PAGE = 50
+
+
 class GapView(PortalViewMixin, TemplateView):
     """Themes x schools of the needs (moderate/severe) in visible scans, covered or not per the
     last check run (G1), with schools sharing an uncovered need grouped."""
@@ -741,8 +800,13 @@ class GapView(PortalViewMixin, TemplateView):
         themes.sort()
         context["school_year"] = school_year
         context["themes"] = [(t, labels.get(t, t)) for t in themes]
+        # Paged by school (issue 14 §1): 50 rows of the heat map, the groups below stay whole.
+        page = Paginator(list(schools.values()), SCHOOLS_PER_PAGE).get_page(
+            self.request.GET.get("page")
+        )
+        context["page_obj"] = page
         context["rows"] = [
-            (school, [cells.get((school.pk, t)) for t in themes]) for school in schools.values()
+            (school, [cells.get((school.pk, t)) for t in themes]) for school in page.object_list
         ]
         context["groups"] = sorted(
             ((labels.get(t, t), members) for t, members in groups.items()),

@@ -18,6 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .formatting import format_number
 
@@ -357,3 +358,139 @@ def number_formfield(db_field, **kwargs):
     else:
         return None
     return db_field.formfield(form_class=form_class, **kwargs)
+
+
+# --- pickers: a typed code instead of a select of every row (issue 14 §1) ------------------------
+
+
+class LookupInput(forms.TextInput):
+    """A text input for a code or reference, tied to a ``<datalist>`` that
+    ``static/js/lookup.js`` fills from ``lookup_url`` (JSON, see the lookup views) as the user
+    types. Without JavaScript it is a plain text input: the user types the code."""
+
+    template_name = "portal/widgets/lookup.html"
+
+    class Media:
+        js = ("js/lookup.js",)
+
+    def __init__(self, attrs=None, *, lookup_url=""):
+        super().__init__({"autocomplete": "off", "spellcheck": "false", **(attrs or {})})
+        self.lookup_url = lookup_url
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        attrs = context["widget"]["attrs"]
+        if self.lookup_url and attrs.get("id"):
+            attrs["list"] = f"{attrs['id']}-options"
+            attrs["data-lookup-url"] = self.lookup_url
+        return context
+
+
+class CodeChoiceField(IdModelChoiceField):
+    """A model choice typed as its code (``to_field_name``, e.g. an activity's ``code``, a
+    grant's ``reference``, a school's ``code``) and resolved within ``queryset``, which the form
+    limits to the current municipality. The page never lists the rows, so its size and query
+    count do not grow with them.
+
+    ``normalize`` (str -> str) is applied to the typed text first (e.g. ``str.upper`` for
+    school codes). Raises ``ValidationError`` (``invalid_choice``) with a Dutch message that
+    names the typed value when no row of the municipality has that code."""
+
+    widget = LookupInput
+
+    def __init__(self, *, to_field_name, lookup_url="", normalize=None, **kwargs):
+        kwargs.setdefault("widget", LookupInput(lookup_url=lookup_url))
+        super().__init__(to_field_name=to_field_name, **kwargs)
+        self.normalize = normalize
+        self.error_messages["invalid_choice"] = gettext_lazy(
+            "%(value)s is niet gevonden in deze gemeente. Typ de code zoals die in de lijst staat."
+        )
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip()
+            if value and self.normalize:
+                value = self.normalize(value)
+        if value in self.empty_values:
+            return None
+        try:
+            return self.queryset.get(**{self.to_field_name: value})
+        except (ValueError, TypeError, self.queryset.model.DoesNotExist):
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": _shown(value)},
+            ) from None
+        except self.queryset.model.MultipleObjectsReturned:
+            raise ValidationError(
+                _("%(value)s is niet eenduidig; kies een waarde uit de lijst."),
+                code="invalid_choice",
+                params={"value": _shown(value)},
+            ) from None
+
+    def prepare_value(self, value):
+        if isinstance(value, models.Model):
+            return getattr(value, self.to_field_name)
+        if isinstance(value, int) and not isinstance(value, bool):
+            # the initial value of a bound instance is its id: show its code instead
+            return self.queryset.filter(pk=value).values_list(self.to_field_name, flat=True).first()
+        return value
+
+    def has_changed(self, initial, data):
+        return str(self.prepare_value(initial) or "") != str(data or "").strip()
+
+
+_CODE_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class CodeMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several rows typed as their codes, separated by commas, semicolons or spaces
+    (``91KA00, 92LB00``), resolved within ``queryset`` (the current municipality) in one query.
+    Cleans to a list of model instances in the order typed, duplicates dropped. Raises
+    ``ValidationError`` (``invalid_choice``) naming every code not found."""
+
+    widget = LookupInput
+
+    def __init__(self, *, to_field_name, lookup_url="", normalize=None, **kwargs):
+        kwargs.setdefault(
+            "widget", LookupInput({"data-lookup-multiple": "1"}, lookup_url=lookup_url)
+        )
+        super().__init__(to_field_name=to_field_name, **kwargs)
+        self.normalize = normalize
+
+    def _codes(self, value) -> list[str]:
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value)
+        codes = [c for c in _CODE_SEPARATORS.split(str(value or "")) if c]
+        if self.normalize:
+            codes = [self.normalize(c) for c in codes]
+        return list(dict.fromkeys(codes))
+
+    def clean(self, value):
+        codes = self._codes(value)
+        if not codes:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        found = {
+            getattr(row, self.to_field_name): row
+            for row in self.queryset.filter(**{f"{self.to_field_name}__in": codes})
+        }
+        missing = [c for c in codes if c not in found]
+        if missing:
+            raise ValidationError(
+                _("Niet gevonden in deze gemeente: %(codes)s.")
+                % {"codes": ", ".join(_shown(c) for c in missing)},
+                code="invalid_choice",
+            )
+        return [found[c] for c in codes]
+
+    def prepare_value(self, value):
+        if isinstance(value, str) or value is None:
+            return value
+        return ", ".join(
+            getattr(v, self.to_field_name) if isinstance(v, models.Model) else str(v) for v in value
+        )
+
+    def has_changed(self, initial, data):
+        return self.prepare_value(initial or []) != ", ".join(self._codes(data))

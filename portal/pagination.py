@@ -4,20 +4,23 @@ page of 38,000 lines costs what the first costs.
 
 The cursor is the ordering values of the row at the page's edge, with the primary key as the
 tie-breaker, in a query parameter (``after`` or ``before``; ``last=1`` for the last page).
-Ordering fields must be non-null columns of the model (the keyset comparison does not order
-NULLs). Pages carry no number; the template offers first, previous, next and last.
+Ordering fields must be columns of the model. A nullable column is ordered with NULL as the
+smallest value on every database (ascending: NULLs first; descending: NULLs last), so the
+keyset comparison can treat NULL as below every value. Pages carry no number; the template
+offers first, previous, next and last.
 """
 
 import base64
 import json
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Q
+from django.db.models import F, Q
 from django.http import Http404
 
 
 def _ordering(queryset):
-    """[(field name, descending)] of the queryset's order, ending with the primary key."""
+    """[(field name, descending, nullable)] of the queryset's order, ending with the primary
+    key."""
     fields = []
     for item in queryset.query.order_by or queryset.model._meta.ordering or []:
         name = str(item)
@@ -28,14 +31,41 @@ def _ordering(queryset):
         fields.append((name, descending))
     if not any(name == queryset.model._meta.pk.name for name, _d in fields):
         fields.append((queryset.model._meta.pk.name, False))
-    for name, _d in fields:
+    result = []
+    for name, descending in fields:
         try:
             field = queryset.model._meta.get_field(name)
         except FieldDoesNotExist as error:
             raise ValueError(f"keyset ordering needs model fields, not {name!r}") from error
-        if field.null:
-            raise ValueError(f"keyset ordering needs non-null fields, not {name!r}")
-    return fields
+        result.append((name, descending, field.null))
+    return result
+
+
+def _order_by(fields):
+    """ORDER BY expressions with NULL as the smallest value on every database. Only nullable
+    columns get an explicit NULLS FIRST/LAST (on PostgreSQL it decides which index serves)."""
+    order = []
+    for name, descending, nullable in fields:
+        if not nullable:
+            order.append(("-" if descending else "") + name)
+        elif descending:
+            order.append(F(name).desc(nulls_last=True))
+        else:
+            order.append(F(name).asc(nulls_first=True))
+    return order
+
+
+def _equal(name, value) -> Q:
+    return Q(**{f"{name}__isnull": True}) if value is None else Q(**{name: value})
+
+
+def _above(name, value, greater: bool) -> Q:
+    """Rows whose ``name`` is greater (or smaller) than ``value``, NULL being the smallest."""
+    if greater:
+        return Q(**{f"{name}__isnull": False}) if value is None else Q(**{f"{name}__gt": value})
+    if value is None:
+        return Q(pk__in=[])
+    return Q(**{f"{name}__lt": value}) | Q(**{f"{name}__isnull": True})
 
 
 def _encode(values) -> str:
@@ -57,11 +87,12 @@ def _beyond(fields, values, forward: bool) -> Q:
     """Rows strictly after (``forward``) or before the row with ``values`` in ``fields`` order:
     (a > x) or (a = x and b > y) or ..., with < for descending fields."""
     condition = Q(pk__in=[])
-    for i, (name, descending) in enumerate(fields):
+    for i, (name, descending, _nullable) in enumerate(fields):
         greater = forward != descending  # ascending + forward: greater; descending: smaller
-        lookup = f"{name}__{'gt' if greater else 'lt'}"
-        equal = {fields[j][0]: values[j] for j in range(i)}
-        condition |= Q(**equal, **{lookup: values[i]})
+        term = _above(name, values[i], greater)
+        for j in range(i):
+            term &= _equal(fields[j][0], values[j])
+        condition |= term
     return condition
 
 
@@ -100,8 +131,8 @@ def keyset_page(queryset, params, per_page: int) -> KeysetPage:
     rows (per_page + 1, to know whether more follow); raises Http404 for a broken cursor.
     """
     fields = _ordering(queryset)
-    names = [name for name, _d in fields]
-    ordered = queryset.order_by(*[("-" if d else "") + n for n, d in fields])
+    names = [name for name, _d, _n in fields]
+    ordered = queryset.order_by(*_order_by(fields))
     reverse = ordered.reverse()
     base = params.copy()
     for key in ("after", "before", "last", "page"):

@@ -2,6 +2,7 @@
 the municipality's overview and the imports. Views are thin: a selector or a service each."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.safestring import mark_safe
@@ -298,6 +299,9 @@ class ScanListView(PortalViewMixin, ListView):
         return context
 
 
+SCHOOLS_PER_PAGE = 50
+
+
 class ScanOverviewView(PortalViewMixin, TemplateView):
     """The municipality's overview for one school year: submitted or not, the heat map of
     needs, top themes and needs shared by several schools."""
@@ -314,9 +318,14 @@ class ScanOverviewView(PortalViewMixin, TemplateView):
         sector = self.request.GET.get("sector") or None
         if sector not in Sector.values:
             sector = None
+        overview = selectors.overview(
+            municipality=self.municipality, school_year=year, sector=sector
+        )
         context.update(
-            overview=selectors.overview(
-                municipality=self.municipality, school_year=year, sector=sector
+            overview=overview,
+            # the heat map shows 50 schools a page (issue 14 §1); panels and exports stay whole
+            page_obj=Paginator(overview.rows, SCHOOLS_PER_PAGE).get_page(
+                self.request.GET.get("page")
             ),
             school_years=years,
             school_year=year,

@@ -207,7 +207,7 @@ def test_expenditure_edit_is_refused_in_a_locked_year_and_when_stale(client, wor
     line = f.ExpenditureFactory(grant=grant, booking_id="B-1", date=dt.date(2023, 3, 1))
     data = {
         "booking_id": "B-1",
-        "grant": grant.pk,
+        "grant": grant.reference,
         "date": "2024-03-01",
         "amount": "10.00",
         "supplier": "X",
@@ -252,7 +252,7 @@ def test_create_forms_write_through_the_services(client, world):
             "start": "2023-08-01",
             "end": "2024-07-31",
             "funding": "GOAB:1000|EIGEN",
-            "schools": [world.school.pk],
+            "schools": "91ka00",
             "planned_cost": "1000",
             "menukaart": "",
             "partner": "",

@@ -184,7 +184,7 @@ def test_forms_store_what_people_type(client, world):
         reverse("funding:expenditure_create", kwargs=M),
         {
             "booking_id": "B-NL",
-            "grant": grant.pk,
+            "grant": grant.reference,
             "date": "2023-03-01",
             "amount": "1234.56",
             "supplier": "Leverancier",

@@ -117,7 +117,7 @@ def test_a_schools_own_intervention_cannot_be_pointed_at_other_schools(client, w
     client.force_login(world.users[Role.SCHOOL_DIRECTOR])
     url = reverse("funding:activity_update", kwargs={**M, "activity_id": own.pk})
     response = client.post(
-        url, _activity_post(own, funding="NPO-SCHOOL", schools=[world.other_school.pk])
+        url, _activity_post(own, funding="NPO-SCHOOL", schools=world.other_school.code)
     )
     assert response.status_code == 400
     with scopes_disabled():

@@ -1,6 +1,8 @@
 """Action item pages: create from a meeting, record reviews, the filtered list and its export,
 bulk status, detail, progress and update."""
 
+from functools import cached_property
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -12,6 +14,7 @@ from django.views.generic import ListView, TemplateView
 
 from portal.exceptions import ApplicationError
 from portal.exports import export_response
+from portal.pagination import KeysetPage, keyset_page
 
 from .. import links, selectors, services
 from ..filters import ActionFilter
@@ -101,6 +104,17 @@ def reviews_record(request, **kwargs):
     return redirect(meeting.get_absolute_url() + "#bespreking")
 
 
+class _Count:
+    """The ``paginator`` of a keyset-paged list: only its ``count`` (one COUNT, when shown)."""
+
+    def __init__(self, queryset):
+        self.queryset = queryset
+
+    @cached_property
+    def count(self):
+        return self.queryset.count()
+
+
 class ActionListView(MeetingsViewMixin, ListView):
     """The chair's action list: filters, sorting, bulk status change, export."""
 
@@ -119,11 +133,25 @@ class ActionListView(MeetingsViewMixin, ListView):
         self.filterset = self.get_filter()
         return self.filterset.qs
 
+    def paginate_queryset(self, queryset, page_size):
+        """Keyset pages (portal.pagination, issue 14 §1) for the default order and the sorts on
+        the action's own columns (due date, status, organisation, created); sorting by the
+        meeting's date orders by another table's column, which the keyset cursor does not
+        cover, so that sort keeps numbered pages."""
+        try:
+            page = keyset_page(queryset, self.request.GET, page_size)
+        except ValueError:
+            return super().paginate_queryset(queryset, page_size)
+        return _Count(queryset), page, page.object_list, page.has_other_pages()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
+        for key in ("after", "before", "last"):
+            query.pop(key, None)
         context.update(
+            keyset=isinstance(context.get("page_obj"), KeysetPage),
             filter=self.filterset,
             query=query.urlencode(),
             today=timezone.localdate(),
