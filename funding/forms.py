@@ -17,6 +17,7 @@ from portal.limits import ModelLimitsFormMixin
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
+from .services.activities import funding_item
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -153,8 +154,6 @@ class ActivityForm(VersionedForm):
 
     def clean_funding(self):
         from portal import imports as im
-
-        from .services.activities import funding_item
 
         streams = {s.code: s for s in FundingStream.objects.all()}
         try:

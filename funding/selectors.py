@@ -24,7 +24,16 @@ from django.utils import timezone
 
 from schools.models import Scan, ScanComment, School
 
-from .models import Activity, CheckRun, Expenditure, Finding, FundingLine, FundingStream, Grant
+from .models import (
+    Activity,
+    ActivityReach,
+    CheckRun,
+    Expenditure,
+    Finding,
+    FundingLine,
+    FundingStream,
+    Grant,
+)
 from .periods import budgets_for_year
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
@@ -60,8 +69,6 @@ def activities(*, municipality, access=None):
         .prefetch_related("funding_lines__stream", "schools")
     )
     if access is not None and access.own_schools_only("activities.view"):
-        from .models import ActivityReach
-
         sectors = School.objects.filter(pk__in=access.school_ids).values("sector")
         reaches = ActivityReach.objects.filter(
             Q(school_id__in=access.school_ids) | Q(school__isnull=True, sector__in=sectors),

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import intervention_views, views
+from . import views
 
 app_name = "funding"
 
@@ -8,12 +8,12 @@ app_name = "funding"
 urlpatterns: list = [
     path(
         "scans/<int:scan_id>/interventies/nieuw/",
-        intervention_views.InterventionCreateView.as_view(),
+        views.InterventionCreateView.as_view(),
         name="intervention_create",
     ),
     path(
         "scans/<int:scan_id>/interventies/<int:intervention_id>/verwijderen/",
-        intervention_views.intervention_delete,
+        views.intervention_delete,
         name="intervention_delete",
     ),
     path("rapportages/", include("funding.reports.urls")),

@@ -18,6 +18,8 @@ from django_scopes import scopes_disabled
 
 from portal.exceptions import ApplicationError
 
+from .models import ActionItem
+
 ACTION_SALT = "meetings.action-owner"
 UNSUBSCRIBE_SALT = "meetings.unsubscribe"
 
@@ -42,7 +44,6 @@ def action_link(action) -> str:
 
 def action_from_token(token: str):
     """The action a link was made for, or ApplicationError saying why the link is refused."""
-    from .models import ActionItem
 
     try:
         payload = signing.loads(

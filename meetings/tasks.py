@@ -4,6 +4,8 @@ import smtplib
 
 from celery import shared_task
 
+from .reminders import reminders_send_weekly
+
 
 @shared_task(
     name="meetings.send_weekly_reminders",
@@ -18,7 +20,5 @@ def send_weekly_reminders(today: str | None = None) -> dict:
     """The weekly digest job (celery beat, Monday morning). Idempotent per ISO week: the
     SentDigest rows make a second run, or a redelivery after a crash, send nothing twice."""
     import datetime
-
-    from .reminders import reminders_send_weekly
 
     return reminders_send_weekly(today=datetime.date.fromisoformat(today) if today else None)

@@ -18,6 +18,7 @@ from django.views.generic import ListView, TemplateView
 from django_scopes import scopes_disabled
 
 from . import selectors, services
+from .celery import app
 from .dashboard import panels_for
 from .directors import director_schools
 from .exceptions import ApplicationError
@@ -228,8 +229,6 @@ def health(request):
 
 
 def _broker_state() -> str:
-    from .celery import app
-
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)

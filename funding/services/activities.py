@@ -15,6 +15,7 @@ from portal.models import Municipality
 from schools.models import School
 
 from ..models import Activity, FundingLine, FundingStream
+from .checks import reach_rebuild
 from .common import save_versioned
 
 ACTIVITY_FIELDS = [
@@ -90,7 +91,6 @@ def activity_create(
 
 def _refresh_reach(municipality):
     """Keep the reach index current for the pages (a director's list) between check runs."""
-    from .checks import reach_rebuild
 
     reach_rebuild(municipality)
 

@@ -15,6 +15,7 @@ from .. import links, services
 from ..forms import (
     ProgressForm,
 )
+from ..reminders import reminder_optout
 
 # --- tenant-free: signed links for people without an account ---------------------------------
 
@@ -52,7 +53,6 @@ def action_external(request, token):
 def reminders_unsubscribe(request, token):
     """The signed unsubscribe link of the reminder e-mails (confirm with a POST, so that mail
     scanners following links do not unsubscribe anyone)."""
-    from ..reminders import reminder_optout
 
     try:
         email = links.email_from_unsubscribe_token(token)

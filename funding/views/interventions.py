@@ -13,8 +13,8 @@ from portal.permissions import PortalViewMixin, portal_permission
 from schools.models import Scan, school_year_bounds
 from schools.selectors import own_school_scans
 
-from .forms import InterventionForm
-from .services import interventions as intervention_services
+from ..forms import InterventionForm
+from ..services import interventions as intervention_services
 
 
 def _scan_url(request, scan):
