@@ -78,6 +78,13 @@ def action_sentence(event) -> str:
     return str(template) % {"object": event.object_repr}
 
 
+# change keys that are not fields of the object (a scan's interventions and their funding)
+CHANGE_LABELS = {
+    "intervention": gettext_lazy("Interventie"),
+    "funding": gettext_lazy("Financiering"),
+}
+
+
 def _field(event, name):
     try:
         model = apps.get_model(event.object_type)
@@ -91,6 +98,8 @@ def field_label(event, name: str) -> str:
     with underscores as spaces."""
     if name in Theme.values:
         return capfirst(Theme(name).label)
+    if name in CHANGE_LABELS:
+        return capfirst(str(CHANGE_LABELS[name]))
     field = _field(event, name)
     if field is not None and hasattr(field, "verbose_name"):
         return capfirst(str(field.verbose_name))
@@ -99,7 +108,7 @@ def field_label(event, name: str) -> str:
 
 def value_label(event, name: str, value) -> str:
     """A changed value as people read it: "–" for nothing, ja/nee, choice labels."""
-    if value in (None, ""):
+    if value in (None, "", []):
         return "–"
     if isinstance(value, bool):
         return _("ja") if value else _("nee")

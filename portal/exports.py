@@ -19,6 +19,8 @@ from openpyxl.utils import get_column_letter
 
 # --- exports -----------------------------------------------------------------
 
+CENT = Decimal("0.01")
+
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -47,6 +49,10 @@ def _csv_text(value) -> str:
     if isinstance(value, bool):
         return "ja" if value else "nee"
     if isinstance(value, Decimal):
+        # Amounts to the cent even where the database dropped the scale (SQLite's SUM gives
+        # 4000 and 87250.5); more decimals stay as they are.
+        if value.is_finite() and value.as_tuple().exponent > -2:
+            value = value.quantize(CENT)
         return format(value, "f").replace(".", ",")  # never exponent notation
     if isinstance(value, (int, float)):
         return str(value).replace(".", ",")

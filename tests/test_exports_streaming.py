@@ -50,3 +50,13 @@ def test_csv_response_streams_under_the_scope_of_the_request():
     assert response["Content-Disposition"] == 'attachment; filename="beschikkingen.csv"'
     assert response.getvalue().decode("utf-8-sig") == "kenmerk\r\nG-1\r\n"
     assert isinstance(export_response([], ["a"], "x", "csv"), StreamingHttpResponse)
+
+
+def test_amounts_in_a_csv_export_keep_their_cents_whatever_the_database_returned():
+    """SQLite's SUM drops the scale (4000, 87250.5): the export still writes euro to the cent,
+    and a value with more decimals (a share of 12,345 %) is written as it is."""
+    text = write_csv(
+        [[Decimal("4000"), Decimal("87250.5"), Decimal("300000.00"), Decimal("12.345")]],
+        ["a", "b", "c", "d"],
+    ).decode("utf-8-sig")
+    assert text.splitlines()[1] == "4000,00;87250,50;300000,00;12,345"

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from portal.audit import audit_log, diff
 from portal.domain import Menukaart, Theme
 from portal.exceptions import ApplicationError
+from portal.formatting import format_money
 from schools.models import Scan
 from schools.services import scan_lock_draft
 
@@ -98,8 +99,8 @@ def scan_intervention_save(
             activity=activity, stream=stream, defaults={"amount": planned_cost}
         )
         changes["funding"] = [
-            [f"{ln.stream.code}:{ln.amount}" for ln in lines],
-            [f"{stream.code}:{planned_cost}"],
+            [f"{ln.stream.code}: {format_money(ln.amount)}" for ln in lines],
+            [f"{stream.code}: {format_money(planned_cost)}"],
         ]
     scan.interventions.add(activity)
     if changes:

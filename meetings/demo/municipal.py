@@ -25,8 +25,8 @@ def lea_series(cast):
         standing=[
             (
                 "Onderwijskansenakkoord: voortgang",
-                "Vast agendapunt: stand van de afspraken uit het Onderwijskansenakkoord (EUR 100.000 samenwerking in "
-                "kindcentra, EUR 200.000 activiteiten).",
+                "Vast agendapunt: stand van de afspraken uit het Onderwijskansenakkoord (€ 100.000 samenwerking in "
+                "kindcentra, € 200.000 activiteiten).",
             )
         ],
     )
@@ -45,14 +45,14 @@ def lea_spring_2023(cast, lea):
         participants=LEA_PARTICIPANTS,
         users=cast.portal_participants,
         minutes="Het concept-Onderwijskansenakkoord is besproken. De partners steunen de inzet op samenwerking in "
-        "kindcentra en een activiteitenbudget. Dekking uit de onbestede OAB-middelen 2019-2022 (EUR 1.034.000).",
+        "kindcentra en een activiteitenbudget. Dekking uit de onbestede OAB-middelen 2019-2022 (€ 1.034.000).",
     )
     item = build.item(
         spring,
         20,
         "Concept Onderwijskansenakkoord",
-        "Voorstel: EUR 100.000 voor het versterken van de samenwerking in kindcentra en EUR 200.000 voor activiteiten "
-        "van het akkoord, te dekken uit EUR 1.034.000 onbestede OAB-middelen over 2019-2022.",
+        "Voorstel: € 100.000 voor het versterken van de samenwerking in kindcentra en € 200.000 voor activiteiten "
+        "van het akkoord, te dekken uit € 1.034.000 onbestede OAB-middelen over 2019-2022.",
         presenter="Beleidsmedewerker onderwijs",
         grants=[cast.goab],
     )
@@ -115,20 +115,20 @@ def lea_signing_2023(cast, lea, inventory):
     )
     build.decision(
         item,
-        "EUR 100.000 voor het versterken van de samenwerking in kindcentra.",
+        "€ 100.000 voor het versterken van de samenwerking in kindcentra.",
         Decimal("100000.00"),
         activity=cast.oka_activity,
         grant=cast.oka_grant,
     )
     build.decision(
         item,
-        "EUR 200.000 voor activiteiten van het akkoord.",
+        "€ 200.000 voor activiteiten van het akkoord.",
         Decimal("200000.00"),
         grant=cast.oka_grant,
     )
     build.decision(
         item,
-        "Dekking uit EUR 1.034.000 onbestede OAB-middelen over 2019-2022 (overgeheveld naar 2023-2026).",
+        "Dekking uit € 1.034.000 onbestede OAB-middelen over 2019-2022 (overgeheveld naar 2023-2026).",
         Decimal("1034000.00"),
         grant=cast.goab,
     )

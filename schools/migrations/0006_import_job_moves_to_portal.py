@@ -1,6 +1,7 @@
 """The import job moved to portal (one job for every import, issue 9 §4): copy the rows, then
 drop the old table. Historical models only (no live modules)."""
 
+from django.core.management.color import no_style
 from django.db import migrations
 
 FIELDS = (
@@ -23,9 +24,16 @@ FIELDS = (
 def copy_jobs(apps, schema_editor):
     old = apps.get_model("schools", "ImportJob")
     new = apps.get_model("portal", "ImportJob")
-    new._base_manager.bulk_create(
-        [new(**row) for row in old._base_manager.values(*FIELDS)], batch_size=1000
-    )
+    rows = list(old._base_manager.values(*FIELDS))
+    new._base_manager.bulk_create([new(**row) for row in rows], batch_size=1000)
+    # created_at is auto_now_add, which bulk_create fills in anew: put the original times back.
+    for row in rows:
+        new._base_manager.filter(pk=row["id"]).update(created_at=row["created_at"])
+    # The rows keep their ids: move PostgreSQL's id sequence past them, or the next job
+    # created would collide with a copied one.
+    connection = schema_editor.connection
+    for sql in connection.ops.sequence_reset_sql(no_style(), [new]):
+        schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
