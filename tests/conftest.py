@@ -222,8 +222,8 @@ def celery_worker(_celery_worker_session, shipped_data, settings):
 
 
 def pytest_configure(config):
-    """Compile a translation catalogue whose .mo is missing or older than its .po, as ``make``
-    does, so ``pytest`` run directly tests the current English texts too."""
+    """Compile the translation catalogues, as ``make`` does, so ``pytest`` run directly tests
+    the current English texts too."""
     # Always, not by modification time: a checkout or merge can write the .po and a stale .mo
     # in the same second. It takes well under a second.
     for po in compile_messages.LOCALE_DIR.glob("*/LC_MESSAGES/django.po"):
