@@ -40,6 +40,23 @@ def _stream_chart(rows):
     )
 
 
+def _streams_panel(municipality, *, detail: bool) -> Panel:
+    """The money per stream (granted, spent, committed, left) with its chart; ``detail`` links
+    each stream to its grants, for roles that may open them (aggregate roles see figures only)."""
+    rows = selectors.stream_figures(municipality=municipality)
+    return Panel(
+        "funding/panels/streams.html",
+        {
+            "rows": rows,
+            "chart": _stream_chart(rows) if rows else None,
+            "detail": detail,
+            "open_note": any(r["budget_open"] for r in rows),
+        },
+        order=20,
+        wide=True,
+    )
+
+
 def funding_panels(request):
     access = request.access
     if access.region:
@@ -47,20 +64,7 @@ def funding_panels(request):
     m = access.municipality
     panels = []
     if access.has("funding.view"):
-        rows = selectors.stream_figures(municipality=m)
-        panels.append(
-            Panel(
-                "funding/panels/streams.html",
-                {
-                    "rows": rows,
-                    "chart": _stream_chart(rows) if rows else None,
-                    "detail": True,
-                    "open_note": any(r["budget_open"] for r in rows),
-                },
-                order=20,
-                wide=True,
-            )
-        )
+        panels.append(_streams_panel(m, detail=True))
         labels, values = selectors.spending_per_month(municipality=m)
         panels.append(
             Panel(
@@ -88,20 +92,7 @@ def funding_panels(request):
             )
         )
     elif access.has("funding.aggregate"):
-        rows = selectors.stream_figures(municipality=m)
-        panels.append(
-            Panel(
-                "funding/panels/streams.html",
-                {
-                    "rows": rows,
-                    "chart": _stream_chart(rows) if rows else None,
-                    "detail": False,
-                    "open_note": any(r["budget_open"] for r in rows),
-                },
-                order=20,
-                wide=True,
-            )
-        )
+        panels.append(_streams_panel(m, detail=False))
     if access.has("findings.view"):
         counts = selectors.finding_counts(municipality=m)
         panels.append(

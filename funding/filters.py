@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
-from portal.filters import OrderingFilter
+from portal.filters import sort_filter
 
 from .models import Activity, Expenditure, Finding, FundingStream, Grant
 
@@ -17,22 +17,12 @@ def _streams(request):
 class GrantFilter(df.FilterSet):
     stream = df.ModelChoiceFilter(queryset=_streams, label=_("Stroom"), empty_label=_("alle"))
     q = df.CharFilter(method="search", label=_("Zoek kenmerk"))
-    sort = OrderingFilter(
-        fields=(
-            ("reference", "reference"),
-            ("stream__code", "stream"),
-            ("window_end", "window_end"),
-            ("amount", "amount"),
-            ("spent", "spent"),
-        ),
-        field_labels={
-            "reference": _("Kenmerk"),
-            "stream__code": _("Stroom"),
-            "window_end": _("Einde bestedingstermijn"),
-            "amount": _("Bedrag"),
-            "spent": _("Besteed"),
-        },
-        label=_("Sorteren"),
+    sort = sort_filter(
+        ("reference", "reference", _("Kenmerk")),
+        ("stream__code", "stream", _("Stroom")),
+        ("window_end", "window_end", _("Einde bestedingstermijn")),
+        ("amount", "amount", _("Bedrag")),
+        ("spent", "spent", _("Besteed")),
     )
 
     class Meta:
@@ -60,22 +50,12 @@ class ActivityFilter(df.FilterSet):
         empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek code of naam"))
-    sort = OrderingFilter(
-        fields=(
-            ("code", "code"),
-            ("name", "name"),
-            ("start", "start"),
-            ("end", "end"),
-            ("planned_cost", "planned_cost"),
-        ),
-        field_labels={
-            "code": _("Code"),
-            "name": _("Naam"),
-            "start": _("Begin"),
-            "end": _("Einde"),
-            "planned_cost": _("Geplande kosten"),
-        },
-        label=_("Sorteren"),
+    sort = sort_filter(
+        ("code", "code", _("Code")),
+        ("name", "name", _("Naam")),
+        ("start", "start", _("Begin")),
+        ("end", "end", _("Einde")),
+        ("planned_cost", "planned_cost", _("Geplande kosten")),
     )
 
     class Meta:
@@ -107,20 +87,11 @@ class ExpenditureFilter(df.FilterSet):
         empty_label=_("alle"),
     )
     q = df.CharFilter(method="search", label=_("Zoek boeking, leverancier of factuur"))
-    sort = OrderingFilter(
-        fields=(
-            ("date", "date"),
-            ("booking_id", "booking_id"),
-            ("amount", "amount"),
-            ("supplier", "supplier"),
-        ),
-        field_labels={
-            "date": _("Datum"),
-            "booking_id": _("Boeking"),
-            "amount": _("Bedrag"),
-            "supplier": _("Leverancier"),
-        },
-        label=_("Sorteren"),
+    sort = sort_filter(
+        ("date", "date", _("Datum")),
+        ("booking_id", "booking_id", _("Boeking")),
+        ("amount", "amount", _("Bedrag")),
+        ("supplier", "supplier", _("Leverancier")),
     )
 
     class Meta:

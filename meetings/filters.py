@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
-from portal.filters import OrderingFilter
+from portal.filters import sort_filter
 from schools.models import School
 
 from . import selectors
@@ -42,22 +42,13 @@ class ActionFilter(django_filters.FilterSet):
     school = django_filters.ModelChoiceFilter(
         label=_("School"), field_name="schools", queryset=lambda r: School.objects.order_by("name")
     )
-    ordering = OrderingFilter(
+    ordering = sort_filter(
+        ("due_date", "due_date", _("Uiterlijk")),
+        ("status", "status", _("Status")),
+        ("owner_organisation", "organisation", _("Organisatie")),
+        ("meeting__starts_at", "meeting", _("Overleg")),
+        ("created_at", "created", _("Aangemaakt")),
         label=_("Sorteren op"),
-        fields=(
-            ("due_date", "due_date"),
-            ("status", "status"),
-            ("owner_organisation", "organisation"),
-            ("meeting__starts_at", "meeting"),
-            ("created_at", "created"),
-        ),
-        field_labels={
-            "due_date": _("Uiterlijk"),
-            "status": _("Status"),
-            "owner_organisation": _("Organisatie"),
-            "meeting__starts_at": _("Overleg"),
-            "created_at": _("Aangemaakt"),
-        },
     )
 
     class Meta:

@@ -30,3 +30,20 @@ class OrderingFilter(django_filters.OrderingFilter):
                 )
             )
         return choices
+
+
+SORT_LABEL = _("Sorteren")
+
+
+def sort_filter(*options: tuple[str, str, str], label=SORT_LABEL) -> OrderingFilter:
+    """The "Sorteren" filter of a list, one option per sortable column.
+
+    ``options``: ``(field, value, label)`` triples: the model field or annotation to order by,
+    the value it has in the URL (``?sort=-amount``) and the label people read. Each option also
+    gets its descending twin ("Bedrag (aflopend)").
+    """
+    return OrderingFilter(
+        fields=tuple((field, value) for field, value, _label in options),
+        field_labels={field: text for field, _value, text in options},
+        label=label,
+    )
