@@ -234,18 +234,23 @@ def scan_review(*, actor, scan: Scan, comment: str = "") -> Scan:
         raise ApplicationError(_("Alleen een ingediende scan kan worden beoordeeld."))
     scan.status, scan.reviewed_at, scan.reviewed_by = Scan.Status.REVIEWED, timezone.now(), actor
     scan.save(update_fields=["status", "reviewed_at", "reviewed_by", "updated_at"])
-    if comment.strip():
-        ScanComment.objects.create(
-            scan=scan, kind=ScanComment.Kind.REVIEWED, text=comment.strip(), author=actor
-        )
+    _answered(scan, actor=actor, kind=ScanComment.Kind.REVIEWED, comment=comment)
+    return scan
+
+
+def _answered(scan: Scan, *, actor, kind, comment: str) -> None:
+    """Keep the policy officer's comment on a submitted scan with it (the school reads it on
+    the scan page) and write the status change to the audit trail."""
+    comment = comment.strip()
+    if comment:
+        ScanComment.objects.create(scan=scan, kind=kind, text=comment, author=actor)
     audit_log(
         actor=actor,
-        action="scan.review",
+        action="scan.review" if kind == ScanComment.Kind.REVIEWED else "scan.return",
         obj=scan,
-        changes={"status": ["submitted", "reviewed"]},
-        reason=comment.strip(),
+        changes={"status": ["submitted", scan.status]},
+        reason=comment,
     )
-    return scan
 
 
 @transaction.atomic
@@ -259,16 +264,7 @@ def scan_return(*, actor, scan: Scan, comment: str) -> Scan:
         raise ApplicationError(_("Alleen een ingediende scan kan worden teruggestuurd."))
     scan.status = Scan.Status.DRAFT
     scan.save(update_fields=["status", "updated_at"])
-    ScanComment.objects.create(
-        scan=scan, kind=ScanComment.Kind.RETURNED, text=comment.strip(), author=actor
-    )
-    audit_log(
-        actor=actor,
-        action="scan.return",
-        obj=scan,
-        changes={"status": ["submitted", "draft"]},
-        reason=comment.strip(),
-    )
+    _answered(scan, actor=actor, kind=ScanComment.Kind.RETURNED, comment=comment)
     return scan
 
 

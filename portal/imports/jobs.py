@@ -28,10 +28,12 @@ logger = logging.getLogger(__name__)
 IMPORT_UPLOADS = "imports/uploads"
 
 
-def import_job_create(*, actor, municipality, kind, path, filename, options=None) -> ImportJob:
+def import_job_create(
+    *, actor, municipality, kind, path, filename, options=None, check_only: bool = False
+) -> ImportJob:
     """Queue a confirmed import of ``kind`` (registered in portal.imports.registry) of the file
-    waiting at ``path`` (private storage). The job starts once this transaction commits.
-    Raises KeyError for an unknown kind."""
+    waiting at ``path`` (private storage), or with ``check_only`` a dry run of it. The job
+    starts once this transaction commits. Raises KeyError for an unknown kind."""
     registry.get(kind)
     job = ImportJob.objects.create(
         municipality=municipality,
@@ -40,6 +42,7 @@ def import_job_create(*, actor, municipality, kind, path, filename, options=None
         filename=filename,
         options=options or {},
         created_by=actor,
+        check_only=check_only,
     )
     enqueue("portal.tasks.import_job_run", job.pk, municipality=municipality)
     return job
@@ -126,18 +129,15 @@ def import_job_check_create(
 ) -> ImportJob:
     """Queue a check (dry run with preview) of a large upload waiting at ``path``; the user
     confirms afterwards (:func:`import_job_confirm`). Raises KeyError for an unknown kind."""
-    registry.get(kind)
-    job = ImportJob.objects.create(
+    return import_job_create(
+        actor=actor,
         municipality=municipality,
         kind=kind,
         path=path,
         filename=filename,
-        options=options or {},
-        created_by=actor,
+        options=options,
         check_only=True,
     )
-    enqueue("portal.tasks.import_job_run", job.pk, municipality=municipality)
-    return job
 
 
 def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
