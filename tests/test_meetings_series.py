@@ -21,6 +21,18 @@ from . import factories as f
 pytestmark = pytest.mark.django_db
 
 
+def _lea_meeting(world, lea, title, *, days):
+    """A meeting of the LEA series ``days`` from now (negative: in the past)."""
+    return services.meeting_create(
+        actor=None,
+        municipality=world.municipality,
+        series=lea["series"],
+        type="lea",
+        title=title,
+        starts_at=timezone.now() + datetime.timedelta(days=days),
+    )
+
+
 @pytest.fixture
 def lea(world):
     """An LEA series with the akkoord as standing item and a held first meeting with actions."""
@@ -93,23 +105,9 @@ def test_next_meeting_of_series_gets_standing_items_participants_and_open_action
 
 def test_carry_over_is_idempotent_and_counts_meetings_an_action_was_open(world, lea):
     with scope(municipality=world.municipality):
-        second = services.meeting_create(
-            actor=None,
-            municipality=world.municipality,
-            series=lea["series"],
-            type="lea",
-            title="LEA 2",
-            starts_at=timezone.now() - datetime.timedelta(days=30),
-        )
+        second = _lea_meeting(world, lea, "LEA 2", days=-30)
         assert services.actions_carry_over(meeting=second) == 0
-        third = services.meeting_create(
-            actor=None,
-            municipality=world.municipality,
-            series=lea["series"],
-            type="lea",
-            title="LEA 3",
-            starts_at=timezone.now(),
-        )
+        third = _lea_meeting(world, lea, "LEA 3", days=0)
         assert ActionReview.objects.filter(meeting=third).count() == 2
         from meetings.selectors import actions
         from portal.permissions import Access, grants_for
@@ -147,14 +145,7 @@ def _pdf_text(response):
 def test_closing_an_action_in_the_review_shows_in_both_meetings_minutes(world, lea, client):
     _chair(world, client)
     with scope(municipality=world.municipality):
-        second = services.meeting_create(
-            actor=None,
-            municipality=world.municipality,
-            series=lea["series"],
-            type="lea",
-            title="LEA juni",
-            starts_at=timezone.now(),
-        )
+        second = _lea_meeting(world, lea, "LEA juni", days=0)
         review = ActionReview.objects.get(meeting=second, action=lea["open"])
     record = reverse(
         "meetings:reviews_record",
@@ -200,14 +191,7 @@ def test_standing_item_added_on_series_page_reaches_next_meeting(world, lea, cli
     )
     assert client.post(url, {"title": "Thuiszitters", "order": ""}).status_code == 302
     with scope(municipality=world.municipality):
-        meeting = services.meeting_create(
-            actor=None,
-            municipality=world.municipality,
-            series=lea["series"],
-            type="lea",
-            title="LEA volgend",
-            starts_at=timezone.now(),
-        )
+        meeting = _lea_meeting(world, lea, "LEA volgend", days=0)
         assert "Thuiszitters" in [i.title for i in AgendaItem.objects.filter(meeting=meeting)]
 
 
@@ -295,14 +279,7 @@ def test_agenda_item_of_another_municipality_school_is_rejected(world, client):
 
 def test_action_recorded_after_the_next_meeting_was_planned_joins_its_review_block(world, lea):
     with scope(municipality=world.municipality):
-        planned = services.meeting_create(
-            actor=None,
-            municipality=world.municipality,
-            series=lea["series"],
-            type="lea",
-            title="LEA gepland",
-            starts_at=timezone.now() + datetime.timedelta(days=30),
-        )
+        planned = _lea_meeting(world, lea, "LEA gepland", days=30)
         action = services.action_create(
             actor=None,
             meeting=lea["first"],
