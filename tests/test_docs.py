@@ -58,9 +58,9 @@ def _importer(path):
 
 def test_every_import_is_documented():
     assert set(_documented_formats()) == {
-        "schools.imports.SchoolImporter",
-        "schools.imports.SchoolWeightImporter",
-        "schools.imports.NeedImporter",
+        "schools.imports.duo.SchoolImporter",
+        "schools.imports.weights.SchoolWeightImporter",
+        "schools.imports.needs.NeedImporter",
         "funding.services.grants.GrantImporter",
         "funding.services.activities.ActivityImporter",
         "funding.services.expenditures.ExpenditureImporter",

@@ -17,7 +17,9 @@ from portal import tasks as portal_tasks
 from portal.cbs import MUNICIPALITIES_FILE, parse_municipalities
 from portal.imports import jobs as import_jobs
 from portal.models import AuditEvent, ImportJob, Municipality, Role
-from schools.imports import NeedImporter, SchoolImporter, SchoolWeightImporter
+from schools.imports.duo import SchoolImporter
+from schools.imports.needs import NeedImporter
+from schools.imports.weights import SchoolWeightImporter
 from schools.models import Need, Scan, School, SchoolWeight
 
 from . import factories as f
