@@ -5,8 +5,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from portal import imports
+from portal.domain import Severity, Theme
 from portal.imports import (
     Column,
     ImportValueError,
@@ -125,3 +127,44 @@ def test_location_choice_and_multi():
         choice(["PO", "VO"])("MBO")
     assert multi()("taal | rekenen||") == ["taal", "rekenen"]
     assert multi(integer, sep=",")("1,2") == [1, 2]
+
+
+SEVERITY_LABELS = {label: code for code, label in Severity.choices}
+THEME_LABELS = {label: code for code, label in Theme.choices}
+
+
+def test_choice_with_labels_accepts_codes_and_dutch_labels_in_any_case_and_spacing():
+    severity = choice(Severity.values, labelled=SEVERITY_LABELS)
+    assert [severity(v) for v in ("moderate", "MATIG", " ernstig ", "Geen", "beperkt")] == [
+        "moderate",
+        "moderate",
+        "severe",
+        "none",
+        "limited",
+    ]
+    theme = choice(Theme.values, labelled=THEME_LABELS)
+    assert theme("Sociaal-emotioneel /\xa0 welbevinden") == "sociaal_emotioneel"
+    assert theme("taal   en LEZEN") == theme("TAAL") == "taal"
+
+
+def test_choice_with_labels_reads_them_in_dutch_whatever_language_is_active():
+    theme = choice(Theme.values, labelled=THEME_LABELS)
+    with translation.override("en"):
+        assert theme("taal en lezen") == "taal"
+        with pytest.raises(ImportValueError) as refused:
+            theme("language and reading")
+        assert '"taal en lezen", "rekenen"' in str(refused.value)
+        assert "language and reading" not in str(refused.value).split("(")[1]
+
+
+def test_choice_error_lists_the_labels_not_the_keys():
+    with pytest.raises(ImportValueError) as refused:
+        choice(Severity.values, labelled=SEVERITY_LABELS)("moderately")
+    assert str(refused.value) == (
+        '"moderately" is geen geldige keuze (toegestaan: "geen", "beperkt", "matig", "ernstig")'
+    )
+
+
+def test_a_code_wins_over_a_label_that_spells_another_values_code():
+    parse = choice(["a", "b"], labelled={"b": "a", "c": "b"})
+    assert (parse("b"), parse("c"), parse("A")) == ("b", "b", "a")
