@@ -266,6 +266,45 @@ def test_needs_with_unknown_codes_name_every_bad_row(world):
         assert not Need.objects.exists()
 
 
+def test_needs_import_accepts_the_dutch_labels_of_the_scan_form_besides_the_codes(world):
+    data = (
+        "school;school_year;theme;severity;share_of_pupils\n"
+        "91KA00;2023-2024;taal;moderate;10\n"  # codes
+        "91KA00;2023-2024;Sociaal-emotioneel /\xa0Welbevinden;  ERNSTIG ;20\n"  # labels
+        "91KA00;2023-2024;extra onderwijstijd  (zomerschool, verlengde dag);Beperkt;\n"
+    ).encode()
+    result = run(NeedImporter(municipality=world.municipality), data)
+    assert result.ok, result.error_lines()
+    with scopes_disabled():
+        assert {(n.theme, n.severity) for n in Need.objects.filter(scan__school=world.school)} == {
+            ("taal", "moderate"),
+            ("sociaal_emotioneel", "severe"),
+            ("onderwijstijd", "limited"),
+        }
+
+
+def test_needs_import_refuses_english_labels_in_dutch_naming_line_column_and_labels(world):
+    data = (
+        b"school,school_year,theme,severity\n"
+        b"91KA00,2023-2024,language and reading,severe\n"
+        b"91KA00,2023-2024,rekenen,very\n"
+    )
+    result = run(NeedImporter(municipality=world.municipality), data)
+    lines = [str(e) for e in result.errors]
+    assert lines[0].startswith(
+        'regel 2: theme: "language and reading" is geen geldige keuze (toegestaan: '
+        '"taal en lezen", "rekenen", "executieve functies", '
+    )
+    assert '"extra onderwijstijd (zomerschool, verlengde dag)"' in lines[0]
+    assert "sociaal_emotioneel" not in lines[0]  # the labels people know, not the keys
+    assert lines[1:] == [
+        'regel 3: severity: "very" is geen geldige keuze '
+        '(toegestaan: "geen", "beperkt", "matig", "ernstig")'
+    ]
+    with scopes_disabled():
+        assert not Need.objects.exists()
+
+
 def test_import_commands_exit_1_and_list_errors_on_stderr(tmp_path, capsys):
     bad = tmp_path / "needs.csv"
     bad.write_text("school,school_year,theme,severity\n12AB00,2023-2024,taal,severe\n")

@@ -29,8 +29,19 @@ class NeedImporter(Importer):
     columns = [
         Column("school", required=True, parse=location_code),
         Column("school_year", required=True, parse=school_year),
-        Column("theme", required=True, parse=choice(Theme.values)),
-        Column("severity", required=True, parse=choice(Severity.values)),
+        # The codes, or the Dutch labels the scan form shows ("taal en lezen", "matig").
+        Column(
+            "theme",
+            required=True,
+            parse=choice(Theme.values, labelled={label: code for code, label in Theme.choices}),
+        ),
+        Column(
+            "severity",
+            required=True,
+            parse=choice(
+                Severity.values, labelled={label: code for code, label in Severity.choices}
+            ),
+        ),
         Column("share_of_pupils", parse=percentage),
     ]
 

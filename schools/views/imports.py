@@ -68,9 +68,13 @@ class NeedsImportView(ImportView):
     def columns_help(self):
         return mark_safe(
             _(
-                "Kolommen: <code>school</code>, <code>school_year</code>, <code>theme</code>, "
-                "<code>severity</code> (<code>none</code>, <code>limited</code>, <code>moderate</code>, "
-                "<code>severe</code>) en <code>share_of_pupils</code>."
+                "Kolommen: <code>school</code>, <code>school_year</code>, <code>theme</code> (de naam "
+                "van het thema zoals het portaal die toont, bijvoorbeeld <code>taal en "
+                "lezen</code>, of de code, bijvoorbeeld <code>taal</code>), <code>severity</code> "
+                "(<code>geen</code>, <code>beperkt</code>, <code>matig</code>, "
+                "<code>ernstig</code>, of de codes <code>none</code>, <code>limited</code>, "
+                "<code>moderate</code>, <code>severe</code>) en <code>share_of_pupils</code>. "
+                "Hoofd- en kleine letters maken niet uit."
             )
         )
 
