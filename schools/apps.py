@@ -10,8 +10,9 @@ class SchoolsConfig(AppConfig):
         from portal import dashboard, directors, navigation
         from portal.imports import registry
 
-        from . import imports, panels, services
+        from . import panels, services
         from .directors import DirectorSchools
+        from .imports import duo, needs, weights
 
         navigation.register(*panels.NAVIGATION)
         dashboard.register(panels.dashboard_panels)
@@ -21,20 +22,20 @@ class SchoolsConfig(AppConfig):
             "schools",
             _("scholen (DUO)"),
             services.schools_import,
-            importer=imports.SchoolImporter,
+            importer=duo.SchoolImporter,
             example="duo_vestigingen_new.csv",
         )
         registry.register(
             "weights",
             _("schoolweging (CBS)"),
             services.weights_import,
-            importer=imports.SchoolWeightImporter,
+            importer=weights.SchoolWeightImporter,
             example="schoolweging.csv",
         )
         registry.register(
             "needs",
             _("behoeften uit schoolscans"),
             services.needs_import,
-            importer=imports.NeedImporter,
+            importer=needs.NeedImporter,
             example="needs.csv",
         )

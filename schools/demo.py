@@ -18,7 +18,9 @@ from portal.models import Role
 
 from . import services
 from .directors import director_membership
-from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
+from .imports.duo import SchoolImporter
+from .imports.needs import NeedImporter
+from .imports.weights import SchoolWeightImporter
 from .models import Scan, School
 
 SCHOOL_YEAR = "2023-2024"

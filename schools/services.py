@@ -17,7 +17,9 @@ from portal.domain import Severity, Theme
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
 
-from .imports import NeedImporter, SchoolImporter, SchoolWeightImporter
+from .imports.duo import SchoolImporter
+from .imports.needs import NeedImporter
+from .imports.weights import SchoolWeightImporter
 from .models import Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
 
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024

@@ -11,8 +11,10 @@ import pytest
 from django.conf import settings
 from django.core.management import get_commands
 from django.urls import reverse
+from django.utils import translation
 
 from funding.services import checks
+from portal.domain import Theme
 from portal.imports import import_format, registry
 from portal.models import Role
 
@@ -58,9 +60,9 @@ def _importer(path):
 
 def test_every_import_is_documented():
     assert set(_documented_formats()) == {
-        "schools.imports.SchoolImporter",
-        "schools.imports.SchoolWeightImporter",
-        "schools.imports.NeedImporter",
+        "schools.imports.duo.SchoolImporter",
+        "schools.imports.weights.SchoolWeightImporter",
+        "schools.imports.needs.NeedImporter",
         "funding.services.grants.GrantImporter",
         "funding.services.activities.ActivityImporter",
         "funding.services.expenditures.ExpenditureImporter",
@@ -99,6 +101,15 @@ def test_documented_commands_exist_and_relative_links_resolve():
 def test_documented_checks_are_the_rules_the_code_runs():
     documented = set(re.findall(r"^\| (F\d|P1|G1) ", (DOCS / "controles.md").read_text(), re.M))
     assert documented == set(checks.SEVERITY) | {"P1"}
+
+
+def test_documented_themes_are_the_portals_themes_with_the_labels_the_needs_import_accepts():
+    """The needs import accepts a theme's code or its Dutch label: the docs list both."""
+    text = (DOCS / "importformaten.md").read_text(encoding="utf-8").split("<!-- themes -->", 1)[1]
+    rows = [_cells(line) for line in text.strip().splitlines()[2:] if line.startswith("|")]
+    rows = rows[: next((i for i, r in enumerate(rows) if len(r) != 2), len(rows))]
+    with translation.override("nl"):
+        assert rows == [[str(label), f"`{code}`"] for code, label in Theme.choices]
 
 
 def test_documented_roles_are_the_portals_roles():

@@ -1,4 +1,6 @@
-"""Behaviour of the import framework (portal.imports).
+"""Behaviour of the import framework (portal.imports): reading CSV and XLSX, file-level
+errors, all or nothing, the command helper and saving (value parsers:
+test_imports_parsers.py; exports: test_exports_files.py).
 
 Only the save-path tests at the end use the database.
 """
@@ -7,7 +9,6 @@ import io
 from datetime import date, datetime
 from decimal import Decimal
 
-import openpyxl
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -15,57 +16,19 @@ from django.core.management import call_command
 from openpyxl.styles import Font
 
 from portal import imports
-from portal.exports import safe_cell, write_csv, write_xlsx
 from portal.imports import (
     BaseImportCommand,
     Column,
     Importer,
     ImportFileError,
     ImportValueError,
-    amount,
-    boolean,
     bulk_upsert,
-    choice,
     decimal_number,
-    integer,
-    location_code,
-    multi,
-    normalise_municipality_code,
     read_table,
     run_import_command,
-    small_count,
 )
 
-
-class GrantImporter(Importer):
-    columns = [
-        Column("code", required=True, parse=normalise_municipality_code, aliases=("gemeentecode",)),
-        Column("amount", required=True, parse=amount),
-        Column("date", required=True, parse=imports.date),
-        Column("note"),
-        Column("active", parse=boolean, default=True),
-    ]
-
-
-def rows_of(source, **kwargs):
-    return list(read_table(source, **kwargs))
-
-
-def xlsx_bytes(rows, *, tweak=None):
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    for row in rows:
-        sheet.append(row)
-    if tweak:
-        tweak(sheet)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def dry_run(data):
-    return GrantImporter().run(data, dry_run=True)
-
+from .import_files import GrantImporter, dry_run, rows_of, xlsx_bytes
 
 # --- reading CSV -------------------------------------------------------------
 
@@ -108,112 +71,6 @@ def test_empty_rows_are_skipped_but_line_numbers_stay_physical():
     assert [str(e) for e in dry_run(data).errors] == [
         'regel 4: amount: "x" is geen geldig bedrag (bijvoorbeeld 1.234,56)'
     ]
-
-
-# --- value parsers -----------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "raw, expected",
-    [
-        ("1234.56", "1234.56"),
-        ("1234,56", "1234.56"),
-        ("1.234,56", "1234.56"),
-        ("EUR 1.234,56", "1234.56"),
-        ("€ 1.234,56", "1234.56"),
-        ("€\xa01.234,56", "1234.56"),
-        ("1,234.56", "1234.56"),
-        ("-1.234,56", "-1234.56"),
-        ("€ -1.234,56", "-1234.56"),
-        ("1.234", "1234.00"),
-        ("1,234,567", "1234567.00"),
-        ("12,5", "12.50"),
-        ("7", "7.00"),
-        (Decimal("0.30000000000000004"), "0.30"),
-        (12, "12.00"),
-    ],
-)
-def test_amount_formats(raw, expected):
-    parsed = amount(raw)
-    assert parsed == Decimal(expected)
-    assert parsed.as_tuple().exponent == -2
-
-
-@pytest.mark.parametrize(
-    "raw", ["abc", "1.23.4,5", "12,34,5", "1,2.3", "--5", "€", "1e5", "NaN", ",5", True]
-)
-def test_amount_rejects_garbage(raw):
-    with pytest.raises(ImportValueError, match="geen geldig bedrag"):
-        amount(raw)
-
-
-@pytest.mark.parametrize("raw", ["0,125", "0,005", "1.2345", Decimal("12.345")])
-def test_amount_with_fractions_of_a_cent_is_refused_not_rounded(raw):
-    with pytest.raises(ImportValueError, match="meer dan twee decimalen"):
-        amount(raw)
-
-
-def test_numbers_with_three_decimals():
-    assert decimal_number("33,125") == Decimal("33.125")
-    assert decimal_number("33,4") == Decimal("33.4")
-    assert integer("1.234") == 1234
-    assert integer(Decimal("3.0")) == 3
-    with pytest.raises(ImportValueError):
-        integer("3,5")
-
-
-def test_small_count_hides_suppressed_values():
-    assert small_count("<5") is None
-    assert small_count("12") == 12
-
-
-@pytest.mark.parametrize(
-    "raw", ["2022-03-01", "01-03-2022", "1-3-2022", datetime(2022, 3, 1), date(2022, 3, 1)]
-)
-def test_dates(raw):
-    assert imports.date(raw) == date(2022, 3, 1)
-
-
-@pytest.mark.parametrize("raw", ["31-02-2022", "2022-13-01", "01/03/2022", "gisteren"])
-def test_invalid_dates(raw):
-    with pytest.raises(ImportValueError, match="geen geldige datum"):
-        imports.date(raw)
-
-
-def test_booleans():
-    assert [boolean(v) for v in ("true", "JA", "yes", "1", "WAAR", True)] == [True] * 6
-    assert [boolean(v) for v in ("false", "Nee", "no", "0", "ONWAAR", 0)] == [False] * 6
-    with pytest.raises(ImportValueError):
-        boolean("misschien")
-
-
-def test_blank_values_use_the_default_or_are_required():
-    assert Column("active", parse=boolean, default=True).clean("") is True
-    with pytest.raises(ImportValueError, match="waarde ontbreekt"):
-        Column("amount", required=True, parse=amount).clean("")
-    assert Column("note", required=True, blank=True).clean("") is None
-
-
-@pytest.mark.parametrize("raw", ["GM0363", "gm0363", "0363", "363", 363])
-def test_municipality_codes(raw):
-    assert normalise_municipality_code(raw) == "GM0363"
-
-
-@pytest.mark.parametrize("raw", ["GM03630", "AB0363", "0", ""])
-def test_invalid_municipality_codes(raw):
-    with pytest.raises(ImportValueError):
-        normalise_municipality_code(raw)
-
-
-def test_location_choice_and_multi():
-    assert location_code(" 12ab00 ") == "12AB00"
-    with pytest.raises(ImportValueError):
-        location_code("12AB0")
-    assert choice(["PO", "VO"])("vo") == "VO"
-    with pytest.raises(ImportValueError, match="toegestaan: PO, VO"):
-        choice(["PO", "VO"])("MBO")
-    assert multi()("taal | rekenen||") == ["taal", "rekenen"]
-    assert multi(integer, sep=",")("1,2") == [1, 2]
 
 
 # --- reading XLSX ------------------------------------------------------------
@@ -411,63 +268,6 @@ def test_run_import_command_dry_run_and_missing_file(tmp_path):
     assert "kan het bestand niet openen" in stderr.getvalue()
 
 
-# --- exports -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "value, expected",
-    [
-        ("=1+1", "'=1+1"),
-        ("+31 6", "'+31 6"),
-        ("-x", "'-x"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("gewoon", "gewoon"),
-        ("", ""),
-        (Decimal("-5"), Decimal("-5")),
-        (-3, -3),
-        (None, None),
-    ],
-)
-def test_safe_cell(value, expected):
-    assert safe_cell(value) == expected
-
-
-EXPORT_HEADER = ["code", "amount", "date", "note", "active"]
-EXPORT_ROWS = [
-    ["GM0363", Decimal("1234.56"), date(2022, 3, 1), "=HYPERLINK(x)", True],
-    ["GM0014", Decimal("-5.00"), date(2022, 12, 31), 'Café; "quoted"', False],
-]
-
-
-def test_write_csv_is_dutch_excel_friendly_and_round_trips():
-    data = write_csv(EXPORT_ROWS, EXPORT_HEADER)
-    assert data.startswith(b"\xef\xbb\xbfcode;amount;date;note;active\r\n")
-    assert b"1234,56" in data and b";-5,00;" in data
-    result = dry_run(data)
-    assert result.ok, result.error_lines()
-    assert [(r["amount"], r["date"], r["note"], r["active"]) for r in result.rows] == [
-        (Decimal("1234.56"), date(2022, 3, 1), "'=HYPERLINK(x)", True),
-        (Decimal("-5.00"), date(2022, 12, 31), 'Café; "quoted"', False),
-    ]
-
-
-def test_write_xlsx_keeps_types_and_round_trips():
-    data = write_xlsx(EXPORT_ROWS, EXPORT_HEADER, sheet_title="Subsidies")
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-    assert sheet.title == "Subsidies"
-    assert sheet["B3"].value == -5 and sheet["B3"].data_type == "n"
-    assert sheet["C2"].is_date
-    assert sheet["D2"].value == "'=HYPERLINK(x)"
-    result = dry_run(data)
-    assert result.ok, result.error_lines()
-    assert [(r["code"], r["amount"], r["date"], r["active"]) for r in result.rows] == [
-        ("GM0363", Decimal("1234.56"), date(2022, 3, 1), True),
-        ("GM0014", Decimal("-5.00"), date(2022, 12, 31), False),
-    ]
-
-
 # --- saving (database) -------------------------------------------------------
 
 
@@ -545,34 +345,3 @@ def test_import_command(tmp_path):
         call_command(ImportGroupsCommand(), str(path), "--dry-run", stdout=stdout, stderr=stderr)
     assert exit_info.value.code == 1
     assert stderr.getvalue() == "ontbrekende kolommen: name\n"
-
-
-def test_xlsx_exports_are_readable_spreadsheets():
-    """Issue 12 §6: bold frozen header with an autofilter, amounts as euro numbers, dates as
-    dates, widths set to the content."""
-    import io
-    from datetime import date
-    from decimal import Decimal
-
-    data = write_xlsx(
-        [
-            [
-                "OBS De Vlonder met een lange naam",
-                Decimal("1034000.50"),
-                date(2023, 4, 26),
-                12,
-                Decimal("12.5"),
-            ]
-        ],
-        ["School", "Bedrag", "Datum", "Aantal", "Aandeel (%)"],
-        sheet_title="Lijst",
-    )
-    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:E2"
-    assert sheet["A1"].font.bold
-    assert sheet["B2"].value == Decimal("1034000.50") or sheet["B2"].value == 1034000.5
-    assert "€" in sheet["B2"].number_format and sheet["C2"].number_format == "DD-MM-YYYY"
-    assert sheet["C2"].is_date and sheet["D2"].number_format == "#,##0"
-    assert "€" not in sheet["E2"].number_format
-    assert sheet.column_dimensions["A"].width >= len("OBS De Vlonder met een lange naam")
-    assert sheet.column_dimensions["C"].width < sheet.column_dimensions["A"].width

@@ -26,7 +26,7 @@ from portal import imports as im
 from portal.fields import AmountField, CountField, DecimalNumberField, NumberError, parse_amount
 from portal.models import Role
 from schools import forms as school_forms
-from schools.imports import percentage
+from schools.imports.parsers import percentage
 from schools.models import School
 
 from . import factories as f

@@ -2,12 +2,13 @@
 and codes. Each raises :class:`ImportValueError` with a Dutch reason."""
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date as Date
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from ..fields import NumberError, parse_amount, parse_decimal, parse_integer
@@ -141,19 +142,54 @@ def boolean(value: Cell) -> bool:
         raise _invalid(_("%(value)s is geen ja/nee-waarde"), value) from None
 
 
-def choice(values: Iterable[str]) -> Callable[[Cell], str]:
-    """A parser accepting one of ``values`` in any case, returning it as declared."""
-    canonical = {str(v).lower(): v for v in values}
-    allowed = ", ".join(map(str, canonical.values()))
+def choice(
+    values: Iterable[str], *, labelled: Mapping[str, str] | None = None
+) -> Callable[[Cell], str]:
+    """A parser accepting one of ``values`` in any case, returning it as declared.
+
+    ``labelled`` maps the labels people see in the interface to those values (label -> value,
+    e.g. ``{label: value for value, label in Severity.choices}``): a cell may then also give a
+    label, as the interface writes it in Dutch (``"Matig"`` for ``moderate``), in any case and
+    with any run of spaces read as one. The labels are read in Dutch (they may be lazy
+    translations) when the first cell is parsed; a code wins over a label that spells another
+    value's code. The error of a value that is neither then lists the Dutch labels, which is
+    what people know, instead of the codes.
+
+    Raises ImportValueError (Dutch reason, the value and what is allowed) for any other value.
+    """
+    values = list(values)
+    prepared: tuple[dict[str, str], str] | None = None
+
+    def prepare() -> tuple[dict[str, str], str]:
+        """``(normalised code or label -> value, the allowed values as the error lists them)``,
+        built whole before it is used, so a second thread never sees half of it."""
+        codes = {_choice_key(v): v for v in values}
+        if labelled is None:
+            return codes, ", ".join(map(str, codes.values()))
+        # The interface's labels are Dutch: read them so whatever language is active.
+        with translation.override("nl"):
+            labels = {str(label): value for label, value in labelled.items()}
+        lookup = {_choice_key(label): value for label, value in labels.items()} | codes
+        return lookup, ", ".join(f'"{label}"' for label in labels)
 
     def parse(value: Cell) -> str:
+        nonlocal prepared
+        if prepared is None:
+            prepared = prepare()
+        lookup, allowed = prepared
         try:
-            return canonical[str(value).lower()]
+            return lookup[_choice_key(value)]
         except KeyError:
             message = _("%(value)s is geen geldige keuze (toegestaan: %(allowed)s)")
             raise _invalid(message, value, allowed=allowed) from None
 
     return parse
+
+
+def _choice_key(value: Cell) -> str:
+    """A cell as choice() looks it up: lower case, trimmed, every run of whitespace (no-break
+    spaces too) one space."""
+    return _WHITESPACE.sub(" ", str(value)).strip().lower()
 
 
 def multi(item_parser: Callable[[Cell], Any] = text, sep: str = "|") -> Callable[[Cell], list]:

@@ -2,7 +2,7 @@
 (interchange.md section 5), the same records the scan form writes."""
 
 from portal.imports import BaseImportCommand
-from schools.imports import NeedImporter
+from schools.imports.needs import NeedImporter
 from schools.services import command_import_record
 
 

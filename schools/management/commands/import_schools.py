@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from portal.domain import Sector
 from portal.imports import ImportValueError, run_import_command
-from schools.imports import SchoolImporter, SchoolWeightImporter
-from schools.imports import school_year as parse_school_year
+from schools.imports.duo import SchoolImporter
+from schools.imports.parsers import school_year as parse_school_year
+from schools.imports.weights import SchoolWeightImporter
 from schools.models import current_school_year
 from schools.services import command_import_record
 
