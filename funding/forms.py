@@ -14,11 +14,11 @@ from portal.fields import (
 )
 from portal.formatting import format_number
 from portal.limits import ModelLimitsFormMixin
+from portal.records import RecordFields
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
 from .services.activities import ActivityFields, funding_item
-from .services.common import RecordFields
 from .services.expenditures import ExpenditureFields
 from .services.grants import GrantFields
 

@@ -136,3 +136,38 @@ def test_an_action_needs_an_owner_and_a_portal_user_owner_keeps_no_email(world):
             "J. de Vries",
             "j.devries@welzijn.example",
         )
+
+
+def test_scan_needs_take_typed_entries_keep_a_note_and_refuse_a_float_share(world):
+    with pytest.raises(TypeError, match=r"NeedEntry\.share_of_pupils must be Decimal, not float"):
+        school_services.NeedEntry(severity="severe", share_of_pupils=12.5)
+    with scope(municipality=world.municipality):
+        scan = f.ScanFactory(school=world.school)
+        f.NeedFactory(scan=scan, theme="rekenen", severity="limited", note="Groep 5")
+        stored = {n.theme: school_services.NeedEntry.of(n) for n in scan.needs.all()}
+        school_services.scan_needs_save(
+            actor=None,
+            scan=scan,
+            needs={
+                **stored,
+                "taal": school_services.NeedEntry(severity="severe", share_of_pupils=Decimal("30")),
+            },
+        )
+        assert sorted(scan.needs.values_list("theme", "severity", "note")) == [
+            ("rekenen", "limited", "Groep 5"),
+            ("taal", "severe", ""),
+        ]
+        with pytest.raises(ApplicationError, match="0 en 100"):
+            school_services.scan_needs_save(
+                actor=None,
+                scan=scan,
+                needs={
+                    "taal": school_services.NeedEntry(
+                        severity="severe", share_of_pupils=Decimal("120")
+                    )
+                },
+            )
+        school_services.scan_needs_save(
+            actor=None, scan=scan, needs={"taal": school_services.NeedEntry()}
+        )
+        assert not scan.needs.exists(), "a theme without severity, or left out, is removed"

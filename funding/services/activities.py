@@ -17,11 +17,12 @@ from portal.domain import Menukaart, Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.imports import parsers
 from portal.models import Municipality
+from portal.records import RecordFields
 from schools.models import School
 
 from ..models import Activity, FundingLine, FundingStream
 from .checks import reach_rebuild
-from .common import RecordFields, save_versioned
+from .common import save_versioned
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -32,7 +33,7 @@ class ActivityFields(RecordFields):
     sectors: all); ``start``/``end`` dates; ``planned_cost`` in euro (Decimal) or None;
     ``menukaart`` an NPO category A-F or "" (domain.md, "NPO menukaart categories")."""
 
-    money: ClassVar = ("planned_cost",)
+    decimals: ClassVar = ("planned_cost",)  # euro
     dates: ClassVar = ("start", "end")
 
     code: str

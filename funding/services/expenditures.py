@@ -22,11 +22,12 @@ from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
+from portal.records import RecordFields
 from schools.models import School
 
 from ..models import Activity, Expenditure, Grant, normalise_key
 from ..reports.locks import assert_lines_unlocked, locked_periods
-from .common import RecordFields, save_versioned
+from .common import save_versioned
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,7 +39,7 @@ class ExpenditureFields(RecordFields):
     ``depreciation_months`` a whole number of months or None (checks.md F6); ``grant``,
     ``activity`` and ``school`` belong to the line's municipality."""
 
-    money: ClassVar = ("amount",)
+    decimals: ClassVar = ("amount",)  # euro
     dates: ClassVar = ("date",)
 
     booking_id: str

@@ -13,9 +13,10 @@ from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
+from portal.records import RecordFields
 
 from ..models import FundingStream, Grant
-from .common import RecordFields, save_versioned
+from .common import save_versioned
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -26,7 +27,7 @@ class GrantFields(RecordFields):
     (domain.md, "Funding streams"); ``carried_from`` is the grant of the
     same municipality the ``carry_over`` came from."""
 
-    money: ClassVar = ("amount", "carry_over")
+    decimals: ClassVar = ("amount", "carry_over")  # euro
     dates: ClassVar = ("window_start", "window_end")
 
     stream: FundingStream
