@@ -18,7 +18,7 @@ from portal.exceptions import ApplicationError
 from portal.imports import parsers
 from portal.models import Municipality
 from portal.records import RecordFields
-from schools.models import School
+from schools.models import Scan, School
 
 from ..models import Activity, FundingLine, FundingStream
 from .checks import reach_rebuild
@@ -54,16 +54,17 @@ ACTIVITY_FIELDS = ActivityFields.names()
 def _validate(*, municipality, data: ActivityFields, owner_school=None, instance=None, schools=()):
     if owner_school is not None and schools and list(schools) != [owner_school]:
         raise ApplicationError(_("Een eigen interventie van een school bereikt alleen die school."))
-    if instance is not None and instance.owner_school_id:
-        from schools.models import Scan
-
-        if instance.scans.exclude(status=Scan.Status.DRAFT).exists():
-            raise ApplicationError(
-                _(
-                    "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
-                    "Laat de scan eerst terugsturen."
-                )
+    if (
+        instance is not None
+        and instance.owner_school_id
+        and instance.scans.exclude(status=Scan.Status.DRAFT).exists()
+    ):
+        raise ApplicationError(
+            _(
+                "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
+                "Laat de scan eerst terugsturen."
             )
+        )
     if data.end < data.start:
         raise ApplicationError(_("Het einde van de activiteit ligt voor het begin."))
     if not data.themes:
