@@ -14,17 +14,22 @@ from portal.fields import (
 )
 from portal.formatting import format_number
 from portal.limits import ModelLimitsFormMixin
+from portal.records import RecordFields
 from schools.models import School
 
 from .models import Activity, Expenditure, FundingStream, Grant
-from .services.activities import funding_item
+from .services.activities import ActivityFields, funding_item
+from .services.expenditures import ExpenditureFields
+from .services.grants import GrantFields
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class VersionedForm(ModelLimitsFormMixin, forms.ModelForm):
-    """Carries the version the user started from, so a save on top of someone else's is refused."""
+    """Carries the version the user started from, so a save on top of someone else's is refused.
+    ``service_fields`` is the typed field set its service takes (issue 9 §5)."""
 
+    service_fields: type[RecordFields]
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -32,8 +37,9 @@ class VersionedForm(ModelLimitsFormMixin, forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
 
-    def data_for_service(self):
-        return {k: v for k, v in self.cleaned_data.items() if k in self._meta.fields}
+    def fields_for_service(self) -> RecordFields:
+        """The cleaned input as the service's field set (call after ``is_valid()``)."""
+        return self.service_fields(**{name: self.cleaned_data[name] for name in self._meta.fields})
 
 
 def lookup_url(municipality, kind: str) -> str:
@@ -54,6 +60,7 @@ def _not_negative(value):
 
 
 class GrantForm(VersionedForm):
+    service_fields = GrantFields
     carried_from = CodeChoiceField(
         label=_("Overgeheveld uit"),
         queryset=_none(Grant),
@@ -93,6 +100,7 @@ class GrantForm(VersionedForm):
 
 
 class ActivityForm(VersionedForm):
+    service_fields = ActivityFields
     themes = forms.MultipleChoiceField(
         label=_("Thema's"), choices=Theme.choices, widget=forms.CheckboxSelectMultiple
     )
@@ -167,6 +175,7 @@ class ActivityForm(VersionedForm):
 
 
 class ExpenditureForm(VersionedForm):
+    service_fields = ExpenditureFields
     # Typed codes with suggestions, not selects: the largest municipality has thousands of
     # activities and the page listed every one (issue 14 §1).
     grant = CodeChoiceField(

@@ -67,11 +67,8 @@ def seed(ctx):
     # find (G1) and the gap view groups as a candidate for one joint activity.
     for code, severity, share in [("91KA00", "severe", "12"), ("92LB00", "moderate", "8")]:
         if code in created:
-            needs = {
-                n.theme: {"severity": n.severity, "share_of_pupils": n.share_of_pupils}
-                for n in created[code].needs.all()
-            }
-            needs["zorg"] = {"severity": severity, "share_of_pupils": Decimal(share)}
+            needs = {n.theme: services.NeedEntry.of(n) for n in created[code].needs.all()}
+            needs["zorg"] = services.NeedEntry(severity=severity, share_of_pupils=Decimal(share))
             services.scan_needs_save(actor=None, scan=created[code], needs=needs)
 
     if "91KA00" in created:  # the scan document; funding.demo adds its intervention and submits
@@ -103,8 +100,8 @@ def seed(ctx):
             actor=None,
             scan=scan,
             needs={
-                "taal": {"severity": "severe", "share_of_pupils": Decimal("30")},
-                "rekenen": {"severity": "limited", "share_of_pupils": Decimal("12")},
+                "taal": services.NeedEntry(severity="severe", share_of_pupils=Decimal("30")),
+                "rekenen": services.NeedEntry(severity="limited", share_of_pupils=Decimal("12")),
             },
         )
         # funding.demo adds its reading intervention, then submits it and has it reviewed.

@@ -9,7 +9,7 @@ from portal.imports.forms import ImportForm
 from portal.limits import ModelLimitsFormMixin
 
 from .models import School, current_school_year
-from .services import SCHOOL_FIELDS
+from .services import SCHOOL_FIELDS, NeedEntry
 
 
 class SchoolForm(ModelLimitsFormMixin, forms.ModelForm):
@@ -76,14 +76,15 @@ class NeedsForm(forms.Form):
                 (code, label, self[f"{code}-severity"], self[f"{code}-share"], self[f"{code}-note"])
             )
 
-    def needs(self) -> dict:
+    def needs(self) -> dict[str, NeedEntry]:
+        """``{theme code: NeedEntry}`` for services.scan_needs_save (after ``is_valid()``)."""
         data = self.cleaned_data
         return {
-            code: {
-                "severity": data[f"{code}-severity"],
-                "share_of_pupils": data[f"{code}-share"],
-                "note": data[f"{code}-note"],
-            }
+            code: NeedEntry(
+                severity=data[f"{code}-severity"],
+                share_of_pupils=data[f"{code}-share"],
+                note=data[f"{code}-note"],
+            )
             for code, _label in Theme.choices
         }
 

@@ -4,7 +4,10 @@ raises ApplicationError with a message a school director understands, and writes
 trail."""
 
 import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -16,6 +19,7 @@ from portal.audit import audit_log, diff
 from portal.domain import Severity, Theme
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
+from portal.records import RecordFields
 
 from .imports.duo import SchoolImporter
 from .imports.needs import NeedImporter
@@ -172,26 +176,41 @@ def scan_create(*, actor, school: School, school_year: str) -> Scan:
     return scan
 
 
+@dataclass(frozen=True, kw_only=True)
+class NeedEntry(RecordFields):
+    """A scan's need on one theme as the school enters it (product.md capability 3):
+    ``severity`` a Severity code, "" for none (a stored need on the theme is removed);
+    ``share_of_pupils`` the percentage of pupils concerned, 0-100 as a Decimal, or None;
+    ``note`` the school's explanation."""
+
+    decimals: ClassVar = ("share_of_pupils",)  # percent
+
+    severity: str = ""
+    share_of_pupils: Decimal | None = None
+    note: str = ""
+
+
 @transaction.atomic
-def scan_needs_save(*, actor, scan: Scan, needs: dict) -> Scan:
-    """Set the scan's needs: ``{theme: {"severity", "share_of_pupils", "note"}}``; a theme
-    left out (or without severity) is removed. Draft scans only."""
+def scan_needs_save(*, actor, scan: Scan, needs: Mapping[str, NeedEntry]) -> Scan:
+    """Set the scan's needs: ``{theme code: NeedEntry}``; a theme left out (or without a
+    severity) is removed. Draft scans only. Raises ApplicationError for an unknown theme or
+    severity, a share outside 0-100% or a scan that is no longer a draft."""
     scan = _locked(scan)
     _require_draft(scan)
     existing = {n.theme: n for n in scan.needs.all()}
     changes = {}
-    for theme, values in needs.items():
+    for theme, entry in needs.items():
         if theme not in Theme.values:
             raise ApplicationError(_("Onbekend thema: %s") % theme)
-        severity = values.get("severity")
+        severity = entry.severity
         if not severity:
             continue
         if severity not in Severity.values:
             raise ApplicationError(_("Onbekende ernst: %s") % severity)
-        share = values.get("share_of_pupils")
-        if share is not None and not Decimal(0) <= Decimal(share) <= Decimal(100):
+        share = entry.share_of_pupils
+        if share is not None and not Decimal(0) <= share <= Decimal(100):
             raise ApplicationError(_("Het aandeel leerlingen ligt tussen 0 en 100%."))
-        data = {"severity": severity, "share_of_pupils": share, "note": values.get("note") or ""}
+        data = entry.values()
         need = existing.pop(theme, None)
         if need is None:
             Need.objects.create(scan=scan, theme=theme, **data)
@@ -203,7 +222,7 @@ def scan_needs_save(*, actor, scan: Scan, needs: dict) -> Scan:
                     setattr(need, name, value)
                 need.save()
     for theme, need in existing.items():
-        if theme not in needs or not needs[theme].get("severity"):
+        if theme not in needs or not needs[theme].severity:
             need.delete()
             changes[theme] = [need.severity, None]
     if changes:

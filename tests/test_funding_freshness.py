@@ -3,6 +3,7 @@ municipality, runs of one municipality never overlap, a sign-off resolves its F6
 who and when, and the findings page says when the checks last ran and whether a run is pending.
 """
 
+import dataclasses
 import datetime as dt
 import time
 from decimal import Decimal
@@ -41,8 +42,9 @@ def f6_line(world, booking="KEUKEN"):
     )
 
 
-def _data(line, **changes):
-    return {"grant": line.grant, "booking_id": line.booking_id, "date": line.date, **changes}
+def _fields(line, **changes):
+    """The line's stored fields with ``changes``, as the edit form sends them."""
+    return dataclasses.replace(expenditure_services.ExpenditureFields.of(line), **changes)
 
 
 @pytest.fixture
@@ -63,22 +65,22 @@ def test_a_burst_of_writes_queues_one_run(world, queued, django_capture_on_commi
         expenditure_services.expenditure_update(
             expenditure=line,
             actor=officer,
-            data=_data(line, description="Keuken"),
+            fields=_fields(line, description="Keuken"),
             version=line.version,
         )
         grant_services.grant_create(
             municipality=world.municipality,
             actor=officer,
-            data={
-                "stream": FundingStream.objects.get(code="GOAB"),
-                "reference": "NIEUW",
-                "window_start": D(2023, 1, 1),
-                "window_end": D(2026, 12, 31),
-                "amount": Decimal("1000.00"),
-                "carry_over": Decimal("0.00"),
-                "carried_from": None,
-                "notes": "",
-            },
+            fields=grant_services.GrantFields(
+                stream=FundingStream.objects.get(code="GOAB"),
+                reference="NIEUW",
+                window_start=D(2023, 1, 1),
+                window_end=D(2026, 12, 31),
+                amount=Decimal("1000.00"),
+                carry_over=Decimal("0.00"),
+                carried_from=None,
+                notes="",
+            ),
         )
     with scopes_disabled():
         runs = list(CheckRun.objects.filter(municipality=world.municipality))
@@ -186,7 +188,7 @@ def test_a_lapsed_sign_off_reopens_the_finding(world, django_capture_on_commit_c
             expenditure_services.expenditure_update(
                 expenditure=line,
                 actor=world.users[Role.POLICY_OFFICER],
-                data=_data(line, depreciation_months=121),
+                fields=_fields(line, depreciation_months=121),
                 version=line.version,
             )
         finding = Finding.objects.get(rule="F6")

@@ -2,6 +2,7 @@
 change, and gives exactly the findings a full run (``check_overlaps --full``) gives, on the
 planted sample set and on a generated set."""
 
+import dataclasses
 import random
 from datetime import timedelta
 from decimal import Decimal
@@ -12,14 +13,14 @@ from django_scopes import scopes_disabled
 
 from funding.models import Activity, CheckChange, Expenditure, Finding, Grant
 from funding.scale import seed_national
-from funding.services.activities import ACTIVITY_FIELDS, activity_update
+from funding.services.activities import ActivityFields, activity_update
 from funding.services.checks import checks_run
 from funding.services.expenditures import (
-    EXPENDITURE_FIELDS,
+    ExpenditureFields,
     expenditure_create,
     expenditure_update,
 )
-from funding.services.grants import GRANT_FIELDS, grant_update
+from funding.services.grants import GrantFields, grant_update
 from portal.models import Municipality
 
 from . import factories as f
@@ -60,14 +61,14 @@ def check(*args):
 
 def edit(obj, **changes):
     """Change ``obj`` through its service, as the edit form does (all fields, the version)."""
-    service, names = {
-        Expenditure: (expenditure_update, EXPENDITURE_FIELDS),
-        Grant: (grant_update, GRANT_FIELDS),
-        Activity: (activity_update, ACTIVITY_FIELDS),
+    service, kind = {
+        Expenditure: (expenditure_update, ExpenditureFields),
+        Grant: (grant_update, GrantFields),
+        Activity: (activity_update, ActivityFields),
     }[type(obj)]
-    data = {name: getattr(obj, name) for name in names} | changes
+    fields = dataclasses.replace(kind.of(obj), **changes)
     keyword = type(obj).__name__.lower()
-    return service(**{keyword: obj}, actor=ACTOR[0], data=data, version=obj.version)
+    return service(**{keyword: obj}, actor=ACTOR[0], fields=fields, version=obj.version)
 
 
 ACTOR = []
@@ -81,16 +82,16 @@ def actor(db):
 
 def duplicate(line, booking_id):
     """A second booking of ``line``'s invoice (an F1 pair), entered through the service."""
-    data = {
-        "booking_id": booking_id,
-        "grant": line.grant,
-        "date": line.date,
-        "amount": line.amount,
-        "supplier": line.supplier,
-        "invoice_number": line.invoice_number,
-        "description": "dubbel",
-    }
-    return expenditure_create(municipality=line.municipality, actor=ACTOR[0], data=data)
+    fields = ExpenditureFields(
+        booking_id=booking_id,
+        grant=line.grant,
+        date=line.date,
+        amount=line.amount,
+        supplier=line.supplier,
+        invoice_number=line.invoice_number,
+        description="dubbel",
+    )
+    return expenditure_create(municipality=line.municipality, actor=ACTOR[0], fields=fields)
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 whether the change comes from the form or from a re-import; a re-import of the same line keeps
 it. Plus the sign-off's return address is a local path only (review S5)."""
 
+import dataclasses
 import io
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django_scopes import scopes_disabled
 
 from funding.models import Expenditure
 from funding.services.expenditures import (
-    EXPENDITURE_FIELDS,
+    ExpenditureFields,
     ExpenditureImporter,
     expenditure_update,
 )
@@ -38,13 +39,11 @@ def _signed_line(world, **kwargs):
 
 
 def _update(world, line, **changes):
-    data = {name: getattr(line, name) for name in EXPENDITURE_FIELDS}
-    data.update(changes)
     with scopes_disabled():
         expenditure_update(
             expenditure=line,
             actor=world.users[Role.POLICY_OFFICER],
-            data=data,
+            fields=dataclasses.replace(ExpenditureFields.of(line), **changes),
             version=line.version,
         )
         line.refresh_from_db()

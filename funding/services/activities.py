@@ -1,6 +1,11 @@
 """Activities (inzet): municipal activities and schools' own interventions."""
 
 import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import ClassVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -12,50 +17,65 @@ from portal.domain import Menukaart, Sector, Theme
 from portal.exceptions import ApplicationError
 from portal.imports import parsers
 from portal.models import Municipality
-from schools.models import School
+from portal.records import RecordFields
+from schools.models import Scan, School
 
 from ..models import Activity, FundingLine, FundingStream
 from .checks import reach_rebuild
 from .common import save_versioned
 
-ACTIVITY_FIELDS = [
-    "code",
-    "name",
-    "description",
-    "themes",
-    "sectors",
-    "start",
-    "end",
-    "planned_cost",
-    "menukaart",
-    "partner",
-]
+
+@dataclass(frozen=True, kw_only=True)
+class ActivityFields(RecordFields):
+    """An activity (inzet) as entered on its form: the input of :func:`activity_create` and
+    :func:`activity_update`; the schools it reaches and its funding lines are separate
+    arguments. ``themes`` and ``sectors`` are codes (domain.md, "Themes", "Sectors"; no
+    sectors: all); ``start``/``end`` dates; ``planned_cost`` in euro (Decimal) or None;
+    ``menukaart`` an NPO category A-F or "" (domain.md, "NPO menukaart categories")."""
+
+    decimals: ClassVar = ("planned_cost",)  # euro
+    dates: ClassVar = ("start", "end")
+
+    code: str
+    name: str
+    themes: list[str]
+    start: date
+    end: date
+    description: str = ""
+    sectors: list[str] = field(default_factory=list)
+    planned_cost: Decimal | None = None
+    menukaart: str = ""
+    partner: str = ""
 
 
-def _validate(*, municipality, data, owner_school=None, instance=None, schools=()):
+ACTIVITY_FIELDS = ActivityFields.names()
+
+
+def _validate(*, municipality, data: ActivityFields, owner_school=None, instance=None, schools=()):
     if owner_school is not None and schools and list(schools) != [owner_school]:
         raise ApplicationError(_("Een eigen interventie van een school bereikt alleen die school."))
-    if instance is not None and instance.owner_school_id:
-        from schools.models import Scan
-
-        if instance.scans.exclude(status=Scan.Status.DRAFT).exists():
-            raise ApplicationError(
-                _(
-                    "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
-                    "Laat de scan eerst terugsturen."
-                )
+    if (
+        instance is not None
+        and instance.owner_school_id
+        and instance.scans.exclude(status=Scan.Status.DRAFT).exists()
+    ):
+        raise ApplicationError(
+            _(
+                "Deze interventie hoort bij een ingediende schoolscan en verandert niet meer. "
+                "Laat de scan eerst terugsturen."
             )
-    if data["end"] < data["start"]:
+        )
+    if data.end < data.start:
         raise ApplicationError(_("Het einde van de activiteit ligt voor het begin."))
-    if not data.get("themes"):
+    if not data.themes:
         raise ApplicationError(_("Kies ten minste één thema."))
     same = Activity.objects.filter(
-        municipality=municipality, code=data["code"], owner_school=owner_school
+        municipality=municipality, code=data.code, owner_school=owner_school
     )
     if instance is not None:
         same = same.exclude(pk=instance.pk)
     if same.exists():
-        raise ApplicationError(_("Er is al een activiteit met code %s.") % data["code"])
+        raise ApplicationError(_("Er is al een activiteit met code %s.") % data.code)
 
 
 def _set_funding(activity, funding):
@@ -67,15 +87,26 @@ def _set_funding(activity, funding):
 
 
 def activity_create(
-    *, municipality, actor, data: dict, schools=(), funding=(), owner_school=None
+    *,
+    municipality,
+    actor,
+    fields: ActivityFields,
+    schools: Collection[School] = (),
+    funding: Collection[tuple[FundingStream, Decimal | None]] = (),
+    owner_school: School | None = None,
 ) -> Activity:
-    """Create an activity (``owner_school`` set: a school's own intervention)."""
-    _validate(municipality=municipality, data=data, owner_school=owner_school, schools=schools)
+    """Create an activity of ``municipality`` (``owner_school`` set: a school's own
+    intervention) reaching ``schools`` (none: every school of the municipality in its sectors),
+    paid from ``funding``: ``[(stream, amount in euro or None), ...]``. Refreshes the reach
+    index the checks and the director's list read (checks.md).
+
+    Raises ApplicationError when the end lies before the start, no theme is chosen, the code
+    is taken (per owner), or a school's own intervention would reach another school."""
+    _validate(municipality=municipality, data=fields, owner_school=owner_school, schools=schools)
+    values = fields.values()
     with transaction.atomic():
         activity = Activity.objects.create(
-            municipality=municipality,
-            owner_school=owner_school,
-            **{k: v for k, v in data.items() if k in ACTIVITY_FIELDS},
+            municipality=municipality, owner_school=owner_school, **values
         )
         activity.schools.set(schools)
         _set_funding(activity, funding)
@@ -83,7 +114,7 @@ def activity_create(
             actor=actor,
             action="activity.create",
             obj=activity,
-            changes={k: [None, v] for k, v in data.items()},
+            changes={k: [None, v] for k, v in values.items()},
         )
         _refresh_reach(municipality)
     return activity
@@ -96,21 +127,34 @@ def _refresh_reach(municipality):
 
 
 def activity_update(
-    *, activity, actor, data: dict, version: int, schools=None, funding=None
+    *,
+    activity,
+    actor,
+    fields: ActivityFields,
+    version: int,
+    schools: Collection[School] | None = None,
+    funding: Collection[tuple[FundingStream, Decimal | None]] | None = None,
 ) -> Activity:
-    """Change an activity; refused when someone else saved it since ``version`` was read."""
+    """Replace the entered fields of ``activity`` with ``fields``; ``schools`` and ``funding``
+    as for :func:`activity_create`, None leaving them as they are. ``version`` is the version
+    the user's form was read at (optimistic locking).
+
+    Raises ApplicationError for the rules of :func:`activity_create`, when the activity is a
+    school's intervention in a submitted scan, and when someone else saved it since
+    ``version`` was read."""
     _validate(
         municipality=activity.municipality,
-        data=data,
+        data=fields,
         owner_school=activity.owner_school,
         instance=activity,
         schools=schools or (),
     )
-    changes = diff(activity, data)
+    values = fields.values()
+    changes = diff(activity, values)
     with transaction.atomic():
-        for name, value in data.items():
+        for name, value in values.items():
             setattr(activity, name, value)
-        save_versioned(activity, version=version, fields=[k for k in data if k in ACTIVITY_FIELDS])
+        save_versioned(activity, version=version, fields=list(values))
         if schools is not None:
             old = sorted(activity.schools.values_list("code", flat=True))
             activity.schools.set(schools)

@@ -1,6 +1,9 @@
 """Grants (beschikkingen): create, change, import."""
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import ClassVar
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,27 +13,41 @@ from portal import imports as im
 from portal.audit import audit_log, diff
 from portal.exceptions import ApplicationError
 from portal.models import Municipality
+from portal.records import RecordFields
 
 from ..models import FundingStream, Grant
 from .common import save_versioned
 
-GRANT_FIELDS = [
-    "stream",
-    "reference",
-    "window_start",
-    "window_end",
-    "amount",
-    "carry_over",
-    "carried_from",
-    "notes",
-]
+
+@dataclass(frozen=True, kw_only=True)
+class GrantFields(RecordFields):
+    """A grant (beschikking) as entered on its form: the input of :func:`grant_create` and
+    :func:`grant_update`. Amounts in euro (Decimal, 2 places; the form refuses a negative one,
+    only expenditure lines can be credits, issue 13 §2); the spending window as dates
+    (domain.md, "Funding streams"); ``carried_from`` is the grant of the
+    same municipality the ``carry_over`` came from."""
+
+    decimals: ClassVar = ("amount", "carry_over")  # euro
+    dates: ClassVar = ("window_start", "window_end")
+
+    stream: FundingStream
+    reference: str
+    amount: Decimal
+    window_start: date | None = None
+    window_end: date | None = None
+    carry_over: Decimal = Decimal("0.00")
+    carried_from: Grant | None = None
+    notes: str = ""
 
 
-def _validate(*, municipality, data, instance=None):
-    start, end = data.get("window_start"), data.get("window_end")
+GRANT_FIELDS = GrantFields.names()
+
+
+def _validate(*, municipality, data: GrantFields, instance=None):
+    start, end = data.window_start, data.window_end
     if start and end and end < start:
         raise ApplicationError(_("Het einde van de bestedingstermijn ligt voor het begin."))
-    carried_from = data.get("carried_from")
+    carried_from = data.carried_from
     if carried_from is not None:
         if carried_from.municipality_id != municipality.pk:
             raise ApplicationError(
@@ -42,11 +59,11 @@ def _validate(*, municipality, data, instance=None):
             raise ApplicationError(
                 _("De overheveling zou een kring vormen (A uit B en B uit A); kies een andere.")
             )
-    duplicate = Grant.objects.filter(municipality=municipality, reference=data["reference"])
+    duplicate = Grant.objects.filter(municipality=municipality, reference=data.reference)
     if instance is not None:
         duplicate = duplicate.exclude(pk=instance.pk)
     if duplicate.exists():
-        raise ApplicationError(_("Er is al een beschikking met kenmerk %s.") % data["reference"])
+        raise ApplicationError(_("Er is al een beschikking met kenmerk %s.") % data.reference)
 
 
 def _carried_chain_reaches(grant, target_pk) -> bool:
@@ -83,29 +100,38 @@ def _loops(chains: dict) -> set:
     return on_loop
 
 
-def grant_create(*, municipality, actor, data: dict) -> Grant:
-    """Create a grant of ``municipality`` from the form's cleaned ``data``."""
-    _validate(municipality=municipality, data=data)
-    grant = Grant.objects.create(
-        municipality=municipality, **{k: v for k, v in data.items() if k in GRANT_FIELDS}
-    )
+def grant_create(*, municipality, actor, fields: GrantFields) -> Grant:
+    """Create a grant of ``municipality`` with ``fields`` and record it in the audit trail.
+
+    Raises ApplicationError (shown on the form) when the window ends before it starts, the
+    reference is already taken in the municipality, or ``carried_from`` belongs to another
+    municipality."""
+    _validate(municipality=municipality, data=fields)
+    values = fields.values()
+    grant = Grant.objects.create(municipality=municipality, **values)
     audit_log(
         actor=actor,
         action="grant.create",
         obj=grant,
-        changes={k: [None, v] for k, v in data.items()},
+        changes={k: [None, v] for k, v in values.items()},
     )
     return grant
 
 
-def grant_update(*, grant, actor, data: dict, version: int) -> Grant:
-    """Change a grant; refused when someone else saved it since ``version`` was read."""
-    _validate(municipality=grant.municipality, data=data, instance=grant)
-    changes = diff(grant, data)
+def grant_update(*, grant, actor, fields: GrantFields, version: int) -> Grant:
+    """Replace the entered fields of ``grant`` with ``fields``; ``version`` is the version the
+    user's form was read at (optimistic locking).
+
+    Raises ApplicationError for the rules of :func:`grant_create`, for a carry-over from itself
+    or one that would form a loop (A from B and B from A), and when someone else saved the
+    grant since ``version`` was read."""
+    _validate(municipality=grant.municipality, data=fields, instance=grant)
+    values = fields.values()
+    changes = diff(grant, values)
     with transaction.atomic():
-        for name, value in data.items():
+        for name, value in values.items():
             setattr(grant, name, value)
-        save_versioned(grant, version=version, fields=[k for k in data if k in GRANT_FIELDS])
+        save_versioned(grant, version=version, fields=list(values))
         audit_log(actor=actor, action="grant.update", obj=grant, changes=changes)
     return grant
 

@@ -100,11 +100,10 @@ class ActivityCreateView(_FormView):
         return None
 
     def save(self, form, obj):
-        data = form.data_for_service()
         return activity_services.activity_create(
             municipality=self.municipality,
             actor=self.request.user,
-            data=data,
+            fields=form.fields_for_service(),
             schools=form.cleaned_data["schools"],
             funding=form.cleaned_data["funding"],
             owner_school=self.owner_school(),
@@ -136,7 +135,7 @@ class ActivityUpdateView(ActivityCreateView):
         return activity_services.activity_update(
             activity=self._fresh(obj),
             actor=self.request.user,
-            data=form.data_for_service(),
+            fields=form.fields_for_service(),
             version=self.version(form),
             schools=list(form.cleaned_data["schools"]),
             funding=form.cleaned_data["funding"],

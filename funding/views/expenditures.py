@@ -89,7 +89,9 @@ class ExpenditureCreateView(_FormView):
 
     def save(self, form, obj):
         return expenditure_services.expenditure_create(
-            municipality=self.municipality, actor=self.request.user, data=form.data_for_service()
+            municipality=self.municipality,
+            actor=self.request.user,
+            fields=form.fields_for_service(),
         )
 
     def success_url(self, expenditure):
@@ -108,7 +110,7 @@ class ExpenditureUpdateView(ExpenditureCreateView):
         return expenditure_services.expenditure_update(
             expenditure=self._fresh(obj),
             actor=self.request.user,
-            data=form.data_for_service(),
+            fields=form.fields_for_service(),
             version=self.version(form),
         )
 

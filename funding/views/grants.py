@@ -79,7 +79,9 @@ class GrantCreateView(_FormView):
 
     def save(self, form, obj):
         return grant_services.grant_create(
-            municipality=self.municipality, actor=self.request.user, data=form.data_for_service()
+            municipality=self.municipality,
+            actor=self.request.user,
+            fields=form.fields_for_service(),
         )
 
     def success_url(self, grant):
@@ -98,6 +100,6 @@ class GrantUpdateView(GrantCreateView):
         return grant_services.grant_update(
             grant=self._fresh(obj),
             actor=self.request.user,
-            data=form.data_for_service(),
+            fields=form.fields_for_service(),
             version=self.version(form),
         )

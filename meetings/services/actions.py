@@ -19,17 +19,26 @@ from .common import check_fields, set_fields
 # --- action items ----------------------------------------------------------------------------
 
 
-def _validate_owner(data: dict):
-    """Raise ApplicationError without an owner; a portal user owner clears the e-mail field."""
-    if not data.get("owner_user") and not (
-        data.get("owner_name") or data.get("owner_organisation")
-    ):
+def _validate_owner(*, owner_user, owner_name: str, owner_organisation: str) -> None:
+    """Raise ApplicationError unless the action has an owner: a portal user, or a name or an
+    organisation (an external owner, reached through a signed link)."""
+    if not owner_user and not (owner_name or owner_organisation):
         raise ApplicationError(
             _("Een actiepunt heeft een eigenaar: een gebruiker, of een naam of organisatie.")
         )
-    if data.get("owner_user"):
-        # One owner: a portal user's own address receives the reminders.
-        data["owner_email"] = ""
+
+
+def _owner_fields(fields: dict) -> dict:
+    """``fields`` checked for an owner (:func:`_validate_owner`); a portal user as owner clears
+    the e-mail field: one owner, and the user's own address receives the reminders."""
+    _validate_owner(
+        owner_user=fields.get("owner_user"),
+        owner_name=fields.get("owner_name") or "",
+        owner_organisation=fields.get("owner_organisation") or "",
+    )
+    if fields.get("owner_user"):
+        return {**fields, "owner_email": ""}
+    return dict(fields)
 
 
 def action_create(
@@ -42,10 +51,9 @@ def action_create(
     ``theme``, ``agenda_item`` (of this meeting) ... Raises ApplicationError for a broken rule,
     TypeError for a name that is not an ActionItem field."""
     check_fields(ActionItem, fields)
-    data = dict(fields)
-    if not (data.get("description") or "").strip():
+    if not (fields.get("description") or "").strip():
         raise ApplicationError(_("Beschrijf het actiepunt."))
-    _validate_owner(data)
+    data = _owner_fields(fields)
     agenda_item = data.get("agenda_item")
     if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
         raise ApplicationError(_("Het agendapunt hoort bij een ander overleg."))
@@ -115,8 +123,7 @@ def action_update(
     for :func:`action_create`. Raises ApplicationError without an owner, TypeError for a name
     that is not an ActionItem field."""
     check_fields(ActionItem, fields)
-    data = dict(fields)
-    _validate_owner(data)
+    data = _owner_fields(fields)
     status = data.pop("status", action.status)
     changes = diff(action, {**data, "status": status})
     set_fields(action, data)
