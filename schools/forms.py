@@ -8,8 +8,8 @@ from portal.fields import CountField, DecimalNumberField, IdModelChoiceField
 from portal.imports.forms import ImportForm
 from portal.limits import ModelLimitsFormMixin
 
-from .models import School, current_school_year
-from .services import SCHOOL_FIELDS, NeedEntry
+from .models import SCHOOL_FIELDS, School, current_school_year
+from .services import NeedEntry
 
 
 class SchoolForm(ModelLimitsFormMixin, forms.ModelForm):

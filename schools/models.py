@@ -19,6 +19,22 @@ location_code_validator = RegexValidator(
 )
 
 
+# What a school location's record holds besides its location code: what the DUO import
+# (schools/imports/duo.py) writes and a policy officer may correct (schools.services).
+SCHOOL_FIELDS = [
+    "name",
+    "sector",
+    "board_number",
+    "swv_code",
+    "street",
+    "house_number",
+    "postcode",
+    "city",
+    "denomination",
+    "pupil_count",
+]
+
+
 class School(models.Model):
     """A school location: BRIN (2 digits + 2 letters) + vestigingsnummer (2 digits)."""
 

@@ -24,22 +24,9 @@ from portal.records import RecordFields
 from .imports.duo import SchoolImporter
 from .imports.needs import NeedImporter
 from .imports.weights import SchoolWeightImporter
-from .models import Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
+from .models import SCHOOL_FIELDS, Need, Scan, ScanComment, ScanDocument, School, school_year_bounds
 
 MAX_DOCUMENT_SIZE = 20 * 1024 * 1024
-
-SCHOOL_FIELDS = [
-    "name",
-    "sector",
-    "board_number",
-    "swv_code",
-    "street",
-    "house_number",
-    "postcode",
-    "city",
-    "denomination",
-    "pupil_count",
-]
 
 
 # --- schools -----------------------------------------------------------------

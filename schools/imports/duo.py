@@ -28,7 +28,7 @@ from portal.imports import (
 )
 from portal.models import Municipality
 
-from ..models import School
+from ..models import SCHOOL_FIELDS, School
 from .parsers import brin, gemeentenummer, not_in_municipality, vestiging
 
 # SOORT_PO of the newer DUO layout -> our sector codes.
@@ -83,18 +83,7 @@ class SchoolImporter(Importer):
             field=_school("pupil_count"),
         ),
     ]
-    fields = [
-        "name",
-        "sector",
-        "board_number",
-        "swv_code",
-        "street",
-        "house_number",
-        "postcode",
-        "city",
-        "denomination",
-        "pupil_count",
-    ]
+    fields = SCHOOL_FIELDS
 
     def __init__(self, *, sector: str | None = None, municipality=None):
         self.sector = sector
