@@ -202,9 +202,9 @@ class ActivityImporter(im.Importer):
         im.Column("owner", required=True, parse=owner_code),
         im.Column("code", required=True, field=Activity._meta.get_field("code")),
         im.Column("name", required=True, field=Activity._meta.get_field("name")),
-        im.Column("themes", required=True, parse=im.multi(im.choice(Theme.values))),
+        im.Column("themes", required=True, parse=im.multi(im.labelled_choice(Theme))),
         im.Column("schools", parse=im.multi(im.location_code), default=[]),
-        im.Column("sectors", parse=im.multi(im.choice(Sector.values)), default=[]),
+        im.Column("sectors", parse=im.multi(im.labelled_choice(Sector)), default=[]),
         im.Column("start", required=True, parse=im.date),
         im.Column("end", required=True, parse=im.date),
         im.Column(
@@ -213,7 +213,7 @@ class ActivityImporter(im.Importer):
             field=Activity._meta.get_field("planned_cost"),
         ),
         im.Column("funding", required=True, parse=im.multi(funding_item)),
-        im.Column("menukaart", parse=im.choice(Menukaart.values), default=""),
+        im.Column("menukaart", parse=im.labelled_choice(Menukaart), default=""),
         im.Column("partner", default="", field=Activity._meta.get_field("partner")),
     ]
 

@@ -233,7 +233,7 @@ class ExpenditureImporter(im.Importer):
         im.Column("activity", default="", field=Activity._meta.get_field("code")),
         im.Column("school", parse=im.location_code),
         im.Column(
-            "cost_category", parse=im.choice(Expenditure.CostCategory.values), default="overig"
+            "cost_category", parse=im.labelled_choice(Expenditure.CostCategory), default="overig"
         ),
         im.Column("depreciation_months", parse=im.integer, field=_field("depreciation_months")),
         im.Column("new_construction", parse=im.boolean, default=False),

@@ -8,6 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Choices
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -184,6 +185,14 @@ def choice(
             raise _invalid(message, value, allowed=allowed) from None
 
     return parse
+
+
+def labelled_choice(choices: type[Choices]) -> Callable[[Cell], str]:
+    """:func:`choice` over a Django ``TextChoices`` class that also reads its labels: a cell
+    may give the code (``moderate``) or the Dutch label the interface shows (``Matig``).
+    Import columns of a choice field use this, so a file typed from what people see on the
+    page is read as they meant it. Raises ImportValueError like :func:`choice`."""
+    return choice(choices.values, labelled={label: value for value, label in choices.choices})
 
 
 def _choice_key(value: Cell) -> str:

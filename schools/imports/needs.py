@@ -10,8 +10,8 @@ from portal.imports import (
     Importer,
     RowError,
     bulk_upsert,
-    choice,
     duplicate_rows,
+    labelled_choice,
     location_code,
 )
 
@@ -30,18 +30,8 @@ class NeedImporter(Importer):
         Column("school", required=True, parse=location_code),
         Column("school_year", required=True, parse=school_year),
         # The codes, or the Dutch labels the scan form shows ("taal en lezen", "matig").
-        Column(
-            "theme",
-            required=True,
-            parse=choice(Theme.values, labelled={label: code for code, label in Theme.choices}),
-        ),
-        Column(
-            "severity",
-            required=True,
-            parse=choice(
-                Severity.values, labelled={label: code for code, label in Severity.choices}
-            ),
-        ),
+        Column("theme", required=True, parse=labelled_choice(Theme)),
+        Column("severity", required=True, parse=labelled_choice(Severity)),
         Column("share_of_pupils", parse=percentage),
     ]
 
