@@ -1,0 +1,139 @@
+"""``seed_demo --scale national`` makes the whole product (issue 14 §6): meetings, action
+items, people with their memberships and the audit trail besides the money, each scaled by
+``--fraction`` and reproducible from ``--seed`` (checked at 1/200 on the test database)."""
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from funding.scale import EMAIL_DOMAIN, REGION_PREFIX, scale_codes
+from meetings.models import ActionItem, ActionReview, Meeting
+from meetings.scale import ACTIONS, MEETINGS
+from portal import scale
+from portal.models import AuditEvent, Membership, Municipality, Region, Role, User
+from schools.models import Directorship, School
+
+FRACTION = 200
+
+
+def generate(seed):
+    with scopes_disabled():
+        return scale.generate(seed=seed, fraction=FRACTION, log=lambda *_: None)
+
+
+def snapshot():
+    """Everything but primary keys (a re-run may number rows differently)."""
+    return (
+        list(
+            Meeting.objects.order_by("starts_at", "title").values_list(
+                "title", "starts_at", "status", "municipality__code", "region__slug"
+            )
+        ),
+        list(
+            ActionItem.objects.order_by(
+                "meeting__starts_at",
+                "meeting__title",
+                "description",
+                "due_date",
+                "status",
+                "owner_name",
+                "owner_user__email",
+            ).values_list(
+                "meeting__title",
+                "description",
+                "due_date",
+                "status",
+                "theme",
+                "owner_user__email",
+                "owner_name",
+                "agenda_item__title",
+            )
+        ),
+        sorted(
+            Membership.objects.values_list(
+                "user__email", "role", "municipality__code", "region__slug"
+            )
+        ),
+        list(
+            AuditEvent.objects.order_by("created_at", "action", "municipality__code").values_list(
+                "created_at", "action", "object_type", "municipality__code", "actor__email"
+            )
+        ),
+    )
+
+
+@pytest.mark.django_db
+def test_counts_per_kind_follow_the_fraction():
+    ctx = generate(seed=3)
+    with scopes_disabled():
+        municipalities = Municipality.objects.filter(code__in=scale_codes())
+        n = municipalities.count()
+        assert n == max(2, 342 // FRACTION)
+        meetings = Meeting.objects.filter(municipality__in=municipalities).count() + (
+            Meeting.objects.filter(region__slug__startswith=REGION_PREFIX).count()
+        )
+        assert meetings == ctx.counts["meetings"] == MEETINGS // FRACTION
+        actions = ActionItem.objects.count()
+        assert actions == ctx.counts["actions"]
+        assert 0.8 * ACTIONS / FRACTION <= actions <= 1.2 * ACTIONS / FRACTION
+        # every municipality and both regions hold meetings; regional actions too
+        assert Meeting.objects.filter(region__isnull=False).exists()
+        assert ActionItem.objects.filter(region__isnull=False).exists()
+        assert ActionReview.objects.count() == ctx.counts["reviews"] > 0
+        # ~200,000 audit events at national size
+        events = AuditEvent.objects.count()
+        assert events == ctx.counts["audit_events"]
+        assert 0.9 * 200_000 / FRACTION <= events <= 1.1 * 200_000 / FRACTION
+
+        # people: a policy officer everywhere; every role in the largest municipality, a
+        # director per school there; a coordinator of a small and of the all-municipality region
+        largest = ctx.shared["largest"]
+        schools = School.objects.filter(municipality=largest).count()
+        assert schools == max(School.objects.filter(municipality=m).count() for m in municipalities)
+        roles = Membership.objects.filter(user__email__endswith=EMAIL_DOMAIN)
+        assert roles.filter(role=Role.POLICY_OFFICER).count() == n
+        for role in (Role.LEA_CHAIR, Role.ACCOUNTANT):
+            assert list(roles.filter(role=role).values_list("municipality", flat=True)) == [
+                largest.pk
+            ]
+        assert roles.filter(role=Role.SCHOOL_DIRECTOR, municipality=largest).count() == schools
+        assert Directorship.objects.filter(school__municipality=largest).count() == schools
+        regions = {
+            r.slug: r.municipalities.count()
+            for r in Region.objects.filter(slug__startswith=REGION_PREFIX)
+        }
+        assert sorted(regions.values()) == [max(2, round(20 * n / 342)), n]
+        assert roles.filter(role=Role.REGIONAL_COORDINATOR).count() == 2
+        assert User.objects.filter(email__endswith=EMAIL_DOMAIN).count() == n + 2 + schools + 2
+        # a coordinator owns regional actions only, and no municipal one
+        coordinators = User.objects.filter(memberships__role=Role.REGIONAL_COORDINATOR)
+        assert not ActionItem.objects.filter(
+            owner_user__in=coordinators, municipality__isnull=False
+        ).exists()
+
+
+@pytest.mark.django_db
+def test_same_seed_same_data_and_a_rerun_replaces_the_set():
+    generate(seed=5)
+    with scopes_disabled():
+        first = snapshot()
+        counts = (Meeting.objects.count(), ActionItem.objects.count(), AuditEvent.objects.count())
+    generate(seed=5)
+    with scopes_disabled():
+        assert snapshot() == first
+        assert (
+            Meeting.objects.count(),
+            ActionItem.objects.count(),
+            AuditEvent.objects.count(),
+        ) == counts
+    generate(seed=6)
+    with scopes_disabled():
+        assert snapshot() != first
+
+
+@pytest.mark.django_db
+def test_the_command_takes_the_fraction_and_refuses_nonsense(capsys):
+    call_command("seed_demo", "--scale", "national", "--fraction", str(FRACTION), "--seed", "2")
+    assert "meetings 25" in capsys.readouterr().out
+    with pytest.raises(Exception, match="fraction"):
+        call_command("seed_demo", "--scale", "national", "--fraction", "0")
