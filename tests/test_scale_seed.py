@@ -2,6 +2,9 @@
 items, people with their memberships and the audit trail besides the money, each scaled by
 ``--fraction`` and reproducible from ``--seed`` (checked at 1/200 on the test database)."""
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
@@ -137,3 +140,35 @@ def test_the_command_takes_the_fraction_and_refuses_nonsense(capsys):
     assert "meetings 25" in capsys.readouterr().out
     with pytest.raises(Exception, match="fraction"):
         call_command("seed_demo", "--scale", "national", "--fraction", "0")
+
+
+def _pages_bench():
+    path = Path(__file__).resolve().parent.parent / "bench" / "pages_bench.py"
+    spec = importlib.util.spec_from_file_location("pages_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.django_db
+def test_the_pages_bench_measures_the_scale_sets_pages_as_their_users(client):
+    """bench/pages_bench.py picks the largest municipality's and the all-municipality
+    region's pages, each for the person who uses it; every one answers 200 for them."""
+    generate(seed=4)
+    pages = _pages_bench().measured_pages()
+    assert [name for name, _u, _e in pages] == [
+        "dashboard",
+        "meeting detail",
+        "action list",
+        "region dashboard",
+        "region action list",
+    ]
+    with scopes_disabled():
+        largest = Membership.objects.get(role=Role.LEA_CHAIR, user__email__endswith=EMAIL_DOMAIN)
+    assert all(f"/{largest.municipality.slug}/" in url for _n, url, _e in pages[:3])
+    assert all("/regio/schaal-regio-land/" in url for _n, url, _e in pages[3:])
+    for _name, url, email in pages:
+        with scopes_disabled():
+            user = User.objects.get(email=email)
+        client.force_login(user)
+        assert client.get(url).status_code == 200, url
