@@ -24,24 +24,21 @@ def generate(seed):
         return scale.generate(seed=seed, fraction=FRACTION, log=lambda *_: None)
 
 
+def _sorted(rows):
+    """Rows in a total order (ties included), whatever the database's collation."""
+    return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+
+
 def snapshot():
     """Everything but primary keys (a re-run may number rows differently)."""
     return (
-        list(
-            Meeting.objects.order_by("starts_at", "title").values_list(
+        _sorted(
+            Meeting.objects.values_list(
                 "title", "starts_at", "status", "municipality__code", "region__slug"
             )
         ),
-        list(
-            ActionItem.objects.order_by(
-                "meeting__starts_at",
-                "meeting__title",
-                "description",
-                "due_date",
-                "status",
-                "owner_name",
-                "owner_user__email",
-            ).values_list(
+        _sorted(
+            ActionItem.objects.values_list(
                 "meeting__title",
                 "description",
                 "due_date",
@@ -49,16 +46,18 @@ def snapshot():
                 "theme",
                 "owner_user__email",
                 "owner_name",
+                "owner_organisation",
                 "agenda_item__title",
+                "closed_at",
             )
         ),
-        sorted(
+        _sorted(
             Membership.objects.values_list(
                 "user__email", "role", "municipality__code", "region__slug"
             )
         ),
-        list(
-            AuditEvent.objects.order_by("created_at", "action", "municipality__code").values_list(
+        _sorted(
+            AuditEvent.objects.values_list(
                 "created_at", "action", "object_type", "municipality__code", "actor__email"
             )
         ),
