@@ -10,10 +10,12 @@ class FundingConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from portal import dashboard, navigation
+        from portal import scale as national
         from portal.imports import registry
         from portal.models import AuditEvent
 
         from . import freshness, school_panels
+        from . import scale as funding_scale
         from .dashboard import funding_panels
         from .models import FundingStream
         from .services import imports
@@ -22,6 +24,13 @@ class FundingConfig(AppConfig):
         from .services.grants import GrantImporter
 
         dashboard.register(funding_panels)
+        # The national-scale data set's money, people and audit trail (seed_demo --scale).
+        national.register(
+            "funding",
+            order=funding_scale.PART_ORDER,
+            seed=funding_scale.seed_part,
+            clear=funding_scale.clear_part,
+        )
         # The browser imports of this app, run by the portal's one import view and job.
         for kind, label, run, importer, example in (
             ("grants", _("beschikkingen"), imports.grants_import, GrantImporter, "grants.csv"),

@@ -3,6 +3,7 @@ queries whatever the size of the data."""
 
 from decimal import Decimal
 
+from django.core.paginator import Paginator
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -130,14 +131,24 @@ def region_year(request, years) -> int:
     return year if year in years else timezone.localdate().year
 
 
+REGION_PAGE = 50  # municipalities per page of the region dashboard (issue 14 §1)
+
+
 def region_panels(request):
+    """The coordinator's comparison: aggregate figures per municipality only (roles.md), 50
+    municipalities a page (``?page=``), in a fixed number of queries whatever the size of the
+    region: the count of its municipalities (on the region's link table), the page of them,
+    one grouped query for pupils and schools and the budget queries, both for the page's
+    municipalities only, and one aggregate for the years offered."""
     access = request.access
     if not access.has("funding.aggregate"):
         return []
-    municipalities = list(access.region.municipalities.order_by("name"))
-    years = selectors.region_years(municipalities=municipalities)
+    region = access.region
+    years = selectors.region_years(municipalities=region.municipalities.all())
     year = region_year(request, years)
-    rows = selectors.region_per_pupil(municipalities=municipalities, year=year)
+    paginator = Paginator(region.municipalities.order_by("name", "pk"), REGION_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = selectors.region_per_pupil(municipalities=list(page.object_list), year=year)
     shown = [r for r in rows if not r["suppressed"]]
     chart = bar_chart(
         title=_("NPO-GEM en GOAB per leerling in %(year)s") % {"year": year},
@@ -158,6 +169,7 @@ def region_panels(request):
             "funding/panels/region.html",
             {
                 "rows": rows,
+                "page": page,
                 "chart": chart if shown else None,
                 "year": year,
                 "years": years,

@@ -8,9 +8,11 @@ class MeetingsConfig(AppConfig):
 
     def ready(self):
         from portal import dashboard, navigation
+        from portal import scale as national
         from portal.navigation import NavItem
 
         from . import panels
+        from . import scale as meetings_scale
 
         navigation.register(
             NavItem(_("Overleggen"), "meetings:meeting_list", "meetings.view", order=40),
@@ -32,3 +34,10 @@ class MeetingsConfig(AppConfig):
         )
         dashboard.register(panels.dashboard_panels, slot="dashboard")
         dashboard.register(panels.school_panels, slot="school")
+        # The national-scale data set's meetings and actions (seed_demo --scale national).
+        national.register(
+            "meetings",
+            order=meetings_scale.PART_ORDER,
+            seed=meetings_scale.seed_part,
+            clear=meetings_scale.clear_part,
+        )

@@ -55,6 +55,15 @@ class ActionFilter(django_filters.FilterSet):
         model = ActionItem
         fields = []
 
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        access = getattr(request, "access", None)
+        if access is not None and access.region is not None:
+            # A coordinator sees the municipalities in aggregate only (roles.md): no list of
+            # their schools (7,500 options for a region of 342 municipalities, issue 14 §1),
+            # and regional actions link no school anyway.
+            del self.filters["school"]
+
     def filter_owner(self, queryset, name, value):
         return queryset.filter(
             Q(owner_name__icontains=value)

@@ -1,5 +1,7 @@
-"""``python manage.py seed_national [--seed N]``: the national-scale data set of product.md
-"Scale" for benchmarks (funding.scale; also reached as ``seed_demo --scale national``)."""
+"""``python manage.py seed_national [--seed N]``: the money of the national-scale data set of
+product.md "Scale" (funding.scale.seed_national: municipalities, schools, scans, grants,
+activities, expenditure lines), e.g. for the checks benchmark. The whole set, with people,
+meetings, actions and the audit trail, is ``seed_demo --scale national [--fraction N]``."""
 
 from django.core.management.base import BaseCommand
 from django_scopes import scopes_disabled

@@ -7,12 +7,13 @@ duplicate.
 """
 
 import importlib
+import time
 
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_scopes import scopes_disabled
 
+from portal import scale
 from portal.demo import ACCOUNTS, DEMO_PASSWORD, seed_foundation
 from portal.models import Municipality
 
@@ -35,6 +36,12 @@ class Command(BaseCommand):
             help="Generate the national-scale data set (product.md, Scale) instead.",
         )
         parser.add_argument(
+            "--fraction",
+            type=int,
+            default=1,
+            help="With --scale: generate 1/N of every national size (10: the CI's 1/10 set).",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=1,
@@ -43,8 +50,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["scale"] == "national":
-            # funding's command (portal does not import the apps that build on it)
-            call_command("seed_national", seed=options["seed"], stdout=self.stdout)
+            # The apps registered their parts (portal.scale): portal imports none of them.
+            if options["fraction"] < 1:
+                raise CommandError("--fraction moet 1 of groter zijn.")
+            started = time.monotonic()
+            with scopes_disabled(), transaction.atomic():
+                ctx = scale.generate(
+                    seed=options["seed"], fraction=options["fraction"], log=self.stdout.write
+                )
+            summary = ", ".join(f"{kind} {n:,}" for kind, n in sorted(ctx.counts.items()))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Schaalset (seed {options['seed']}, 1/{options['fraction']}): {summary}; "
+                    f"{time.monotonic() - started:.1f} s"
+                )
+            )
             return
         if options["if_empty"] and Municipality.objects.exists():
             self.stdout.write("De database bevat al gegevens; demo niet opnieuw geladen.")
