@@ -158,3 +158,35 @@ def test_activity_import_errors_and_school_owned_intervention(m):
         assert ActivityImporter().run(data.split(b"GM0363,BAD")[0]).ok
         own = Activity.objects.get(code="OWN")
         assert (own.owner_school.code, own.menukaart, own.owner_code) == ("16SW03", "B", "16SW03")
+
+
+def test_activity_and_expenditure_choice_columns_also_read_the_dutch_labels(m):
+    """A file typed from what the pages show: "taal en lezen", "Basisonderwijs", the
+    menukaart label and the cost category "Personeel" read as their codes."""
+    data = (
+        "owner,code,name,themes,sectors,start,end,funding,menukaart\n"
+        "GM0363,LBL,Labels,Taal en lezen| REKENEN ,Basisonderwijs|VO,2023-08-01,2024-07-31,"
+        'NPO-GEM,"b. effectievere inzet van onderwijs"\n'
+    ).encode()
+    with scopes_disabled():
+        result = ActivityImporter().run(data)
+        assert result.ok, result.error_lines()
+        activity = Activity.objects.get(code="LBL")
+        assert (activity.themes, activity.sectors, activity.menukaart) == (
+            ["taal", "rekenen"],
+            ["BO", "VO"],
+            "B",
+        )
+        refused = ActivityImporter().run(data.replace(b"Taal en lezen", b"Language"))
+        assert not refused.ok
+        assert 'regel 2: themes: "Language"' in " ".join(map(str, refused.errors))
+    with scopes_disabled():
+        result = ExpenditureImporter().run(
+            io.BytesIO(
+                b"municipality;booking_id;grant;date;amount;supplier;cost_category\n"
+                b"GM0363;L1;GOAB-1;01-03-2023;10,00;Leverancier;Personeel\n"
+            ),
+            filename="x.csv",
+        )
+        assert result.ok, result.error_lines()
+        assert Expenditure.objects.get(booking_id="L1").cost_category == "personeel"
