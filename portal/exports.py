@@ -1,8 +1,18 @@
 """CSV and XLSX exports: Dutch Excel notation, typed cells, and formula-injection safe text
-(OWASP advice)."""
+(OWASP advice).
+
+Memory stays flat in the number of rows (issue 14 §4): a CSV streams (StreamingHttpResponse);
+an XLSX of more than ``PORTAL_EXPORT_XLSX_JOB_ROWS`` rows (default 50,000) is not built in the
+request but by a background job (:class:`~portal.models.ExportJob`, run through portal.jobs):
+the user gets a page with its progress and then a download. The job runs the same list view
+again, for the same user and filters, so the file holds the rows the direct download would;
+openpyxl's write-only mode writes them to disk as they come.
+"""
 
 import csv
 import io
+import logging
+import tempfile
 from collections.abc import Iterable
 from datetime import date as Date
 from datetime import datetime, time
@@ -10,12 +20,26 @@ from decimal import Decimal
 from itertools import chain, islice
 
 import openpyxl
-from django.http import HttpResponse, StreamingHttpResponse
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import get_scope, scope
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from .http import tenant_reverse
+from .jobs import enqueue
+from .middleware import municipality_access
+from .models import ExportJob
+
+logger = logging.getLogger(__name__)
 
 # --- exports -----------------------------------------------------------------
 
@@ -205,14 +229,167 @@ def add_sheet(workbook, rows: Iterable[Iterable], header: Iterable[str], title: 
     return sheet
 
 
-def export_response(rows, header, name: str, fmt: str, *, sheet_title: str | None = None):
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_job_rows() -> int:
+    """Above this many rows an XLSX is built by a job (``PORTAL_EXPORT_XLSX_JOB_ROWS``)."""
+    return int(getattr(settings, "PORTAL_EXPORT_XLSX_JOB_ROWS", 50_000))
+
+
+def export_response(
+    rows, header, name: str, fmt: str, *, sheet_title: str | None = None, request=None, count=None
+):
     """A CSV (``fmt == "csv"``, streamed: csv_response) or XLSX download named
     ``<name>.<fmt>`` of ``rows`` under ``header`` (formula-injection safe, Dutch Excel notation:
-    iter_csv / write_xlsx)."""
+    iter_csv / write_xlsx).
+
+    With the ``request`` of a municipality's page and ``count`` (a callable giving the number
+    of rows, such as the queryset's ``count``; asked only for an XLSX), an XLSX of more than
+    :func:`xlsx_job_rows` rows is queued as an :class:`ExportJob` and the answer redirects to
+    its progress page. Inside that job (the job's request carries ``export_job``) the same
+    call writes the rows into the job's file instead, and answers 204."""
     if fmt == "csv":
         return csv_response(rows, header, name)
-    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     title = sheet_title or name.capitalize()
-    response = HttpResponse(write_xlsx(rows, header, sheet_title=title), content_type=content_type)
+    job = getattr(request, "export_job", None)
+    if job is not None:
+        _export_job_write(job, rows, header, title)
+        return HttpResponse(status=204)
+    access = getattr(request, "access", None)
+    if access is not None and access.municipality is not None and count is not None:
+        total = count()
+        if total > xlsx_job_rows():
+            job = export_job_create(request=request, name=name, sheet_title=title, rows=total)
+            return redirect(
+                tenant_reverse("portal:export_job", access.tenant, export_job_id=job.pk)
+            )
+    response = HttpResponse(
+        write_xlsx(rows, header, sheet_title=title), content_type=XLSX_CONTENT_TYPE
+    )
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response
+
+
+# --- XLSX exports built by a job -----------------------------------------------------------
+
+PROGRESS_EVERY = 5_000  # rows between two progress updates of a running export
+
+
+def export_job_create(*, request, name: str, sheet_title: str, rows: int) -> ExportJob:
+    """Queue the XLSX export of the list page ``request`` asked for (its path and query string,
+    for ``request.user`` in ``request.access.municipality``); ``rows`` is the count so far (the
+    progress bar's maximum). The job starts once the transaction commits. Returns the job."""
+    job = ExportJob.objects.create(
+        municipality=request.access.municipality,
+        created_by=request.user,
+        path=request.path_info,
+        query=request.GET.urlencode(),
+        name=name[:200],
+        sheet_title=str(sheet_title)[:31],
+        rows=rows,
+    )
+    enqueue("portal.tasks.export_job_run", job.pk, municipality=job.municipality)
+    return job
+
+
+def export_job_source_permission(job: ExportJob) -> str:
+    """The permission of the list page ``job`` exports (its view's ``permission``). Raises
+    Http404 when the path no longer names a page of the job's municipality."""
+    try:
+        match = resolve(job.path)
+    except Resolver404:
+        raise Http404 from None
+    if match.kwargs.get("municipality") != job.municipality.slug:
+        raise Http404
+    view_class = getattr(match.func, "view_class", None)
+    permission = getattr(view_class or match.func, "permission", None)
+    if not permission:
+        raise Http404
+    return permission
+
+
+def export_job_run(*, job_id: int) -> ExportJob | None:
+    """Build the file of export job ``job_id``: the list view of its path runs again with its
+    query string, for its user with their access as it is now (a user who lost the role or the
+    membership gets a failed job, not the data), and writes the rows through
+    :func:`export_response`. Idempotent: a finished job is left alone; an interrupted one
+    starts again from the first row. Always ends done or failed with a reason."""
+    with transaction.atomic():
+        job = (
+            ExportJob.objects.select_for_update(of=("self",))
+            .select_related("municipality", "created_by")
+            .filter(pk=job_id)
+            .first()
+        )
+        if job is None or job.finished:
+            return job
+        job.status, job.progress, job.error = ExportJob.Status.RUNNING, 0, ""
+        job.save(update_fields=["status", "progress", "error"])
+    try:
+        match = resolve(job.path)
+        export_job_source_permission(job)
+        request = HttpRequest()
+        request.method = "GET"
+        request.path = request.path_info = job.path
+        request.GET = QueryDict(job.query)
+        request.user = job.created_by
+        request.access = municipality_access(job.created_by, job.municipality)
+        request.export_job = job
+        match.func(request, *match.args, **match.kwargs)
+        job.refresh_from_db()
+        if job.status != ExportJob.Status.DONE:
+            raise RuntimeError(f"export {job.pk}: the view wrote no file")
+    except (Http404, PermissionDenied, Resolver404):
+        _export_job_fail(job, _("U heeft geen toegang (meer) tot deze lijst."))
+    except Exception:  # noqa: BLE001 - the job must end, whatever went wrong
+        logger.exception("export job %s failed", job.pk)
+        _export_job_fail(job, _("De export is mislukt door een fout in het portaal."))
+    return job
+
+
+def _export_job_fail(job, reason):
+    ExportJob.objects.filter(pk=job.pk).exclude(status=ExportJob.Status.DONE).update(
+        status=ExportJob.Status.FAILED, error=str(reason), finished_at=timezone.now()
+    )
+    job.refresh_from_db()
+
+
+def _counted(job, rows):
+    """``rows`` as they pass, writing the count to the job every PROGRESS_EVERY rows."""
+    count = 0
+    for count, row in enumerate(rows, start=1):  # noqa: B007 - count is read after the loop
+        if count % PROGRESS_EVERY == 0:
+            ExportJob.objects.filter(pk=job.pk).update(progress=count)
+        yield row
+    job.progress = count
+
+
+def _export_job_write(job, rows, header, title):
+    """Write ``rows`` into a write-only workbook on disk (memory flat in the rows) and store it
+    as the job's file; the job ends done."""
+    workbook = openpyxl.Workbook(write_only=True)
+    add_sheet(workbook, _counted(job, rows), header, job.sheet_title or title)
+    with tempfile.TemporaryFile(suffix=".xlsx") as handle:
+        workbook.save(handle)
+        handle.seek(0)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
+        if job.file:
+            job.file.delete(save=False)  # a half-written file of an interrupted attempt
+        job.file.save(f"{job.name}-{job.pk}-{stamp}.xlsx", File(handle), save=False)
+    job.status = ExportJob.Status.DONE
+    job.finished_at = timezone.now()
+    job.save(update_fields=["file", "status", "progress", "finished_at"])
+
+
+def export_jobs_cleanup(*, older_than) -> int:
+    """Remove export jobs finished before ``older_than`` with their files (exports hold
+    personal data: not kept longer than needed). Cross-tenant: call under scopes_disabled().
+    Returns the number removed."""
+    removed = 0
+    for job in ExportJob.objects.filter(finished_at__lt=older_than).iterator():
+        if job.file:
+            job.file.delete(save=False)
+        job.delete()
+        removed += 1
+    return removed

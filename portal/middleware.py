@@ -26,7 +26,9 @@ from .permissions import Access, grants_for, require_2fa
 _2FA_EXEMPT_PREFIXES = ("/accounts/", "/i18n/", "/health/", "/static/", "/uitnodiging/")
 
 
-def _municipality_access(user, municipality) -> Access:
+def municipality_access(user, municipality) -> Access:
+    """What ``user`` may do in ``municipality`` from their memberships now (also used by
+    background jobs that act for a user). Raises Http404 without a membership there."""
     memberships = list(
         director_schools()
         .annotate(Membership.objects.for_municipality(municipality).filter(user=user))
@@ -90,7 +92,7 @@ class TenantMiddleware:
             municipality = Municipality.objects.filter(slug=kwargs["municipality"]).first()
             if municipality is None:
                 raise Http404
-            request.access = _municipality_access(user, municipality)
+            request.access = municipality_access(user, municipality)
             tenant_scope = {"municipality": municipality}
         else:
             region = Region.objects.filter(slug=kwargs["region"]).first()

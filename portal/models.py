@@ -400,3 +400,63 @@ class ImportJob(models.Model):
     def get_kind_display(self):
         """The Dutch name of the kind, from the registry of imports (portal.imports.registry)."""
         return kind_label(self.kind)
+
+
+def _export_upload_to(instance, filename):
+    # Private storage (no MEDIA_URL): served only by the checked download view.
+    return f"exports/{instance.municipality.code}/{filename}"
+
+
+class ExportJob(models.Model):
+    """An XLSX export too large to build in the request (issue 14 §4: more than
+    ``PORTAL_EXPORT_XLSX_JOB_ROWS`` rows), built by a background job (portal.exports): the page
+    shows its progress, then a download. It records the list's path and query string, and the
+    job runs that same list view again for the user who asked (with their access as it is
+    then), so the file holds exactly the rows of the direct download. Only that user, still
+    holding the list's permission in this municipality, may see or download it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("wacht op verwerking")
+        RUNNING = "running", _("bezig")
+        DONE = "done", _("klaar")
+        FAILED = "failed", _("mislukt")
+
+    municipality = models.ForeignKey(Municipality, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    #: The list page (its URL path) and the filters (its query string) of the export.
+    path = models.CharField(max_length=500)
+    query = models.TextField(blank=True)
+    #: The download's file name without ``.xlsx``, and the sheet's title.
+    name = models.CharField(_("bestandsnaam"), max_length=200)
+    sheet_title = models.CharField(max_length=31, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    #: Rows counted when asked (the progress bar's maximum) and rows written so far.
+    rows = models.PositiveIntegerField(_("regels"), default=0)
+    progress = models.PositiveIntegerField(_("geschreven regels"), default=0)
+    file = models.FileField(upload_to=_export_upload_to, blank=True, max_length=300)
+    error = models.TextField(_("foutmelding"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(municipality="municipality")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("exporttaak")
+        verbose_name_plural = _("exporttaken")
+
+    def __str__(self):
+        return f"{self.name}.xlsx ({self.status})"
+
+    @property
+    def finished(self):
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self):
+        """Rows written as a whole percentage of the rows counted (0-100)."""
+        return min(100, self.progress * 100 // self.rows) if self.rows else 0

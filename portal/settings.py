@@ -192,6 +192,14 @@ PORTAL_JOB_STALE_SECONDS = int(env("PORTAL_JOB_STALE_SECONDS", "60"))
 PORTAL_JOB_RESEND_SECONDS = int(env("PORTAL_JOB_RESEND_SECONDS", "600"))
 PORTAL_JOB_MAX_ATTEMPTS = int(env("PORTAL_JOB_MAX_ATTEMPTS", "5"))
 PORTAL_JOB_KEEP_DAYS = int(env("PORTAL_JOB_KEEP_DAYS", "30"))
+# Exports (issue 14 §4): an XLSX of more rows than this is built by a background job with a
+# download when ready (CSV always streams); its file is removed after PORTAL_EXPORT_KEEP_HOURS.
+PORTAL_EXPORT_XLSX_JOB_ROWS = int(env("PORTAL_EXPORT_XLSX_JOB_ROWS", "50000"))
+PORTAL_EXPORT_KEEP_HOURS = int(env("PORTAL_EXPORT_KEEP_HOURS", "24"))
+CELERY_BEAT_SCHEDULE["export-jobs-cleanup"] = {
+    "task": "portal.tasks.export_jobs_cleanup",
+    "schedule": 6 * 60 * 60,
+}
 # Processes that lay out one long PDF in parallel (portal.pdf.render_parallel); default: CPUs.
 PORTAL_PDF_WORKERS = int(env("PORTAL_PDF_WORKERS", "0")) or None
 

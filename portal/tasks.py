@@ -11,6 +11,7 @@ from django.conf import settings
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from . import exports
 from .imports import jobs as import_jobs
 from .jobs import TenantTask, jobs_sweep
 from .models import Invitation
@@ -70,4 +71,21 @@ def import_uploads_cleanup(max_age_hours: int = 24) -> int:
     with scopes_disabled():
         return import_jobs.import_uploads_cleanup(
             older_than=timezone.now() - timedelta(hours=max_age_hours)
+        )
+
+
+@shared_task(name="portal.tasks.export_job_run", base=TenantTask, acks_late=True)
+def export_job_run(job_id: int, *, municipality):
+    """Build a large XLSX export of ``municipality`` in its scope (portal.exports; ends done
+    or failed)."""
+    exports.export_job_run(job_id=job_id)
+
+
+@shared_task(name="portal.tasks.export_jobs_cleanup")
+def export_jobs_cleanup() -> int:
+    """Every few hours (CELERY_BEAT_SCHEDULE): remove export files older than
+    ``PORTAL_EXPORT_KEEP_HOURS``. Cross-tenant by nature, so it runs without a scope."""
+    with scopes_disabled():
+        return exports.export_jobs_cleanup(
+            older_than=timezone.now() - timedelta(hours=settings.PORTAL_EXPORT_KEEP_HOURS)
         )

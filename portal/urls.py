@@ -6,13 +6,19 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import export_views, views
 
 tenant_patterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("leden/", views.MemberListView.as_view(), name="members"),
     path("leden/<int:membership_id>/verwijderen/", views.member_remove, name="member_remove"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("export/<int:export_job_id>/", export_views.ExportJobView.as_view(), name="export_job"),
+    path(
+        "export/<int:export_job_id>/bestand/",
+        export_views.export_job_download,
+        name="export_job_download",
+    ),
 ]
 
 region_patterns = [

@@ -69,6 +69,28 @@ def _import_job(w, kind):
     )
 
 
+def _export_job(w):
+    """A finished XLSX export of the expenditure list, asked by the world's policy officer (a
+    foreign world's: by its LEA chair). Only that user may see it: OVERRIDES."""
+    from django.core.files.base import ContentFile
+
+    from portal.models import ExportJob
+
+    if "export_job" not in w.objects:
+        user = w.users.get(Role.POLICY_OFFICER) or w.users[Role.LEA_CHAIR]
+        job = ExportJob.objects.create(
+            municipality=w.municipality,
+            created_by=user,
+            path=reverse("funding:expenditure_list", kwargs={"municipality": w.municipality.slug}),
+            query="export=xlsx",
+            name="bestedingen",
+            status=ExportJob.Status.DONE,
+        )
+        job.file.save("bestedingen.xlsx", ContentFile(b"PK test"), save=True)
+        w.objects["export_job"] = job
+    return w.objects["export_job"]
+
+
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
 # that each role may see where object-level rules apply, e.g. the director's own school).
 URL_KWARGS = {
@@ -93,6 +115,7 @@ URL_KWARGS = {
     "region_action_id": lambda w: _meetings_world(w)["region_action"].pk,
     "sent_document_id": lambda w: _meetings_world(w)["sent_document"].pk,
     "region_sent_document_id": lambda w: _meetings_world(w)["region_sent_document"].pk,
+    "export_job_id": lambda w: _export_job(w).pk,
     "school_id": lambda w: w.school.pk,
     "scan_id": lambda w: _submitted_scan(w).pk,
     "document_id": lambda w: _scan_document(w).pk,
@@ -203,6 +226,14 @@ OVERRIDES: dict[tuple[str, str], int] = {
     # The sent minutes are the participants' copy with every action of the meeting; a director
     # sees only the actions of their own school in the portal (roles.md).
     ("meetings:sent_document_download", Role.SCHOOL_DIRECTOR): 404,
+    # An export job is its policy officer's own: every other member gets 404 (not theirs),
+    # as does anyone who lacks the exported list's permission (funding.view).
+    **{
+        (name, role): 404
+        for name in ("portal:export_job", "portal:export_job_download")
+        for role in Role
+        if role != Role.POLICY_OFFICER
+    },
 }
 
 

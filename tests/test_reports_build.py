@@ -10,6 +10,7 @@ from unittest import mock
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -19,7 +20,7 @@ from funding.reports import jobs as services
 from portal import jobs as jobs_module
 from portal.formatting import format_money
 from portal.jobs import jobs_sweep
-from portal.models import Job, Role
+from portal.models import AuditEvent, Job, Role
 
 from . import factories as f
 from .pdf_text import pdf_text
@@ -103,21 +104,87 @@ def test_xlsx_holds_the_same_figures_and_every_line(world):
     )
 
 
-def test_same_data_returns_the_existing_version_and_a_changed_line_makes_version_2(world):
+def test_same_data_returns_the_existing_version_and_a_changed_line_makes_version_2(world, client):
     d = make_report_world(world)
     first, created = request_report(world, d["stream"])
     first.refresh_from_db()
+    assert created and first.version == 1 and first.status == "done"
+    # The request hashes nothing; its job finds version 1's data and builds nothing.
     with mock.patch.object(services, "render_report_pdf") as render:
         again, created_again = request_report(world, d["stream"], role=Role.POLICY_OFFICER)
-    assert not created_again and again.pk == first.pk and not render.called
+    again.refresh_from_db()
+    assert not render.called
+    assert again.pk != first.pk and again.status == "done" and again.same_as_id == first.pk
+    assert again.version is None and again.data_sha256 == first.data_sha256
+    assert again.spending == first.spending and again.line_count == first.line_count
+    assert "versie 1" in again.stage
+    # It serves version 1's files, byte for byte, and says so.
+    assert stored(again, "pdf") == stored(first, "pdf")
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    status = client.get(
+        reverse(
+            "funding:report_status",
+            kwargs={"municipality": "midden-groningen", "report_id": again.pk},
+        )
+    ).content.decode()
+    assert "Ongewijzigd: zelfde gegevens als versie 1" in status and first.pdf_sha256 in status
     with scopes_disabled():
         Expenditure.objects.filter(booking_id="B-2023-2").update(amount=Decimal("100.00"))
     second, created = request_report(world, d["stream"])
     second.refresh_from_db()
-    assert created and second.version == 2 and second.status == "done"
+    assert created and second.version == 2 and second.status == "done" and not second.same_as_id
     assert second.data_sha256 != first.data_sha256 and second.pdf_sha256 != first.pdf_sha256
     # The old version stays downloadable, unchanged.
     assert services._sha256(stored(first, "pdf")) == first.pdf_sha256
+
+
+def test_the_request_reads_no_lines_and_a_second_request_joins_the_queued_build(world):
+    d = make_report_world(world)
+    with (
+        mock.patch.object(jobs_module, "job_send") as send,
+        mock.patch.object(services, "collect_report_data") as collect,
+        mock.patch.object(services, "data_sha256") as hash_,
+    ):
+        report, created = request_report(world, d["stream"])
+        again, created_again = request_report(world, d["stream"], role=Role.POLICY_OFFICER)
+    assert not collect.called and not hash_.called  # the hash is the job's work
+    assert created and report.status == "queued" and report.version is None
+    assert report.data_sha256 == ""
+    assert not created_again and again.pk == report.pk
+    with scopes_disabled():
+        assert Job.objects.filter(task="funding.build_spending_report").count() == 1
+        assert send.call_count == 1
+        event = AuditEvent.objects.get(action="report.request")
+    assert event.actor == world.users[Role.ACCOUNTANT] and event.object_id == str(report.pk)
+
+
+def test_two_pending_builds_of_one_period_cannot_exist(world):
+    """The database itself refuses a second queued build of a period, so two requests at the
+    same moment (each past the other's read) still make one job: the loser reads the winner's."""
+    d = make_report_world(world)
+    with mock.patch.object(jobs_module, "job_send"):
+        report, _ = request_report(world, d["stream"])
+    with scopes_disabled(), pytest.raises(IntegrityError), transaction.atomic():
+        SpendingReport.objects.create(
+            municipality=world.municipality, stream=d["stream"], year=2023
+        )
+    # A request that lost the race (its read saw nothing) gets the winner's row.
+    real_filter = SpendingReport.objects.filter
+    calls = []
+
+    def blind_first_read(*args, **kwargs):
+        qs = real_filter(*args, **kwargs)
+        if "status__in" in kwargs and not calls:
+            calls.append(1)
+            return qs.none()
+        return qs
+
+    with (
+        mock.patch.object(jobs_module, "job_send"),
+        mock.patch.object(SpendingReport.objects, "filter", side_effect=blind_first_read),
+    ):
+        again, created = request_report(world, d["stream"])
+    assert calls and not created and again.pk == report.pk
 
 
 def test_a_failed_build_shows_its_reason_and_the_retry_builds_it(world, client):
@@ -272,8 +339,11 @@ def test_an_altered_stored_file_is_refused(world):
 
 @pytest.mark.parametrize("lines", [3, 30])
 def test_report_list_query_count_does_not_grow(world, client, lines, django_assert_max_num_queries):
-    for i in range(lines):
-        f.SpendingReportFactory(municipality=world.municipality, version=100 + i)
+    first = f.SpendingReportFactory(municipality=world.municipality, version=100, done=True)
+    for i in range(1, lines):
+        # finished versions and unchanged requests pointing at one (no query per row)
+        same_as = {"same_as": first, "version": None} if i % 2 else {"version": 100 + i}
+        f.SpendingReportFactory(municipality=world.municipality, done=True, **same_as)
     client.force_login(world.users[Role.ACCOUNTANT])
     url = reverse("funding:report_list", kwargs={"municipality": "midden-groningen"})
     # session, user, memberships (+ their tenants), streams of the form, reports with stream and

@@ -39,9 +39,13 @@ class SpendingReport(models.Model):
     """One version of a spending report (spending-report.md) and the background job building it.
 
     A version is identified by its data: ``data_sha256`` hashes a canonical serialisation of every
-    grant, line, funding line, finding and period lock it is built from. Asking again with the same
-    data returns this row; changed data makes the next version. Once ``done`` the files never
-    change (their SHA-256 is stored and checked on download)."""
+    grant, line, funding line, finding and period lock it is built from. The request only writes
+    a queued row (no version, no hash yet: it returns at once); the job hashes the data first.
+    Data equal to a finished version's make this row point at it (``same_as``: "ongewijzigd",
+    its files are that version's, nothing is built again); changed data get the next version
+    number and are built. Once ``done`` the files never change (their SHA-256 is stored and
+    checked on download). At most one row per period is queued or running at a time, so two
+    simultaneous requests start one job."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("in de wachtrij")
@@ -57,8 +61,21 @@ class SpendingReport(models.Model):
     )
     # None: the whole window of the municipality's grants of the stream.
     year = models.PositiveSmallIntegerField(_("jaar"), null=True, blank=True)
-    version = models.PositiveIntegerField(_("versie"))
-    data_sha256 = models.CharField(_("SHA-256 van de gegevens"), max_length=64)
+    # Given by the job once the data are hashed and differ from every finished version; empty
+    # while queued and for a request whose data were unchanged (``same_as``).
+    version = models.PositiveIntegerField(_("versie"), null=True, blank=True)
+    # Empty until the job has hashed the data.
+    data_sha256 = models.CharField(_("SHA-256 van de gegevens"), max_length=64, blank=True)
+    # A request whose data equal those of this finished version: shown as "ongewijzigd" and
+    # served that version's files.
+    same_as = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("zelfde gegevens als"),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -103,13 +120,28 @@ class SpendingReport(models.Model):
                 models.functions.Coalesce("year", models.Value(0)),
                 models.F("data_sha256"),
                 name="uniq_spending_report_data",
+                condition=models.Q(status="done", same_as__isnull=True),
+            ),
+            # One build per period at a time: a second simultaneous request finds the first.
+            models.UniqueConstraint(
+                models.F("municipality"),
+                models.F("stream"),
+                models.functions.Coalesce("year", models.Value(0)),
+                name="uniq_spending_report_pending",
+                condition=models.Q(status__in=["queued", "running"]),
             ),
         ]
         indexes = [models.Index(fields=["status", "started_at"])]
 
     def __str__(self):
         period = self.year or _("hele termijn")
-        return f"{self.stream.code} {period} v{self.version}"
+        return f"{self.stream.code} {period} v{self.version or '-'}"
+
+    @property
+    def source(self):
+        """The version whose files this row serves: ``same_as`` for an unchanged request,
+        else itself."""
+        return self.same_as if self.same_as_id else self
 
     @property
     def is_finished(self):

@@ -45,7 +45,9 @@ def assert_lines_unlocked(*, municipality, lines) -> None:
 def report_finalise(*, report: SpendingReport, user) -> PeriodLock:
     """An accountant marks a year's report final: that year's lines of the stream are locked
     (assert_lines_unlocked refuses changes and imports over them) until a policy officer reopens it.
-    Only a finished year report whose data are still current can be made final."""
+    Only a finished year report whose data are still current can be made final; an unchanged
+    request makes the version it points at final."""
+    report = report.source
     if report.year is None:
         raise ApplicationError(_("Alleen een jaarrapportage kan definitief worden gemaakt."))
     if report.status != SpendingReport.Status.DONE:

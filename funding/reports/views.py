@@ -5,6 +5,7 @@ every object is looked up inside the tenant scope, so another municipality's rep
 
 from django import forms
 from django.contrib import messages
+from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -67,7 +68,7 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
         context["form"] = kwargs.get("form") or ReportRequestForm(municipality=self.municipality)
         context["reports"] = SpendingReport.objects.filter(
             municipality=self.municipality
-        ).select_related("stream", "requested_by", "finalised_by")[:200]
+        ).select_related("stream", "requested_by", "finalised_by", "same_as")[:200]
         context["locks"] = (
             PeriodLock.objects.filter(municipality=self.municipality)
             .select_related("stream", "locked_by", "reopened_by")
@@ -95,14 +96,15 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
         if created:
             messages.success(
                 request,
-                _("Versie %(v)s is aangevraagd en wordt op de achtergrond gemaakt.")
-                % {"v": report.version},
+                _(
+                    "De rapportage is aangevraagd en wordt op de achtergrond gemaakt. Zijn de "
+                    "gegevens niet gewijzigd, dan krijgt u de bestaande versie."
+                ),
             )
         else:
             messages.info(
                 request,
-                _("De gegevens zijn niet gewijzigd sinds versie %(v)s: die versie wordt getoond.")
-                % {"v": report.version},
+                _("Deze rapportage wordt al gemaakt: die aanvraag wordt getoond."),
             )
         return redirect(_report_url(request, report))
 
@@ -110,7 +112,7 @@ class SpendingReportListView(PortalViewMixin, TemplateView):
 def _get_report(request, report_id):
     return get_object_or_404(
         SpendingReport.objects.filter(municipality=request.access.municipality).select_related(
-            "stream", "municipality", "requested_by", "finalised_by"
+            "stream", "municipality", "requested_by", "finalised_by", "same_as"
         ),
         pk=report_id,
     )
@@ -133,11 +135,14 @@ class SpendingReportDetailView(PortalViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         report = _get_report(self.request, kwargs["report_id"])
         context.update(_detail_context(self.request, report))
+        # Versions and builds still waiting for their number; unchanged requests are no version.
         context["versions"] = (
-            SpendingReport.objects.filter(municipality=self.municipality, stream=report.stream)
+            SpendingReport.objects.filter(
+                municipality=self.municipality, stream=report.stream, same_as__isnull=True
+            )
             .filter(jobs._year_q(report.year))
             .select_related("requested_by")
-            .order_by("-version")
+            .order_by(F("version").desc(nulls_first=True), "-id")
         )
         context["active_lock"] = (
             PeriodLock.objects.filter(
@@ -175,7 +180,7 @@ def _download(request, report_id, kind):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Digest"] = f"sha-256={getattr(report, f'{kind}_sha256')}"
+    response["Digest"] = f"sha-256={getattr(report.source, f'{kind}_sha256')}"
     return response
 
 

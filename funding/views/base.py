@@ -74,13 +74,19 @@ class FilteredListView(FlagsMixin, PortalViewMixin, ListView):
     def get(self, request, *args, **kwargs):
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
+            queryset = self.get_queryset()
             rows = self.export_rows(
-                self.get_queryset().iterator(chunk_size=2000)
-                if not self.export_needs_prefetch
-                else self.get_queryset()
+                queryset.iterator(chunk_size=2000) if not self.export_needs_prefetch else queryset
             )
+            # A large XLSX becomes a background job (portal.exports; count asked only then).
             return export_response(
-                rows, self.export_header, self.export_name, export, sheet_title=self.export_name
+                rows,
+                self.export_header,
+                self.export_name,
+                export,
+                sheet_title=self.export_name,
+                request=request,
+                count=queryset.count,
             )
         return super().get(request, *args, **kwargs)
 
