@@ -164,10 +164,10 @@ def test_activity_and_expenditure_choice_columns_also_read_the_dutch_labels(m):
     """A file typed from what the pages show: "taal en lezen", "Basisonderwijs", the
     menukaart label and the cost category "Personeel" read as their codes."""
     data = (
-        "owner,code,name,themes,sectors,start,end,funding,menukaart\n"
-        "GM0363,LBL,Labels,Taal en lezen| REKENEN ,Basisonderwijs|VO,2023-08-01,2024-07-31,"
-        'NPO-GEM,"b. effectievere inzet van onderwijs"\n'
-    ).encode()
+        b"owner,code,name,themes,sectors,start,end,funding,menukaart\n"
+        b"GM0363,LBL,Labels,Taal en lezen| REKENEN ,Basisonderwijs|VO,2023-08-01,2024-07-31,"
+        b'NPO-GEM,"b. effectievere inzet van onderwijs"\n'
+    )
     with scopes_disabled():
         result = ActivityImporter().run(data)
         assert result.ok, result.error_lines()

@@ -208,8 +208,15 @@ def action_export(request, **kwargs):
     rows = _export_rows(actions.iterator(chunk_size=2000), today)
     stamp = f"{today:%Y%m%d}"
     fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+    # A large XLSX becomes a background job (portal.exports; count asked only then).
     return export_response(
-        rows, EXPORT_HEADER, f"actiepunten-{stamp}", fmt, sheet_title="Actiepunten"
+        rows,
+        EXPORT_HEADER,
+        f"actiepunten-{stamp}",
+        fmt,
+        sheet_title="Actiepunten",
+        request=request,
+        count=actions.count,
     )
 
 
