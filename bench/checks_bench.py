@@ -55,6 +55,29 @@ def check_municipalities(ids, full=True):
     return out
 
 
+def copy_baseline(path):
+    """Seconds psycopg takes to COPY the CSV at ``path`` into a temporary table of text columns:
+    the floor of any import of that file (reading and sending it, no parsing or checking)."""
+    from django.db import connection
+
+    with open(path, encoding="utf-8") as fh:
+        width = len(next(csv.reader(fh)))
+    columns = ", ".join(f"c{i} text" for i in range(width))
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE bench_copy ({columns})")
+        try:
+            start = time.perf_counter()
+            with (
+                open(path, "rb") as fh,
+                cursor.cursor.copy("COPY bench_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            ):
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+            return time.perf_counter() - start
+        finally:
+            cursor.execute("DROP TABLE bench_copy")
+
+
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -232,12 +255,19 @@ def main():
                     ]
                 )
         size = path.stat().st_size / 1e6
+        copy_seconds = copy_baseline(path) if connection.vendor == "postgresql" else None
+        if copy_seconds is not None:
+            print(
+                f"baseline: psycopg COPY of the same {args.lines:,}-line CSV into a text table "
+                f"{copy_seconds:.2f} s ({args.lines / copy_seconds:,.0f} lines/s)"
+            )
         # The import runs in its own process, which reports its own peak memory (the check runs
         # above were child processes too, so RUSAGE_CHILDREN would mix them in).
         runner = (
             "import os, resource, sys, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'portal.settings'); "
-            "django.setup(); from django.core.management import call_command; "
-            "call_command('import_expenditures', sys.argv[1]); "
+            "django.setup(); from django.core.management import call_command; import time; "
+            "start = time.perf_counter(); call_command('import_expenditures', sys.argv[1]); "
+            "print('IMPORT', time.perf_counter() - start); "
             # VmHWM (peak RSS of this process image): ru_maxrss survives exec on Linux and would
             # report the bigger parent that forked the runner
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')] if os.path.exists('/proc/self/status') else []; "
@@ -256,10 +286,13 @@ def main():
             if done.returncode:
                 print(done.stderr[-2000:])
                 raise SystemExit(f"{label} failed")
-            summary, peak = done.stdout.strip().splitlines()[-2:]
+            summary, inside, peak = done.stdout.strip().splitlines()[-3:]
+            inside = float(inside.split()[1])
+            ratio = f" [= {inside / copy_seconds:.1f}x COPY]" if copy_seconds else ""
             print(
-                f"{label} of {args.lines:,} lines ({size:.0f} MB CSV): {elapsed:.1f} s "
-                f"({args.lines / elapsed:,.0f} lines/s), peak memory of the import process {int(peak.split()[1]) / 1024:.0f} MB; "
+                f"{label} of {args.lines:,} lines ({size:.0f} MB CSV): {inside:.1f} s "
+                f"({args.lines / inside:,.0f} lines/s){ratio}; {elapsed:.1f} s with the start of "
+                f"the process, whose peak memory is {int(peak.split()[1]) / 1024:.0f} MB; "
                 f"{summary}"
             )
     setup()
@@ -267,6 +300,9 @@ def main():
         Expenditure.objects.filter(
             municipality=target, booking_id__startswith="BENCH-"
         )._raw_delete(connection.alias)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # the deleted rows' space and the statistics
+            cursor.execute(f"VACUUM ANALYZE {Expenditure._meta.db_table}")
     print("benchmark lines removed")
 
 

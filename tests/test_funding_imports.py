@@ -190,3 +190,26 @@ def test_activity_and_expenditure_choice_columns_also_read_the_dutch_labels(m):
         )
         assert result.ok, result.error_lines()
         assert Expenditure.objects.get(booking_id="L1").cost_category == "personeel"
+
+
+def test_an_amount_of_forty_digits_is_a_row_error_not_a_crash(m):
+    # More digits than Decimal's context holds made quantize() raise InvalidOperation.
+    result = run_lines(f"GM0363;B1;GOAB-1;2023-03-01;{'9' * 40};X;;;;\n")
+    assert not result.ok
+    assert [str(e) for e in result.errors] == [
+        f'regel 2: amount: "{"9" * 40}" is geen geldig bedrag (bijvoorbeeld 1.234,56)'
+    ]
+
+
+def test_an_unchanged_reimport_counts_every_line_unchanged_and_rewrites_none(m):
+    body = "".join(
+        f"GM0363;B{i};GOAB-1;2023-03-01;{i},50;Leverancier {i % 3};;;;\n" for i in range(30)
+    )
+    assert run_lines(body).created == 30
+    with scopes_disabled():
+        before = dict(Expenditure.objects.values_list("booking_id", "version"))
+    result = run_lines(body)
+    assert (result.created, result.updated, result.unchanged) == (0, 0, 30)
+    with scopes_disabled():
+        assert dict(Expenditure.objects.values_list("booking_id", "version")) == before
+        assert Expenditure.objects.get(booking_id="B7").supplier_key == "LEVERANCIER1"

@@ -71,7 +71,12 @@ def amount(value: Cell) -> Decimal:
     """Money: ``1.234,56``, ``1,234.56``, ``€ -1.234,56`` ... in cents; ``12,345`` is refused
     as ambiguous and fractions of a cent are refused, not rounded (portal.fields.parse_amount,
     the parser of every amount form field)."""
-    return _number(parse_amount, value)
+    try:
+        return _number(parse_amount, value)
+    except ArithmeticError:  # more digits than Decimal's context holds (a 40-digit "amount")
+        raise _invalid(
+            _("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)"), value
+        ) from None
 
 
 def optional_amount(value: Cell) -> Decimal | None:
