@@ -9,11 +9,11 @@ class FundingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from portal import dashboard, navigation
+        from portal import dashboard, navigation, permissions
         from portal.imports import registry
         from portal.models import AuditEvent
 
-        from . import freshness, school_panels
+        from . import freshness, school_panels, selectors
         from .dashboard import funding_panels
         from .models import FundingStream
         from .services import imports
@@ -22,6 +22,9 @@ class FundingConfig(AppConfig):
         from .services.grants import GrantImporter
 
         dashboard.register(funding_panels)
+        # Objects the funding URLs name: 404 outside what the user sees.
+        for kwarg, visible in selectors.VISIBLE.items():
+            permissions.register_visible(kwarg, visible)
         # The browser imports of this app, run by the portal's one import view and job.
         for kind, label, run, importer, example in (
             ("grants", _("beschikkingen"), imports.grants_import, GrantImporter, "grants.csv"),

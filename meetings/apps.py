@@ -7,10 +7,10 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Overleggen")
 
     def ready(self):
-        from portal import dashboard, navigation
+        from portal import dashboard, navigation, permissions
         from portal.navigation import NavItem
 
-        from . import panels
+        from . import panels, selectors
 
         navigation.register(
             NavItem(_("Overleggen"), "meetings:meeting_list", "meetings.view", order=40),
@@ -32,3 +32,6 @@ class MeetingsConfig(AppConfig):
         )
         dashboard.register(panels.dashboard_panels, slot="dashboard")
         dashboard.register(panels.school_panels, slot="school")
+        # Objects the meetings' URLs name: 404 outside what the user sees.
+        for kwarg, visible in selectors.VISIBLE.items():
+            permissions.register_visible(kwarg, visible)
