@@ -9,19 +9,23 @@ class FundingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from portal import dashboard, navigation, permissions
+        from portal import dashboard, jobs, navigation, permissions
         from portal.imports import registry
         from portal.models import AuditEvent
 
         from . import freshness, school_panels, selectors
         from .dashboard import funding_panels
-        from .models import FundingStream
+        from .models import CheckRun, FundingStream, SpendingReport
         from .services import imports
         from .services.activities import ActivityImporter
         from .services.expenditures import ExpenditureImporter
         from .services.grants import GrantImporter
 
         dashboard.register(funding_panels)
+        # A given-up check run or report ends failed with the reason, never "bezig" for good.
+        for task in ("funding.tasks.run_checks", "funding.tasks.run_checks_auto"):
+            jobs.register_give_up(task, jobs.fail_row(CheckRun))
+        jobs.register_give_up("funding.build_spending_report", jobs.fail_row(SpendingReport))
         # Objects the funding URLs name: 404 outside what the user sees.
         for kwarg, visible in selectors.VISIBLE.items():
             permissions.register_visible(kwarg, visible)

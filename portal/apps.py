@@ -7,7 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portaal")
 
     def ready(self):
-        from . import navigation, permissions, selectors
+        from . import jobs, navigation, permissions, selectors
+        from .models import ImportJob
         from .navigation import NavItem
 
         navigation.register(
@@ -31,3 +32,10 @@ class PortalConfig(AppConfig):
             "activity_import_job_id",
         ):
             permissions.register_visible(kwarg, selectors.visible_import_jobs)
+        # A given-up import ends failed with the reason, never "bezig" for good (jobs.py).
+        jobs.register_give_up(
+            "portal.tasks.import_job_run",
+            jobs.fail_row(
+                ImportJob, live=("pending", "running"), values=lambda reason: {"errors": [reason]}
+            ),
+        )
