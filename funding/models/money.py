@@ -17,6 +17,9 @@ from django_scopes import ScopedManager
 from portal.domain import Menukaart
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# A sum of many lines (a finding's duplicate or overspent money): one line holds at most
+# 999.999.999.999,99, and a million of them must still fit (issue 13 §2: sums overflowed).
+MONEY_SUM = {"max_digits": 24, "decimal_places": 2}
 
 _KEY_STRIP = re.compile(r"[\s./\-]+")
 # Format characters (zero-width space and joiners, bidi marks, soft hyphen): invisible.
