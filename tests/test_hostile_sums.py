@@ -115,3 +115,21 @@ def test_the_region_dashboard_adds_up_the_largest_amounts(client, huge):
     client.force_login(huge.users[Role.REGIONAL_COORDINATOR])
     response = client.get(reverse("portal:region_dashboard", kwargs={"region": huge.region.slug}))
     assert response.status_code == 200
+
+
+def test_the_spending_report_of_the_largest_amounts_is_built(huge):
+    """The report stores the period's spending (a sum of lines) and lists every line."""
+    from funding.reports.jobs import report_build, report_request
+
+    with scope(municipality=huge.municipality):
+        report, _created = report_request(
+            municipality=huge.municipality,
+            stream=FundingStream.objects.get(code="NPO-GEM"),
+            year=2023,
+            user=huge.users[Role.POLICY_OFFICER],
+            enqueue=False,
+        )
+        report = report_build(report_id=report.pk, workers=1)
+    assert report.status == "done", report.error
+    cents = Decimal("0.01") if connection.vendor == "sqlite" else 0
+    assert abs(report.spending - LARGEST * LINES) <= cents
