@@ -9,15 +9,15 @@ class FundingConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from portal import dashboard, navigation
+        from portal import dashboard, jobs, navigation, permissions
         from portal import scale as national
         from portal.imports import registry
         from portal.models import AuditEvent
 
-        from . import freshness, school_panels
+        from . import freshness, school_panels, selectors
         from . import scale as funding_scale
         from .dashboard import funding_panels
-        from .models import FundingStream
+        from .models import CheckRun, FundingStream, SpendingReport
         from .services import imports
         from .services.activities import ActivityImporter
         from .services.expenditures import ExpenditureImporter
@@ -31,6 +31,13 @@ class FundingConfig(AppConfig):
             seed=funding_scale.seed_part,
             clear=funding_scale.clear_part,
         )
+        # A given-up check run or report ends failed with the reason, never "bezig" for good.
+        for task in ("funding.tasks.run_checks", "funding.tasks.run_checks_auto"):
+            jobs.register_give_up(task, jobs.fail_row(CheckRun))
+        jobs.register_give_up("funding.build_spending_report", jobs.fail_row(SpendingReport))
+        # Objects the funding URLs name: 404 outside what the user sees.
+        for kwarg, visible in selectors.VISIBLE.items():
+            permissions.register_visible(kwarg, visible)
         # The browser imports of this app, run by the portal's one import view and job.
         for kind, label, run, importer, example in (
             ("grants", _("beschikkingen"), imports.grants_import, GrantImporter, "grants.csv"),

@@ -33,6 +33,8 @@ from .models import (
     FundingLine,
     FundingStream,
     Grant,
+    PeriodLock,
+    SpendingReport,
 )
 from .periods import budgets_for_year
 
@@ -407,3 +409,48 @@ def scan_interventions(*, scan):
     """The interventions chosen in ``scan`` (school-owned activities), with funding lines and
     streams: three queries, as the scan page had with its prefetch."""
     return Activity.objects.filter(scans=scan).prefetch_related("funding_lines__stream")
+
+
+# --- what a URL may name (portal.permissions.register_visible): (request) -> queryset -------
+
+
+def _in_municipality(model):
+    def visible(request):
+        return model.objects.filter(municipality=request.access.municipality)
+
+    visible.__doc__ = f"{model.__name__} objects of the request's municipality."
+    return visible
+
+
+visible_grants = _in_municipality(Grant)
+visible_expenditures = _in_municipality(Expenditure)
+visible_check_runs = _in_municipality(CheckRun)
+visible_reports = _in_municipality(SpendingReport)
+visible_period_locks = _in_municipality(PeriodLock)
+
+
+def visible_activities(request):
+    """Activities the request's user may name in a URL (:func:`activities`; a scan's
+    interventions are activities too)."""
+    return Activity.objects.filter(
+        pk__in=activities(municipality=request.access.municipality, access=request.access)
+        .order_by()
+        .values("pk")
+    )
+
+
+def visible_findings(request):
+    """Current findings of the request's municipality (:func:`findings`)."""
+    return Finding.objects.filter(municipality=request.access.municipality, active=True)
+
+
+VISIBLE = {
+    "grant_id": visible_grants,
+    "activity_id": visible_activities,
+    "intervention_id": visible_activities,
+    "expenditure_id": visible_expenditures,
+    "finding_id": visible_findings,
+    "check_run_id": visible_check_runs,
+    "report_id": visible_reports,
+    "lock_id": visible_period_locks,
+}

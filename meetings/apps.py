@@ -7,11 +7,11 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("Overleggen")
 
     def ready(self):
-        from portal import dashboard, navigation
+        from portal import dashboard, navigation, permissions
         from portal import scale as national
         from portal.navigation import NavItem
 
-        from . import panels
+        from . import panels, selectors
         from . import scale as meetings_scale
 
         navigation.register(
@@ -41,3 +41,6 @@ class MeetingsConfig(AppConfig):
             seed=meetings_scale.seed_part,
             clear=meetings_scale.clear_part,
         )
+        # Objects the meetings' URLs name: 404 outside what the user sees.
+        for kwarg, visible in selectors.VISIBLE.items():
+            permissions.register_visible(kwarg, visible)

@@ -24,6 +24,8 @@ from .models import (
     Meeting,
     MeetingSeries,
     Participant,
+    SentDocument,
+    StandingItem,
 )
 
 
@@ -218,3 +220,46 @@ def dashboard_summary(*, access, user, today=None):
         .order_by("due_date", "id")[:8]
     )
     return {"counts": counts, "next_meeting": next_meeting, "urgent": urgent, "today": today}
+
+
+# --- what a URL may name (portal.permissions.register_visible): (request) -> queryset -------
+
+
+def visible_meetings(request):
+    """Meetings the request's user may name in a URL (:func:`meetings`)."""
+    return meetings(access=request.access, user=request.user)
+
+
+def _of_visible_meetings(model):
+    def visible(request):
+        return model.objects.filter(meeting__in=visible_meetings(request).values("pk"))
+
+    visible.__doc__ = f"{model.__name__} objects of the meetings the user may see."
+    return visible
+
+
+def visible_series(request):
+    """Meeting series the request's user may name in a URL (:func:`series`)."""
+    return series(access=request.access)
+
+
+def visible_standing_items(request):
+    """Standing items of the series the request's user may see."""
+    return StandingItem.objects.filter(series__in=visible_series(request).values("pk"))
+
+
+def visible_action_items(request):
+    """Action items the request's user may name in a URL (:func:`visible_actions`)."""
+    return visible_actions(access=request.access, user=request.user)
+
+
+VISIBLE = {
+    "meeting_id": visible_meetings,
+    "participant_id": _of_visible_meetings(Participant),
+    "attachment_id": _of_visible_meetings(Attachment),
+    "agenda_item_id": _of_visible_meetings(AgendaItem),
+    "sent_document_id": _of_visible_meetings(SentDocument),
+    "series_id": visible_series,
+    "standing_item_id": visible_standing_items,
+    "action_id": visible_action_items,
+}

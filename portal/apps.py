@@ -7,7 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portaal")
 
     def ready(self):
-        from . import navigation
+        from . import jobs, navigation, permissions, selectors
+        from .models import ImportJob
         from .navigation import NavItem
 
         navigation.register(
@@ -21,4 +22,20 @@ class PortalConfig(AppConfig):
             ),
             NavItem(_("Leden"), "portal:members", "members.view", order=900),
             NavItem(_("Audittrail"), "portal:audit", "audit.view", order=910),
+        )
+        # Objects the portal's URLs name: 404 outside what the user sees (permissions.py).
+        permissions.register_visible("membership_id", selectors.visible_memberships)
+        for kwarg in (
+            "import_job_id",
+            "needs_import_job_id",
+            "funding_import_job_id",
+            "activity_import_job_id",
+        ):
+            permissions.register_visible(kwarg, selectors.visible_import_jobs)
+        # A given-up import ends failed with the reason, never "bezig" for good (jobs.py).
+        jobs.register_give_up(
+            "portal.tasks.import_job_run",
+            jobs.fail_row(
+                ImportJob, live=("pending", "running"), values=lambda reason: {"errors": [reason]}
+            ),
         )

@@ -20,6 +20,11 @@ Every job runs exactly once, whatever happens to the broker or the workers:
   the broker (Redis was down when the request committed: the request still answers, the job
   waits as "wacht op verwerking").
 
+A job that is given up (the sweeper after ``PORTAL_JOB_MAX_ATTEMPTS`` lost workers, or a task
+that ended in an error, e.g. after its last Celery retry) also ends the row the user watches (an
+import, a check run, a report): :func:`register_give_up` names, per task, how; so no page keeps
+showing "bezig" or "wacht op verwerking" for a job nobody will run again.
+
 A job that works on one municipality's data runs on :class:`TenantTask` (pretix's
 ``EventTask``): it receives the municipality as ``municipality_id`` and runs inside that
 municipality's django-scopes scope, so a query in a job fails closed exactly like one in a
@@ -32,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from celery import Task, current_app
@@ -39,6 +45,7 @@ from celery.exceptions import Retry
 from django.conf import settings
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scope, scopes_disabled
 
 from .models import Job, Municipality
@@ -47,6 +54,8 @@ logger = logging.getLogger(__name__)
 
 # The keyword argument that carries the job's id in a Celery message.
 JOB_KWARG = "portal_job_id"
+# How the sweeper's error of a job it gave up begins (the support log's text, not the user's).
+WORKER_LOST = "worker lost"
 
 
 def _setting(name: str, default: int) -> int:
@@ -152,11 +161,70 @@ def job_is_live(job_id: int) -> bool:
 def job_finish(job_id: int, attempt: int, *, error: str = "") -> None:
     """End attempt ``attempt`` of job ``job_id``: done, or failed with ``error``. A stale
     attempt (the sweeper gave the job to another worker meanwhile) changes nothing."""
-    Job.objects.filter(pk=job_id, attempts=attempt, status=Job.Status.RUNNING).update(
+    ended = Job.objects.filter(pk=job_id, attempts=attempt, status=Job.Status.RUNNING).update(
         status=Job.Status.FAILED if error else Job.Status.DONE,
         error=error[:4000],
         finished_at=timezone.now(),
     )
+    if ended and error:
+        job_given_up(job_id)
+
+
+# --- giving up ----------------------------------------------------------------------------
+
+# task name -> handler(job, reason): ends the row the user watches for that job (failed).
+_GIVE_UP: dict[str, Callable] = {}
+
+
+def register_give_up(task_name: str, handler: Callable) -> None:
+    """Say how a given-up job of ``task_name`` ends the row its page shows:
+    ``handler(job, reason)`` gets the failed :class:`Job` and a Dutch reason for the user,
+    and marks that row failed (only while it is still queued or running). Called from the
+    apps' ``ready()``; see :func:`fail_row` for the usual handler."""
+    _GIVE_UP[task_name] = handler
+
+
+def fail_row(model, *, live=("queued", "running"), values=None) -> Callable:
+    """A :func:`register_give_up` handler for a task whose first argument is the id of a
+    ``model`` row with ``status`` and ``finished_at``: a row still in a ``live`` status becomes
+    ``failed``, with ``values(reason)`` (default ``{"error": reason}``) set as well."""
+    values = values or (lambda reason: {"error": reason})
+
+    def handler(job, reason):
+        if not job.args:
+            return
+        model.objects.filter(pk=job.args[0], status__in=live).update(
+            status="failed", finished_at=timezone.now(), **values(reason)
+        )
+
+    return handler
+
+
+def given_up_reason(job: Job) -> str:
+    """The Dutch reason a user reads for a given-up job (no internal error text)."""
+    if job.error.startswith(WORKER_LOST):
+        return _(
+            "De verwerking is %(n)s keer onderbroken (de achtergrondverwerking viel uit) en "
+            "daarna gestopt. Er is niets half opgeslagen; probeer het opnieuw."
+        ) % {"n": job.attempts}
+    return _(
+        "De verwerking is gestopt door een fout in het portaal. Er is niets half opgeslagen; "
+        "probeer het opnieuw of neem contact op met beheer."
+    )
+
+
+def job_given_up(job_id: int) -> None:
+    """Run the registered handler of failed job ``job_id`` (see :func:`register_give_up`).
+    Never raises: a handler's error is logged, the job stays failed either way."""
+    job = Job.objects.filter(pk=job_id, status=Job.Status.FAILED).first()
+    handler = _GIVE_UP.get(job.task) if job else None
+    if handler is None:
+        return
+    try:
+        with scopes_disabled(), transaction.atomic():
+            handler(job, given_up_reason(job))
+    except Exception:  # noqa: BLE001 - giving up must not fail the worker or the sweeper
+        logger.exception("give-up handler of job %s (%s) failed", job.pk, job.task)
 
 
 def job_release(job_id: int, attempt: int) -> None:
@@ -274,6 +342,7 @@ def jobs_sweep(*, now=None) -> dict:
     resend = now - timedelta(seconds=_setting("PORTAL_JOB_RESEND_SECONDS", 600))
     max_attempts = _setting("PORTAL_JOB_MAX_ATTEMPTS", 5)
     counts = {"requeued": 0, "failed": 0, "sent": 0}
+    given_up = []
     dead = Job.objects.filter(status=Job.Status.RUNNING, heartbeat_at__lt=stale)
     for job_id in list(dead.values_list("pk", flat=True)[:500]):
         with transaction.atomic():
@@ -286,15 +355,18 @@ def jobs_sweep(*, now=None) -> dict:
                 continue
             if job.attempts >= max_attempts:
                 job.status = Job.Status.FAILED
-                job.error = f"worker lost {job.attempts} times"
+                job.error = f"{WORKER_LOST} {job.attempts} times"
                 job.finished_at = now
                 job.save(update_fields=["status", "error", "finished_at"])
                 counts["failed"] += 1
+                given_up.append(job.pk)
                 continue
             job.status = Job.Status.QUEUED
             job.sent_at = None
             job.save(update_fields=["status", "sent_at"])
             counts["requeued"] += 1
+    for job_id in given_up:
+        job_given_up(job_id)
     waiting = (
         Job.objects.filter(status=Job.Status.QUEUED, not_before__lte=now)
         .exclude(sent_at__gte=resend)

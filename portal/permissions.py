@@ -5,8 +5,15 @@ on :class:`PortalViewMixin`, or :func:`portal_permission` on a function view). A
 no permission at all in the area gets **404**: the area does not exist for them, and objects are
 not revealed. A user who may see the area but not take this action gets **403** (roles.md).
 Which objects inside an area a user sees (a director: their own school) is the selectors' job.
+
+An object the user may not see answers 404 even where the action on it would be denied (issue
+13 §4): each app registers, per URL keyword naming an object (``meeting_id``), the objects a
+request may see (:func:`register_visible`); on a denial the mixin and the decorator look the
+object up there first (:func:`hide_unseen`), so a 403 only ever confirms an object the user
+could open anyway.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
@@ -150,6 +157,46 @@ class Access:
         raise Http404
 
 
+# URL keyword naming an object -> function(request) -> queryset of those the request may see.
+_VISIBLE: dict[str, Callable] = {}
+
+
+def register_visible(kwarg: str, visible: Callable) -> None:
+    """Register which objects a URL keyword may name for a request.
+
+    ``kwarg`` is the keyword of the municipal route (``meeting_id``); its regional twin
+    (``region_meeting_id``) uses the same entry. ``visible(request)`` returns a queryset of the
+    objects the request's user may see (the selectors' rules, inside the tenant scope). Called
+    from the apps' ``ready()``; raises ImproperlyConfigured when a keyword is registered twice
+    with a different function."""
+    known = _VISIBLE.get(kwarg)
+    if known is not None and known is not visible:
+        raise ImproperlyConfigured(f"URL keyword {kwarg!r} is registered twice.")
+    _VISIBLE[kwarg] = visible
+
+
+def visible_kwargs() -> frozenset[str]:
+    """The URL keywords with a registered visibility (for the test that every object route has
+    one)."""
+    return frozenset(_VISIBLE)
+
+
+def hide_unseen(request, kwargs) -> None:
+    """Raise Http404 when a keyword of ``kwargs`` names an object ``request``'s user may not see
+    (issue 13 §4: 404, not 403, outside what the user may see). Keywords without a registered
+    visibility are ignored; a value that is not an id is not an object (404)."""
+    for name, value in kwargs.items():
+        visible = _VISIBLE.get(name.removeprefix("region_"))
+        if visible is None:
+            continue
+        try:
+            found = visible(request).filter(pk=value).exists()
+        except (TypeError, ValueError):
+            found = False
+        if not found:
+            raise Http404
+
+
 def require_2fa(user) -> bool:
     """Whether ``user`` must have TOTP before seeing data (roles.md), given the deployment."""
     if not settings.PORTAL_REQUIRE_2FA or not user.is_authenticated:
@@ -170,7 +217,8 @@ class PortalViewMixin:
     # A view whose URL names an object gives the name of its method that looks the object up
     # among what the user may see (raising Http404). When the action is denied, that lookup
     # runs first: an object outside the user's sight answers 404 like any foreign object, not
-    # a 403 that confirms it exists.
+    # a 403 that confirms it exists. Objects named by a registered URL keyword
+    # (register_visible) are checked the same way without it.
     lookup_before_denial: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
@@ -184,11 +232,14 @@ class PortalViewMixin:
         self.region = access.region
         try:
             access.require(self.permission)
+            return super().dispatch(request, *args, **kwargs)
         except PermissionDenied:
+            # Denied here or further in (a POST needing a second right, an own-object rule):
+            # an object the user cannot see is 404 first.
             if self.lookup_before_denial:
                 getattr(self, self.lookup_before_denial)()
+            hide_unseen(request, kwargs)
             raise
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -199,7 +250,8 @@ class PortalViewMixin:
 
 
 def portal_permission(permission: str):
-    """Decorator for function views (downloads, partials): same check as the mixin."""
+    """Decorator for function views (downloads, partials): same check as the mixin, including
+    the 404 for an object outside the user's sight when the action is denied."""
     if permission not in MATRIX:
         raise ImproperlyConfigured(f"Unknown permission {permission!r}")
 
@@ -209,8 +261,12 @@ def portal_permission(permission: str):
             access = getattr(request, "access", None)
             if access is None:
                 raise ImproperlyConfigured(f"{view.__name__} must run under a tenant URL.")
-            access.require(permission)
-            return view(request, *args, **kwargs)
+            try:
+                access.require(permission)
+                return view(request, *args, **kwargs)
+            except PermissionDenied:
+                hide_unseen(request, kwargs)
+                raise
 
         wrapped.permission = permission
         return wrapped

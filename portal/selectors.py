@@ -2,7 +2,7 @@
 the tenant, with what the page needs joined in, so the query count is fixed)."""
 
 from .directors import director_schools
-from .models import AuditEvent, Invitation, Membership
+from .models import AuditEvent, ImportJob, Invitation, Membership
 
 
 def members(*, municipality):
@@ -33,3 +33,16 @@ def user_tenants(user):
     """The memberships of ``user`` (every tenant, so call it outside a tenant scope) with the
     municipality or region joined: the home page groups them into places (one query)."""
     return Membership.objects.filter(user=user).select_related("municipality", "region")
+
+
+# --- what a URL may name (portal.permissions.register_visible): (request) -> queryset -------
+
+
+def visible_memberships(request):
+    """Memberships the request's user may name in a URL: those of the municipality."""
+    return Membership.objects.filter(municipality=request.access.municipality)
+
+
+def visible_import_jobs(request):
+    """Import jobs the request's user may name in a URL: those of the municipality."""
+    return ImportJob.objects.filter(municipality=request.access.municipality)

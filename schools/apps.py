@@ -7,10 +7,10 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Scholen en schoolscans")
 
     def ready(self):
-        from portal import dashboard, directors, navigation
+        from portal import dashboard, directors, navigation, permissions
         from portal.imports import registry
 
-        from . import panels, services
+        from . import panels, selectors, services
         from .directors import DirectorSchools
         from .imports import duo, needs, weights
 
@@ -39,3 +39,7 @@ class SchoolsConfig(AppConfig):
             importer=needs.NeedImporter,
             example="needs.csv",
         )
+        # Objects the schools' URLs name: 404 outside what the user sees.
+        permissions.register_visible("school_id", selectors.visible_schools)
+        permissions.register_visible("scan_id", selectors.visible_scans)
+        permissions.register_visible("document_id", selectors.visible_documents)

@@ -256,3 +256,21 @@ def school_weights(*, school):
 def severity_rank(severity) -> int:
     """Sort key of a severity code: 0 (none/unknown) up to the most severe (portal.domain)."""
     return SEVERITY_RANK.get(severity, 0)
+
+
+# --- what a URL may name (portal.permissions.register_visible): (request) -> queryset -------
+
+
+def visible_schools(request):
+    """Schools the request's user may name in a URL (:func:`schools`)."""
+    return schools(access=request.access)
+
+
+def visible_scans(request):
+    """Scans the request's user may name in a URL (:func:`scans`)."""
+    return scans(access=request.access)
+
+
+def visible_documents(request):
+    """Scan documents the request's user may name in a URL (:func:`documents`)."""
+    return documents(access=request.access)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django_scopes import scopes_disabled
 
-from funding.models import Finding, FundingStream
+from funding.models import Finding, FundingStream, normalise_key
 from funding.services.checks import checks_run, finding_review
 from portal.models import AuditEvent
 
@@ -72,6 +72,57 @@ def test_f1_sees_through_look_alike_characters_in_the_supplier(m):
         amount=Decimal("100.00"),
     )
     assert list(run(m)) == [("F1", ("booking:B1", "booking:B2", "booking:B3"))]
+
+
+# One Cyrillic or Greek look-alike (at least) of every Latin letter, by code point.
+LOOKALIKES = {
+    "a": "\u0430\u03b1\u0410\u0391",
+    "b": "\u044c\u0412\u0392",
+    "c": "\u0441\u03f2\u0421\u03f9",
+    "d": "\u0501",
+    "e": "\u0435\u04bd\u0415\u0395",
+    "f": "\u03dd\u03dc",
+    "g": "\u050d\u050c",
+    "h": "\u04bb\u041d\u0397",
+    "i": "\u0456\u03b9\u0406\u0399",
+    "j": "\u0458\u03f3\u0408\u037f",
+    "k": "\u043a\u03ba\u041a\u039a",
+    "l": "\u04cf",
+    "m": "\u043c\u041c\u039c",
+    "n": "\u03b7\u039d",
+    "o": "\u043e\u03bf\u03c3\u041e\u039f",
+    "p": "\u0440\u03c1\u0420\u03a1",
+    "q": "\u051b\u051a",
+    "r": "\u0433",
+    "s": "\u0455\u0405",
+    "t": "\u0442\u03c4\u0422\u03a4",
+    "u": "\u03c5",
+    "v": "\u03bd\u0475\u0474",
+    "w": "\u051d\u0461\u03c9\u051c",
+    "x": "\u0445\u03c7\u0425\u03a7",
+    "y": "\u0443\u03b3\u04af\u0423\u03a5",
+    "z": "\u0396",
+}
+
+
+def test_every_latin_letter_has_its_cyrillic_and_greek_look_alikes_folded():
+    assert set(LOOKALIKES) == set("abcdefghijklmnopqrstuvwxyz")
+    for letter, lookalikes in LOOKALIKES.items():
+        for char in lookalikes:
+            assert normalise_key(char) == letter.upper(), (letter, f"U+{ord(char):04X}")
+            # inside a name too, and mixed with the real letter
+            assert normalise_key(f"Sport{char}BV") == normalise_key(f"sport {letter} b.v.")
+
+
+def test_the_key_folds_compatibility_forms_and_case():
+    assert normalise_key("Straße") == normalise_key("STRASSE")  # case folding, not upper()
+    assert normalise_key("\ufb01rma") == normalise_key("Firma")  # ligature (NFKC)
+    assert normalise_key("\uff33\uff10\uff11") == "S01"  # full-width (NFKC)
+    assert normalise_key("\u0410\u0412\u0421") == "ABC"  # keys stored before stay equal
+    assert normalise_key("Sport\u00adBV") == "SPORTBV"  # soft hyphen: invisible
+    assert normalise_key(None) == ""
+    # Not every letter is a look-alike: a Cyrillic "Д" stays itself.
+    assert normalise_key("\u0414") != "D"
 
 
 def test_f1_near_misses_other_supplier_other_amount_or_no_invoice(m):
@@ -429,3 +480,13 @@ def test_findings_stay_within_their_municipality(m):
     line(g, "THERE", new_construction=True, date=D(2023, 3, 1))
     assert run(m) == {}
     assert list(run(other)) == [("F7", ("booking:THERE",))]
+
+
+def test_the_migration_refolds_stored_keys_like_the_live_function():
+    """Migration 0015 froze a copy of normalise_key: lines stored before compare alike."""
+    import importlib
+
+    migration = importlib.import_module("funding.migrations.0015_fold_look_alikes_of_every_letter")
+    samples = ["Straße", "Sport B\u0430", "\ufb01rma", "SB/2023/77", "\u0397\u03b7\u0396\u03b6"]
+    for value in samples + [c for chars in LOOKALIKES.values() for c in chars]:
+        assert migration._key(value) == normalise_key(value), value

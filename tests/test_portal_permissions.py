@@ -7,9 +7,10 @@ gets the page; a role that sees the area but may not take the action gets 403; a
 not see the area at all gets 404; a user of another municipality gets 404 on everything;
 anonymous users are sent to the login page.
 
-Two more passes per URL: the foreign-id pass keeps the own tenant's slug but takes every object
+Three more passes per URL: the foreign-id pass keeps the own tenant's slug but takes every object
 id from the other municipality (and another region), which must answer 404 to every role that
-may use the page; and a role that may use a page that takes POST must be able to POST to it
+may use the page, and to every role that would be denied the action on its own object (404,
+not 403, outside what the user may see); and a role that may use a page that takes POST must be able to POST to it
 (405 fails; each such POST runs in a savepoint that is rolled back, so every role sees the same
 world).
 """
@@ -24,7 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_scopes import scopes_disabled
 
 from portal.models import Membership, Role
-from portal.permissions import grants_for
+from portal.permissions import grants_for, visible_kwargs
 
 from . import factories as f
 
@@ -234,6 +235,21 @@ OVERRIDES: dict[tuple[str, str], int] = {
         for role in Role
         if role != Role.POLICY_OFFICER
     },
+    # The LEA chair and the regional coordinator see scans only as aggregate figures
+    # (scans.aggregate), never one scan: a scan is outside what they may see, so its pages
+    # answer 404, not 403 (issue 13 §4).
+    **{
+        (name, role): 404
+        for role in (Role.LEA_CHAIR, Role.REGIONAL_COORDINATOR)
+        for name in (
+            "schools:scan_detail",
+            "schools:scan_update",
+            "schools:scan_submit",
+            "schools:scan_review",
+            "funding:intervention_create",
+            "funding:intervention_delete",
+        )
+    },
 }
 
 
@@ -385,6 +401,7 @@ def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, rou
     assert client.post(url).status_code == 404, f"foreign user POST on {url}"
 
     allowed = []
+    denied = []
     for role, user in world.users.items():
         client.force_login(user)
         expected = _expected(name, role, permission, "<slug:region>" in route)
@@ -397,6 +414,8 @@ def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, rou
                 f"{role} GET {url}: {response.status_code}, expected {expected}"
             )
             assert client.post(url).status_code == expected, f"{role} POST {url}"
+            if expected == 403:
+                denied.append((role, user))
 
     # A role that may use a page that takes POST can POST to it (an empty form may be refused
     # with 200/400, but never 403/404/405).
@@ -429,6 +448,12 @@ def test_every_tenant_url_follows_roles_matrix(client, world, name, pattern, rou
         if takes_post and may_post:
             response = _post_rolled_back(client, name, foreign_url)
             assert response.status_code == 404, f"{role} POST {foreign_url}: {response.status_code}"
+    # A role denied the action (403 on its own municipality's object) gets 404 for an object it
+    # cannot see (issue 13 §4): the denial does not confirm that the object exists.
+    for role, user in denied:
+        client.force_login(user)
+        assert client.get(foreign_url).status_code == 404, f"{role} GET {foreign_url}"
+        assert client.post(foreign_url).status_code == 404, f"{role} POST {foreign_url}"
 
 
 def test_the_walk_finds_the_tenant_pages():
@@ -439,3 +464,59 @@ def test_the_walk_finds_the_tenant_pages():
         "portal:audit",
         "portal:region_dashboard",
     } <= names
+
+
+def test_every_object_in_a_url_has_a_registered_visibility():
+    """Fail closed: a new view whose URL names an object must say which objects a user may
+    see (portal.permissions.register_visible), or its denials would confirm foreign ids."""
+    registered = visible_kwargs()
+    for param in tenant_patterns():
+        route = param.values[2]
+        for key in re.findall(r"<int:(\w+)>", route):
+            assert key.removeprefix("region_") in registered, f"{param.values[0]}: {key}"
+
+
+@pytest.mark.django_db
+def test_denied_action_on_an_object_the_user_cannot_see_is_404_else_403(client, world):
+    """A director may read scans of their own school but not review them (scans.review): the
+    own school's scan answers 403, a scan of another school of the same municipality (never
+    submitted, so outside their sight) and one of another municipality answer 404."""
+    with scopes_disabled():
+        own = f.ScanFactory(school=world.school, submitted=True)
+        same_town = f.ScanFactory(school=world.other_school)
+        foreign = f.ScanFactory(school=world.foreign_school, submitted=True)
+    client.force_login(world.users[Role.SCHOOL_DIRECTOR])
+
+    def review(scan):
+        return client.post(
+            reverse(
+                "schools:scan_review",
+                kwargs={"municipality": world.municipality.slug, "scan_id": scan.pk},
+            )
+        ).status_code
+
+    assert review(own) == 403
+    assert review(same_town) == 404
+    assert review(foreign) == 404
+
+
+@pytest.mark.django_db
+def test_accountant_denied_a_change_sees_403_only_on_own_objects(client, world):
+    """The accountant reads grants (funding.view) but may not change them: 403 on the own
+    municipality's grant, 404 on another municipality's; the same for a function view (reopening
+    a locked period, which only the policy officer may do)."""
+    with scopes_disabled():
+        own = f.GrantFactory(municipality=world.municipality, reference="OWN-1")
+        foreign = f.GrantFactory(municipality=world.other_municipality, reference="FOREIGN-1")
+        own_lock = f.PeriodLockFactory(municipality=world.municipality)
+        foreign_lock = f.PeriodLockFactory(municipality=world.other_municipality)
+    client.force_login(world.users[Role.ACCOUNTANT])
+    slug = world.municipality.slug
+
+    def status(name, **kwargs):
+        return client.get(reverse(name, kwargs={"municipality": slug, **kwargs})).status_code
+
+    assert status("funding:grant_update", grant_id=own.pk) == 403
+    assert status("funding:grant_update", grant_id=foreign.pk) == 404
+    assert status("funding:period_reopen", lock_id=own_lock.pk) == 403
+    assert status("funding:period_reopen", lock_id=foreign_lock.pk) == 404

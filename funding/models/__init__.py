@@ -21,6 +21,7 @@ from .checks import (  # noqa: F401
 )
 from .money import (  # noqa: F401
     MONEY,
+    MONEY_SUM,
     Activity,
     Expenditure,
     FundingLine,
@@ -94,7 +95,8 @@ class SpendingReport(models.Model):
     xlsx = models.FileField(_("XLSX"), upload_to=_report_upload_to, blank=True, max_length=300)
     xlsx_sha256 = models.CharField(_("SHA-256 van de XLSX"), max_length=64, blank=True)
     line_count = models.PositiveIntegerField(_("aantal regels"), default=0)
-    spending = models.DecimalField(_("besteding in de periode"), null=True, blank=True, **MONEY)
+    # The sum of the period's lines (issue 13 §2: one line's column overflowed).
+    spending = models.DecimalField(_("besteding in de periode"), null=True, blank=True, **MONEY_SUM)
     finalised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

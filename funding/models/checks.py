@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager
 
-from .money import MONEY, Activity, FundingStream
+from .money import MONEY_SUM, Activity, FundingStream
 
 
 class Finding(models.Model):
@@ -55,7 +55,8 @@ class Finding(models.Model):
         "schools.School", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     theme = models.CharField(_("thema"), max_length=30, blank=True)
-    amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY)
+    # A sum over lines (F1: every duplicate; F3: what is overspent), not one line's amount.
+    amount = models.DecimalField(_("bedrag"), null=True, blank=True, **MONEY_SUM)
     message = models.TextField(_("melding"))
     # Streams the finding involves, so a stream's spending report lists it (spending-report.md).
     streams = models.ManyToManyField(FundingStream, blank=True, related_name="findings")

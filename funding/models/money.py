@@ -17,13 +17,35 @@ from django_scopes import ScopedManager
 from portal.domain import Menukaart
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
+# A sum of many lines (a finding's duplicate or overspent money): one line holds at most
+# 999.999.999.999,99, and a million of them must still fit (issue 13 §2: sums overflowed).
+MONEY_SUM = {"max_digits": 24, "decimal_places": 2}
 
 _KEY_STRIP = re.compile(r"[\s./\-]+")
 # Format characters (zero-width space and joiners, bidi marks, soft hyphen): invisible.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-# Upper-case Cyrillic and Greek letters that look like Latin ones (Unicode confusables,
-# the subset that occurs in names written with a Latin keyboard layout).
-_CONFUSABLES = str.maketrans(
+# Cyrillic and Greek letters that look like Latin ones (the Unicode confusables of a-z, both
+# cases, the subset that occurs in names typed with another keyboard layout). Mapped case by
+# case before case folding: an upper-case Greek eta looks like H, a lower-case one like n.
+_LOOKALIKES = {
+    # lower case: a b c d e f g h i j k l m n o p q r s t u v w x y
+    "а": "a", "α": "a", "ь": "b", "с": "c", "ϲ": "c", "ԁ": "d", "е": "e", "ҽ": "e",
+    "ϝ": "f", "ԍ": "g", "һ": "h", "і": "i", "ι": "i", "ј": "j", "ϳ": "j", "к": "k",
+    "κ": "k", "ӏ": "l", "м": "m", "η": "n", "о": "o", "ο": "o", "σ": "o", "р": "p",
+    "ρ": "p", "ԛ": "q", "г": "r", "ѕ": "s", "т": "t", "τ": "t", "υ": "u", "ν": "v",
+    "ѵ": "v", "ԝ": "w", "ѡ": "w", "ω": "w", "х": "x", "χ": "x", "у": "y", "γ": "y",
+    "ү": "y",
+    # upper case: A B C E F G H I J K M N O P Q S T V W X Y Z
+    "А": "A", "Α": "A", "В": "B", "Β": "B", "Ь": "b", "С": "C", "Ϲ": "C", "Е": "E",
+    "Ε": "E", "Ϝ": "F", "Ԍ": "G", "Н": "H", "Η": "H", "Һ": "H", "І": "I", "Ι": "I",
+    "Ӏ": "I", "Ј": "J", "Ϳ": "J", "К": "K", "Κ": "K", "М": "M", "Μ": "M", "Ν": "N",
+    "О": "O", "Ο": "O", "Р": "P", "Ρ": "P", "Ԛ": "Q", "Ѕ": "S", "Т": "T", "Τ": "T",
+    "Ѵ": "V", "Ԝ": "W", "Х": "X", "Χ": "X", "У": "Y", "Υ": "Y", "Ү": "Y", "Ζ": "Z",
+}  # fmt: skip
+_CONFUSABLES = str.maketrans(_LOOKALIKES)
+# After folding, what is left upper-cased (a lower-case Cyrillic "в" became "В" in the keys
+# stored before, and still compares as B).
+_UPPER_CONFUSABLES = str.maketrans(
     "АВЕЅІЈКМНОРСТУХԚԜҮΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "ABESIJKMHOPCTYXQWYABEZHIKMNOPTYX",
 )
@@ -32,11 +54,17 @@ _CONFUSABLES = str.maketrans(
 def normalise_key(value: str) -> str:
     """Compare suppliers and invoice numbers the way checks.md says: trimmed, upper-cased,
     without spaces, dots, dashes and slashes (``SB/2023/77`` == ``sb-2023-77``), and folded so
-    that look-alikes compare equal (issue 13 §2): compatibility forms by NFKC (``ﬁ`` = ``fi``,
-    full-width letters), invisible format characters dropped, Cyrillic and Greek homoglyphs
-    mapped to Latin (a Cyrillic ``а`` in a supplier name does not escape the F1 check)."""
-    folded = unicodedata.normalize("NFKC", _INVISIBLE.sub("", value or ""))
-    return _KEY_STRIP.sub("", folded.strip().upper().translate(_CONFUSABLES))
+    that look-alikes compare equal (issue 13 §2): invisible format characters dropped,
+    compatibility forms by NFKC (``ﬁ`` = ``fi``, full-width letters), Cyrillic and Greek
+    look-alikes of every Latin letter mapped to it (a Cyrillic ``а`` in a supplier name does
+    not escape the F1 check), then case folding (``ß`` = ``ss``). Returns the upper-case key
+    (the stored ``supplier_key``/``invoice_key``); an empty or None value gives ``""``."""
+    # Look-alikes are mapped before NFKC too, which turns some into others (a lunate sigma
+    # that looks like c would become a final sigma).
+    folded = _INVISIBLE.sub("", value or "").translate(_CONFUSABLES)
+    folded = unicodedata.normalize("NFKC", folded).translate(_CONFUSABLES)
+    folded = unicodedata.normalize("NFKC", folded.casefold())
+    return _KEY_STRIP.sub("", folded.strip().upper().translate(_UPPER_CONFUSABLES))
 
 
 class FundingStream(models.Model):

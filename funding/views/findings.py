@@ -148,7 +148,11 @@ def check_run_status(request, municipality, check_run_id):
         CheckRun.objects.filter(municipality=request.access.municipality), pk=check_run_id
     )
     # poll: the page around it still shows the old findings, so offer the fresh list
-    return render(request, "funding/partials/check_run_status.html", {"run": run, "poll": True})
+    return render(
+        request,
+        "funding/partials/check_run_status.html",
+        {"run": run, "poll": True, "can_run": request.access.has("findings.run")},
+    )
 
 
 SCHOOLS_PER_PAGE = 50

@@ -154,6 +154,30 @@ def import_job_confirm(*, job: ImportJob, actor) -> ImportJob:
     return locked
 
 
+def import_job_retryable(job: ImportJob) -> bool:
+    """Whether a failed ``job`` can run again as it is: its upload is still stored. A run
+    that ended by itself (refused lines, an error) removed it; a job given up after its
+    workers were lost (portal.jobs) did not."""
+    return job.status == ImportJob.Status.FAILED and default_storage.exists(job.path)
+
+
+def import_job_retry(*, job: ImportJob, actor) -> ImportJob:
+    """Queue a failed job again on its stored upload (the retry button of a given-up import),
+    as the check or the import it was. Raises ApplicationError when the job did not fail or its
+    file is gone (the user uploads it again)."""
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportJob.Status.FAILED:
+            raise ApplicationError(_("Alleen een mislukte import kan opnieuw worden gestart."))
+        if not default_storage.exists(locked.path):
+            raise ApplicationError(_("Het bestand is niet meer beschikbaar; upload het opnieuw."))
+        locked.status, locked.errors, locked.progress = ImportJob.Status.PENDING, [], 0
+        locked.finished_at, locked.created_by = None, actor
+        locked.save(update_fields=["status", "errors", "progress", "finished_at", "created_by"])
+        enqueue("portal.tasks.import_job_run", locked.pk, municipality=locked.municipality)
+    return locked
+
+
 def import_uploads_cleanup(*, older_than) -> int:
     """Delete uploads whose preview was never confirmed (private data must not linger);
     files of queued or running jobs, and of checks finished after ``older_than``, stay.

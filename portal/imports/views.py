@@ -152,10 +152,14 @@ class ImportJobView(PortalViewMixin, DetailView):
         return [self.template_name]
 
     def post(self, request, *args, **kwargs):
-        """Confirm a checked import: the job runs again, now writing."""
+        """Confirm a checked import: the job runs again, now writing; or (``retry``) run a
+        given-up job again on its stored upload."""
         job = self.get_object()
         try:
-            jobs.import_job_confirm(job=job, actor=request.user)
+            if request.POST.get("retry"):
+                jobs.import_job_retry(job=job, actor=request.user)
+            else:
+                jobs.import_job_confirm(job=job, actor=request.user)
         except ApplicationError as error:
             messages.error(request, error.message)
         return redirect(request.path)
@@ -166,4 +170,5 @@ class ImportJobView(PortalViewMixin, DetailView):
         if isinstance(name, dict):
             name = name[self.object.kind]
         context["done_url"] = tenant_url(self.request, name)
+        context["can_retry"] = jobs.import_job_retryable(self.object)
         return context
