@@ -8,7 +8,7 @@ class PortalConfig(AppConfig):
 
     def ready(self):
         from . import jobs, navigation, permissions, selectors
-        from .models import ImportJob
+        from .models import ExportJob, ImportJob
         from .navigation import NavItem
 
         navigation.register(
@@ -32,7 +32,9 @@ class PortalConfig(AppConfig):
             "activity_import_job_id",
         ):
             permissions.register_visible(kwarg, selectors.visible_import_jobs)
-        # A given-up import ends failed with the reason, never "bezig" for good (jobs.py).
+        permissions.register_visible("export_job_id", selectors.visible_export_jobs)
+        # A given-up import or export ends failed with the reason, never "bezig" for good.
+        jobs.register_give_up("portal.tasks.export_job_run", jobs.fail_row(ExportJob))
         jobs.register_give_up(
             "portal.tasks.import_job_run",
             jobs.fail_row(

@@ -10,14 +10,12 @@ from django.views.generic import TemplateView
 from .exports import export_job_source_permission
 from .models import ExportJob
 from .permissions import PortalViewMixin, portal_permission
+from .selectors import visible_export_jobs
 
 
 def _get_job(request, export_job_id) -> ExportJob:
     job = get_object_or_404(
-        ExportJob.objects.filter(
-            municipality=request.access.municipality, created_by=request.user
-        ).select_related("municipality"),
-        pk=export_job_id,
+        visible_export_jobs(request).select_related("municipality"), pk=export_job_id
     )
     request.access.require(export_job_source_permission(job))
     return job

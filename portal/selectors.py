@@ -2,7 +2,7 @@
 the tenant, with what the page needs joined in, so the query count is fixed)."""
 
 from .directors import director_schools
-from .models import AuditEvent, ImportJob, Invitation, Membership
+from .models import AuditEvent, ExportJob, ImportJob, Invitation, Membership
 
 
 def members(*, municipality):
@@ -41,6 +41,14 @@ def user_tenants(user):
 def visible_memberships(request):
     """Memberships the request's user may name in a URL: those of the municipality."""
     return Membership.objects.filter(municipality=request.access.municipality)
+
+
+def visible_export_jobs(request):
+    """Export jobs the request's user may name in a URL: their own, in the municipality (an
+    export holds what its user's lists showed them)."""
+    return ExportJob.objects.filter(
+        municipality=request.access.municipality, created_by=request.user
+    )
 
 
 def visible_import_jobs(request):

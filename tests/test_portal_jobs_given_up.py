@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 from funding.models import CheckRun
 from portal import jobs
 from portal.imports import jobs as import_jobs
-from portal.models import ImportJob, Job, Role
+from portal.models import ExportJob, ImportJob, Job, Role
 
 from . import factories as f
 
@@ -154,3 +154,22 @@ def test_a_job_still_being_retried_is_not_given_up(world, max_attempts):
         assert _sweep()["requeued"] == 1
     run.refresh_from_db()
     assert run.status == "running"
+
+
+def test_a_given_up_export_shows_failed_not_waiting(world, client, max_attempts):
+    with scopes_disabled():
+        export = ExportJob.objects.create(
+            municipality=world.municipality,
+            created_by=world.users[Role.POLICY_OFFICER],
+            path="/midden-groningen/financien/bestedingen/",
+            query="export=xlsx",
+            name="bestedingen",
+            status=ExportJob.Status.RUNNING,
+        )
+        _lost_job("portal.tasks.export_job_run", export, attempts=max_attempts)
+    assert _sweep()["failed"] == 1
+    with scopes_disabled():
+        export.refresh_from_db()
+    assert export.status == "failed" and export.error
+    page = _page(client, world, "portal:export_job", export_job_id=export.pk)
+    assert "mislukt" in page and not any(busy in page for busy in STILL_BUSY)
