@@ -12,7 +12,7 @@ number outside 1..2**63-1), without a query. Keys that are not integers (``to_fi
 pointing at a text column) are left to Django as before."""
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -197,7 +197,12 @@ def parse_amount(value) -> Decimal:
         raise NumberError(
             _("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)") % {"value": _shown(value)}
         )
-    cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    try:
+        cents = number.quantize(_CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than a Decimal holds (28): no amount of money
+        raise NumberError(
+            _("%(value)s is geen geldig bedrag (bijvoorbeeld 1.234,56)") % {"value": _shown(value)}
+        ) from None
     if abs(cents - number) > _FLOAT_NOISE:
         raise NumberError(
             _("%(value)s heeft meer dan twee decimalen; een bedrag is in hele centen")
@@ -232,7 +237,12 @@ def parse_decimal(value, places: int | None = None) -> Decimal:
     if number is None:
         raise NumberError(_("%(value)s is geen geldig getal") % {"value": _shown(value)})
     if places is not None:
-        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        try:
+            rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # more digits than a Decimal holds (28)
+            raise NumberError(
+                _("%(value)s is geen geldig getal") % {"value": _shown(value)}
+            ) from None
         if abs(rounded - number) > _FLOAT_NOISE:
             raise NumberError(
                 _("%(value)s heeft meer dan %(places)s decimalen")

@@ -23,7 +23,14 @@ from funding.reports.views import ReportRequestForm
 from meetings import forms as meeting_forms
 from meetings.models import Decision
 from portal import imports as im
-from portal.fields import AmountField, CountField, DecimalNumberField, NumberError, parse_amount
+from portal.fields import (
+    AmountField,
+    CountField,
+    DecimalNumberField,
+    NumberError,
+    parse_amount,
+    parse_decimal,
+)
 from portal.models import Role
 from schools import forms as school_forms
 from schools.imports.parsers import percentage
@@ -413,3 +420,15 @@ def test_preview_cells_never_show_python_values():
         "2023",
         "26-04-2023",
     ]
+
+
+@pytest.mark.parametrize("typed", ["9" * 40, "9" * 27 + ",5", "1" + "0" * 60])
+def test_more_digits_than_a_decimal_holds_is_a_field_error_not_a_crash(typed):
+    """Forty nines used to raise decimal.InvalidOperation out of the field: a 500 on any form
+    with an amount (issue 13 §1)."""
+    field = AmountField()
+    with pytest.raises(ValidationError) as refused:
+        field.clean(typed)
+    assert "geen geldig bedrag" in " ".join(refused.value.messages)
+    with pytest.raises(NumberError):
+        parse_decimal("9" * 40, places=1)
