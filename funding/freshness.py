@@ -112,6 +112,8 @@ def on_audit_event(sender, instance, created, **kwargs):
     re-run of the checks once the write has committed."""
     if not created or not instance.municipality_id or instance.action not in REFRESHING_ACTIONS:
         return
+    if _wrote_nothing(instance):
+        return
     # The incremental run re-derives the rules this write can change (issue 14 §2); recorded
     # in the write's transaction, so it exists exactly when the write does.
     change_record(municipality_id=instance.municipality_id, action=instance.action)
@@ -119,6 +121,16 @@ def on_audit_event(sender, instance, created, **kwargs):
         resolve_signed_off(expenditure_id=instance.object_id)
     municipality_id = instance.municipality_id
     transaction.on_commit(lambda: checks_refresh_soon(municipality_id=municipality_id))
+
+
+def _wrote_nothing(event) -> bool:
+    """An import whose audit entry counts the rows it wrote (``{"created": [None, 0],
+    "updated": [None, 0]}``) and wrote none: an unchanged re-import. There is nothing for the
+    checks to re-derive, so it queues no run (the entry stays in the audit trail)."""
+    if not event.action.endswith(".import") or not event.changes:
+        return False
+    counts = [change[1] for key, change in event.changes.items() if key in ("created", "updated")]
+    return len(counts) == len(event.changes) and not any(counts)
 
 
 def resolve_signed_off(*, expenditure_id) -> int:

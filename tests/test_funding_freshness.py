@@ -5,6 +5,7 @@ who and when, and the findings page says when the checks last ran and whether a 
 
 import dataclasses
 import datetime as dt
+import io
 import time
 from decimal import Decimal
 
@@ -319,3 +320,33 @@ def test_sign_off_asks_for_confirmation_and_keeps_the_note(client, world):
     with scopes_disabled():
         event = AuditEvent.objects.get(action="expenditure.sign_off")
     assert event.actor == accountant and event.reason.startswith("Keuken gaat 10 jaar mee")
+
+
+def test_an_unchanged_reimport_of_expenditures_queues_no_run(
+    world, queued, django_capture_on_commit_callbacks
+):
+    """Re-importing the same file writes no line: its audit entry says 0 created, 0 updated,
+    and the checks are not re-run for it (a run would re-derive nothing)."""
+    with scopes_disabled():
+        f.GrantFactory(municipality=world.municipality, reference="G-1")
+    body = (
+        b"municipality;booking_id;grant;date;amount;supplier\n"
+        + f"{world.municipality.code};R1;G-1;01-03-2023;10,00;Leverancier\n".encode()
+    )
+
+    def run():
+        with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
+            return expenditure_services.ExpenditureImporter().run(
+                io.BytesIO(body), filename="x.csv"
+            )
+
+    assert run().created == 1
+    with scopes_disabled():
+        assert CheckRun.objects.filter(municipality=world.municipality).count() == 1
+        CheckRun.objects.update(status=CheckRun.Status.DONE)
+    again = run()
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    with scopes_disabled():
+        assert AuditEvent.objects.filter(action="expenditures.import").count() == 2
+        assert not CheckRun.objects.filter(status=CheckRun.Status.QUEUED).exists()
+    assert queued == [10]
