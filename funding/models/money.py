@@ -257,12 +257,22 @@ class Expenditure(models.Model):
         INHUUR = "inhuur", _("inhuur")
         OVERIG = "overig", _("overig")
 
+    # The foreign keys carry no index of their own where a composite index below starts with
+    # them (municipality, grant) or where most lines leave them empty (activity, school,
+    # sign-off: partial indexes): each index costs every imported line its upkeep (issue 14 §5).
     municipality = models.ForeignKey(
-        "portal.Municipality", on_delete=models.PROTECT, related_name="expenditures"
+        "portal.Municipality",
+        on_delete=models.PROTECT,
+        related_name="expenditures",
+        db_index=False,
     )
     booking_id = models.CharField(_("boekingsnummer"), max_length=50)
     grant = models.ForeignKey(
-        Grant, on_delete=models.PROTECT, related_name="expenditures", verbose_name=_("beschikking")
+        Grant,
+        on_delete=models.PROTECT,
+        related_name="expenditures",
+        verbose_name=_("beschikking"),
+        db_index=False,
     )
     date = models.DateField(_("boekdatum"))
     amount = models.DecimalField(_("bedrag"), **MONEY)
@@ -279,6 +289,7 @@ class Expenditure(models.Model):
         on_delete=models.SET_NULL,
         related_name="expenditures",
         verbose_name=_("activiteit"),
+        db_index=False,
     )
     school = models.ForeignKey(
         "schools.School",
@@ -287,6 +298,7 @@ class Expenditure(models.Model):
         on_delete=models.PROTECT,
         related_name="expenditures",
         verbose_name=_("school"),
+        db_index=False,
     )
     cost_category = models.CharField(
         _("kostensoort"), max_length=20, choices=CostCategory.choices, default=CostCategory.OVERIG
@@ -302,6 +314,7 @@ class Expenditure(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("afgetekend door"),
+        db_index=False,
     )
     signed_off_at = models.DateTimeField(_("afgetekend op"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -325,6 +338,14 @@ class Expenditure(models.Model):
             models.Index(fields=["municipality", "amount", "id"], name="funding_exp_muni_amount"),
             models.Index(
                 fields=["municipality", "supplier", "id"], name="funding_exp_muni_supplier"
+            ),
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=models.Q(**{f"{name}__isnull": False}),
+                    name=f"funding_exp_{name}_set",
+                )
+                for name in ("activity", "school", "signed_off_by")
             ),
         ]
 
