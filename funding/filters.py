@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
-from portal.filters import sort_filter
+from portal.filters import ModelChoiceFilter, sort_filter
 
 from .models import Activity, Expenditure, Finding, FundingStream, Grant
 
@@ -15,7 +15,7 @@ def _streams(request):
 
 
 class GrantFilter(df.FilterSet):
-    stream = df.ModelChoiceFilter(queryset=_streams, label=_("Stroom"), empty_label=_("alle"))
+    stream = ModelChoiceFilter(queryset=_streams, label=_("Stroom"), empty_label=_("alle"))
     q = df.CharFilter(method="search", label=_("Zoek kenmerk"))
     sort = sort_filter(
         ("reference", "reference", _("Kenmerk")),
@@ -34,7 +34,7 @@ class GrantFilter(df.FilterSet):
 
 
 class ActivityFilter(df.FilterSet):
-    stream = df.ModelChoiceFilter(
+    stream = ModelChoiceFilter(
         queryset=_streams,
         field_name="funding_lines__stream",
         label=_("Stroom"),
@@ -74,7 +74,7 @@ class ActivityFilter(df.FilterSet):
 
 
 class ExpenditureFilter(df.FilterSet):
-    stream = df.ModelChoiceFilter(
+    stream = ModelChoiceFilter(
         queryset=_streams, field_name="grant__stream", label=_("Stroom"), empty_label=_("alle")
     )
     grant = df.CharFilter(field_name="grant__reference", label=_("Beschikking (kenmerk)"))
@@ -119,7 +119,7 @@ class FindingFilter(df.FilterSet):
     status = df.ChoiceFilter(
         choices=Finding.Status.choices, label=_("Status"), empty_label=_("alle")
     )
-    stream = df.ModelChoiceFilter(
+    stream = ModelChoiceFilter(
         queryset=_streams, field_name="streams", label=_("Stroom"), empty_label=_("alle")
     )
     school = df.CharFilter(

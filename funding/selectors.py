@@ -53,10 +53,20 @@ def grants(*, municipality):
         .annotate(s=Sum("carry_over"))
         .values("s")
     )
+    # A correlated sum per grant (on the grant index of the lines), not a join with GROUP BY:
+    # the join grouped every line of the municipality by all the grant's, stream's and source
+    # grant's columns and evaluated ``carried_out`` once per line (issue 14).
+    spent = (
+        Expenditure.objects.filter(grant=OuterRef("pk"))
+        .order_by()
+        .values("grant")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     return (
         Grant.objects.filter(municipality=municipality)
         .select_related("stream", "carried_from")
-        .annotate(spent=Coalesce(Sum("expenditures__amount"), ZERO))
+        .annotate(spent=Coalesce(Subquery(spent), ZERO))
         .annotate(carried_out=Coalesce(Subquery(carried_out), ZERO))
         .annotate(remaining=F("amount") + F("carry_over") - F("spent") - F("carried_out"))
     )

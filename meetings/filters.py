@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal.domain import Theme
-from portal.filters import sort_filter
+from portal.filters import ModelChoiceFilter, sort_filter
 from schools.models import School
 
 from . import selectors
@@ -38,8 +38,8 @@ class ActionFilter(django_filters.FilterSet):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     theme = django_filters.ChoiceFilter(label=_("Thema"), choices=Theme.choices)
-    meeting = django_filters.ModelChoiceFilter(label=_("Overleg"), queryset=_meetings)
-    school = django_filters.ModelChoiceFilter(
+    meeting = ModelChoiceFilter(label=_("Overleg"), queryset=_meetings)
+    school = ModelChoiceFilter(
         label=_("School"), field_name="schools", queryset=lambda r: School.objects.order_by("name")
     )
     ordering = sort_filter(

@@ -119,6 +119,21 @@ def actions(*, access, user):
     return _for_display(visible_actions(access=access, user=user))
 
 
+def action_list(*, access, user):
+    """The actions the user may see, with what the action list shows (:func:`actions` less what
+    it does not show): no linked activities (the export and the detail page read them), and on
+    a region's pages no schools either (regional actions link none; the column is not shown).
+    One query per page plus one for the schools on a municipality's pages."""
+    qs = (
+        visible_actions(access=access, user=user)
+        .select_related("owner_user", "meeting", "agenda_item", "municipality", "region")
+        .annotate(meeting_count=_review_count() + 1)
+    )
+    if access.region is None:
+        qs = qs.prefetch_related("schools")
+    return qs
+
+
 def can_update_action(access, user, action) -> bool:
     """Whoever may change actions may update any; an owner (a director) only their own."""
     if access.has("actions.change"):

@@ -3,7 +3,8 @@
 import datetime
 from decimal import Decimal
 
-from django.db import connection
+from django.db import connection, models
+from django.utils.encoding import force_str
 
 
 def analyze(*models) -> None:
@@ -62,3 +63,36 @@ def copy_rows(model, columns: list[str], rows, *, batch: int = 5000) -> int:
             cursor.executemany(sql, chunk)
             written += len(chunk)
     return written
+
+
+_LABELS: dict = {}  # model field -> {stored value: label (lazy)}, or None when not a plain table
+
+
+class ChoiceLabels(models.Model):
+    """Abstract base: ``get_<field>_display()`` from a table of the field's labels built once.
+
+    Django builds ``dict(make_hashable(field.flatchoices))`` on every call, hashing each lazy
+    label, which translates it: a list of 50 actions with a status and a theme translated 900
+    labels per request (issue 14). The table holds the lazy labels, so the label still follows
+    the active language; the result is Django's (the label as ``str``, or the stored value when
+    it is no choice). Choices whose values are not hashable take Django's own way."""
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        labels = _LABELS.get(field, False)
+        if labels is False:
+            try:
+                labels = dict(field.flatchoices)
+            except TypeError:  # unhashable choice values: make_hashable's business
+                labels = None
+            _LABELS[field] = labels
+        value = getattr(self, field.attname)
+        if labels is None:
+            return super()._get_FIELD_display(field)
+        try:
+            label = labels.get(value, value)
+        except TypeError:
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)

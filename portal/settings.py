@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.forms",  # Django's widget templates for FORM_RENDERER below
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -108,6 +109,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's template settings, so templates/django/forms/ can replace
+# a widget template for every form (the select with its options inline, issue 14).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 (BASE_DIR / "var").mkdir(exist_ok=True)

@@ -39,7 +39,7 @@ def dashboard_panels(request):
         return panels
     year = selectors.scan_round(municipality=access.municipality)
     if access.has("scans.review"):
-        overview = selectors.overview(municipality=access.municipality, school_year=year)
+        overview = selectors.overview_summary(municipality=access.municipality, school_year=year)
         panels.append(
             Panel(
                 "schools/partials/panel_scans.html",

@@ -202,6 +202,63 @@ def overview(*, municipality, school_year: str, sector: str | None = None) -> Ov
     return Overview(school_year, rows, themes, top, joint)
 
 
+@dataclass
+class OverviewSummary:
+    """The figures of :func:`overview` a dashboard shows, counted in the database."""
+
+    school_year: str
+    submitted_count: int  # schools whose visible scan is not sent back
+    returned_count: int  # schools whose scan the municipality sent back
+    missing_count: int  # schools without a visible (or sent back) scan
+    top_themes: list  # as Overview.top_themes
+    missing: object  # the schools of ``missing_count`` (a queryset, by name: read only if used)
+
+
+def overview_summary(*, municipality, school_year: str) -> OverviewSummary:
+    """:func:`overview`'s counts and top themes without a row per school: the dashboard's scan
+    panel (issue 14: the overview built the rows of every school, its scan and its needs on each
+    request of the dashboard, a cost that grows with the schools). Three queries: the scans'
+    counts, the schools without one, the needs per theme (not read without a scan to count)."""
+    visible = (
+        Scan.objects.filter(municipality=municipality, school_year=school_year)
+        .annotate(returned_remark=_returned_remark())
+        .filter(
+            Q(status__in=[Scan.Status.SUBMITTED, Scan.Status.REVIEWED])
+            | Q(source=Scan.Source.IMPORT)
+            | Q(status=Scan.Status.DRAFT, returned_remark__isnull=False)
+        )
+    )
+    is_returned = Q(status=Scan.Status.DRAFT, returned_remark__isnull=False)
+    counts = visible.aggregate(total=Count("pk"), returned=Count("pk", filter=is_returned))
+    missing = School.objects.filter(municipality=municipality).exclude(
+        Exists(visible.filter(school=OuterRef("pk")))
+    )
+    # a returned scan is being revised: its needs do not count until it comes back
+    counted = visible.exclude(is_returned).values("pk")
+    rows = (
+        Need.objects.filter(scan__in=counted)
+        .exclude(severity=Severity.NONE)
+        .order_by()
+        .values("theme")
+        .annotate(n=Count("id"), serious=Count("id", filter=Q(severity__in=SERIOUS)))
+    )
+    labels = dict(Theme.choices)
+    top = sorted(
+        ((r["theme"], labels[r["theme"]], r["serious"], r["n"]) for r in rows)
+        if counts["total"] > counts["returned"]  # no scan whose needs count: no query
+        else (),
+        key=lambda t: (-t[2], -t[3], t[1]),
+    )
+    return OverviewSummary(
+        school_year=school_year,
+        submitted_count=counts["total"] - counts["returned"],
+        returned_count=counts["returned"],
+        missing_count=missing.count(),
+        top_themes=top,
+        missing=missing,
+    )
+
+
 def theme_counts(*, school_year: str, municipality=None) -> list:
     """Aggregate only (LEA chair, regional coordinator): per theme the number of schools with a
     need and with a serious need, over the scans the municipality sees. Without

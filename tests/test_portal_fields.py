@@ -3,11 +3,13 @@
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db.models.query import QuerySet
 from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from funding.models import Activity
 from portal.fields import IdModelChoiceField, IdModelMultipleChoiceField
+from portal.filters import ModelChoiceFilter
 from portal.models import Role
 from schools.models import School
 
@@ -137,3 +139,27 @@ def test_huge_ids_on_meeting_forms_are_form_errors(world, client):
         reverse("meetings:action_bulk", kwargs=M), {"status": "done", "actions": [HUGE]}
     )
     assert response.status_code < 500
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "field_class",
+    [IdModelChoiceField, IdModelMultipleChoiceField, ModelChoiceFilter.field_class],
+)
+def test_model_select_reads_its_options_without_a_server_side_cursor(
+    world, monkeypatch, django_assert_num_queries, field_class
+):
+    """Options in one plain query (issue 14): ``QuerySet.iterator()`` is a server-side cursor on
+    PostgreSQL, three round trips per select. Same choices, same order."""
+
+    def no_iterator(*args, **kwargs):
+        raise AssertionError("iterator() used for the options")
+
+    with scopes_disabled():
+        field = field_class(queryset=School.objects.order_by("code"))
+        expected = [(s.pk, str(s)) for s in School.objects.order_by("code")]
+        monkeypatch.setattr(QuerySet, "iterator", no_iterator)
+        with django_assert_num_queries(1):
+            choices = [(value.value if value else value, label) for value, label in field.choices]
+    empty = [] if field_class is IdModelMultipleChoiceField else [("", field.empty_label)]
+    assert choices == empty + expected and len(expected) >= 3

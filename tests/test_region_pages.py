@@ -18,8 +18,9 @@ LARGE = 60  # more than one page of REGION_PAGE
 # session, user, memberships and the tenant; the panels of funding (years, count, page, pupils,
 # budgets) and meetings (counts, next meeting, urgent actions)
 DASHBOARD_QUERIES = 15
-# session, user, memberships, tenant; the meeting choices, count, page, its prefetches
-ACTION_LIST_QUERIES = 10
+# session, user, memberships, tenant; the meeting choices, count, page (no prefetch: the region's
+# list shows neither schools nor activities)
+ACTION_LIST_QUERIES = 8
 
 
 def _dashboard(world):

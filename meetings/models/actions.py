@@ -7,6 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.db import ChoiceLabels
 from portal.domain import Theme
 
 from .base import TenantFields, one_tenant, tenant_manager
@@ -125,7 +126,7 @@ class ActionItem(TenantFields):
         return not self.owner_user_id
 
 
-class ActionReview(models.Model):
+class ActionReview(ChoiceLabels):
     """An open action carried into a later meeting: what the chair recorded about it there."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reviews")

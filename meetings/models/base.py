@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_scopes.manager import DisabledQuerySet
 from django_scopes.state import get_scope
 
+from portal.db import ChoiceLabels
 from portal.http import tenant_reverse
 from portal.models import Region
 
@@ -88,7 +89,7 @@ def one_tenant(prefix: str):
     )
 
 
-class TenantFields(models.Model):
+class TenantFields(ChoiceLabels):
     municipality = models.ForeignKey(
         "portal.Municipality",
         null=True,

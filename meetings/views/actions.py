@@ -124,7 +124,7 @@ class ActionListView(MeetingsViewMixin, ListView):
     paginate_by = 50
 
     def get_filter(self):
-        base = selectors.actions(access=self.access, user=self.request.user).order_by(
+        base = selectors.action_list(access=self.access, user=self.request.user).order_by(
             "due_date", "id"
         )
         return ActionFilter(self.request.GET or None, queryset=base, request=self.request)
