@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from django.views.generic import TemplateView
 
 from portal.exceptions import ApplicationError
-from portal.fields import CountField
+from portal.fields import CountField, IdModelChoiceField
 from portal.http import tenant_reverse
 from portal.permissions import PortalViewMixin, portal_permission
 
@@ -28,7 +28,7 @@ CONTENT_TYPES = {
 
 
 class ReportRequestForm(forms.Form):
-    stream = forms.ModelChoiceField(
+    stream = IdModelChoiceField(
         label=gettext_lazy("Stroom"), queryset=FundingStream.objects.none(), to_field_name="code"
     )
     year = CountField(
