@@ -418,6 +418,7 @@ class ExpenditureImporter(im.Importer):
             if missing:
                 raise im.ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
             result.labels = im.column_labels(table, keys)
+            result.displays = im.column_displays(self.columns)
             batch, count = [], 0
             for read, (line, cells) in enumerate(table, 1):
                 if progress and read % im.PROGRESS_EVERY == 0:

@@ -223,6 +223,9 @@ class ImportResult:
     notices: list[str] = field(default_factory=list)
     #: Column name -> the file's own header, for the preview.
     labels: dict[str, str] = field(default_factory=dict)
+    #: Column name -> how the preview shows its cleaned value, for the columns whose parser
+    #: has a ``display`` (a choice shown as its label: "matig", not ``moderate``).
+    displays: dict[str, Callable[[Any], str]] = field(default_factory=dict)
     #: The number of valid rows read; importers that stage rows elsewhere (expenditures, in
     #: a database table) keep ``rows`` empty and set this alone.
     total: int = 0
@@ -251,9 +254,15 @@ class ImportResult:
         keys = [k for k in self.preview[0] if not k.startswith("_") and k in self.labels]
         headers = [str(_("regel")), *(self.labels[k] for k in keys)]
         rows = [
-            [str(row["_line"]), *(display_value(row.get(k)) for k in keys)] for row in self.preview
+            [str(row["_line"]), *(self._shown(k, row.get(k)) for k in keys)] for row in self.preview
         ]
         return headers, rows
+
+    def _shown(self, key, value) -> str:
+        display = self.displays.get(key)
+        if display is None or value is None:
+            return display_value(value)
+        return display(value)
 
     @property
     def summary(self) -> str:
@@ -272,6 +281,11 @@ def column_labels(table, keys: dict[str, str]) -> dict[str, str]:
     """Column name -> the header as the file writes it (``ovt`` -> ``OVT``)."""
     originals = getattr(table, "labels", {}) or {}
     return {name: originals.get(header, header) for name, header in keys.items()}
+
+
+def column_displays(columns) -> dict[str, Callable[[Any], str]]:
+    """Column name -> its parser's ``display`` (labelled choices), for the preview."""
+    return {c.name: c.parse.display for c in columns if hasattr(c.parse, "display")}
 
 
 def relabel(errors: list[RowError], labels: dict[str, str]) -> list[RowError]:
@@ -341,6 +355,7 @@ class Importer:
             if missing:
                 raise ImportFileError(_("ontbrekende kolommen: %s") % ", ".join(missing))
             result.labels = column_labels(table, keys)
+            result.displays = column_displays(self.columns)
             for count, (line, cells) in enumerate(table, 1):
                 row, errors = self._clean(cells, line, keys)
                 reason = self.skip_reason(row)

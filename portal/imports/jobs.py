@@ -103,7 +103,7 @@ def import_job_run(*, job_id) -> ImportJob:
         elif job.check_only:
             # Checked: the file stays for the confirm; the page shows the preview.
             job.status, keep_file = ImportJob.Status.CHECKED, True
-            job.preview = _preview(result.preview)
+            job.preview = _preview(result)
         else:
             job.status, job.summary = ImportJob.Status.DONE, str(result.summary)
     job.finished_at = timezone.now()
@@ -117,11 +117,12 @@ def import_job_run(*, job_id) -> ImportJob:
     return job
 
 
-def _preview(rows: list[dict]) -> list[dict]:
-    """The preview rows as JSON-safe text (dates, Decimals, lists shown as read)."""
-    return [
-        {key: "" if value is None else str(value) for key, value in row.items()} for row in rows
-    ]
+def _preview(result) -> list[dict]:
+    """The preview rows as JSON-safe text, as the in-request preview shows them
+    (``ImportResult.preview_table``): ``{"_line": "2", <the file's header>: <nl-NL value>}``,
+    choices as their labels, and none of the importer's own keys (``school_id``)."""
+    headers, rows = result.preview_table()
+    return [dict(zip(["_line", *headers[1:]], row, strict=True)) for row in rows]
 
 
 def import_job_check_create(

@@ -196,8 +196,14 @@ def labelled_choice(choices: type[Choices]) -> Callable[[Cell], str]:
     """:func:`choice` over a Django ``TextChoices`` class that also reads its labels: a cell
     may give the code (``moderate``) or the Dutch label the interface shows (``Matig``).
     Import columns of a choice field use this, so a file typed from what people see on the
-    page is read as they meant it. Raises ImportValueError like :func:`choice`."""
-    return choice(choices.values, labelled={label: value for value, label in choices.choices})
+    page is read as they meant it. Raises ImportValueError like :func:`choice`.
+
+    The parser's ``display(value)`` gives a stored code back as its label in the active
+    language (the import preview shows "matig", not ``moderate``)."""
+    parse = choice(choices.values, labelled={label: value for value, label in choices.choices})
+    labels = dict(choices.choices)
+    parse.display = lambda value: str(labels.get(value, value))
+    return parse
 
 
 def _choice_key(value: Cell) -> str:
@@ -207,11 +213,16 @@ def _choice_key(value: Cell) -> str:
 
 
 def multi(item_parser: Callable[[Cell], Any] = text, sep: str = "|") -> Callable[[Cell], list]:
-    """A parser for a list in one cell, e.g. ``taal|rekenen``; empty items are dropped."""
+    """A parser for a list in one cell, e.g. ``taal|rekenen``; empty items are dropped. When
+    ``item_parser`` has a ``display`` (:func:`labelled_choice`), so does the list's parser:
+    the items' labels joined by ``sep``."""
 
     def parse(value: Cell) -> list:
         return [item_parser(item) for item in map(str.strip, str(value).split(sep)) if item]
 
+    item_display = getattr(item_parser, "display", None)
+    if item_display is not None:
+        parse.display = lambda values: sep.join(map(item_display, values))
     return parse
 
 
