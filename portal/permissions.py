@@ -214,12 +214,6 @@ class PortalViewMixin:
     view cannot forget its check (fail closed)."""
 
     permission: str | None = None
-    # A view whose URL names an object gives the name of its method that looks the object up
-    # among what the user may see (raising Http404). When the action is denied, that lookup
-    # runs first: an object outside the user's sight answers 404 like any foreign object, not
-    # a 403 that confirms it exists. Objects named by a registered URL keyword
-    # (register_visible) are checked the same way without it.
-    lookup_before_denial: str | None = None
 
     def dispatch(self, request, *args, **kwargs):
         access = getattr(request, "access", None)
@@ -235,9 +229,8 @@ class PortalViewMixin:
             return super().dispatch(request, *args, **kwargs)
         except PermissionDenied:
             # Denied here or further in (a POST needing a second right, an own-object rule):
-            # an object the user cannot see is 404 first.
-            if self.lookup_before_denial:
-                getattr(self, self.lookup_before_denial)()
+            # an object the user cannot see is 404 first (every object keyword of a URL has a
+            # registered visibility: tests/test_portal_permissions.py).
             hide_unseen(request, kwargs)
             raise
 

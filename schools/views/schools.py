@@ -115,7 +115,6 @@ def _needs_over_years(scans):
 
 class SchoolUpdateView(PortalViewMixin, FormView):
     permission = "schools.change"
-    lookup_before_denial = "get_school"  # 404 for a school the user cannot see, then 403
     template_name = "schools/school_form.html"
     form_class = SchoolForm
 
@@ -134,6 +133,8 @@ class SchoolUpdateView(PortalViewMixin, FormView):
 
     def form_valid(self, form):
         data = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        # A fresh copy: the form's instance already holds the new values, and the service
+        # compares old with new for its audit event and its "nothing changed".
         school = self.get_school()
         try:
             services.school_update(actor=self.request.user, school=school, **data)
