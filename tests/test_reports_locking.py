@@ -116,3 +116,22 @@ def test_only_a_current_finished_year_report_can_be_made_final(world):
         with pytest.raises(ApplicationError, match="gewijzigd"):
             locks.report_finalise(report=year, user=accountant)
         assert not PeriodLock.objects.exists()
+
+
+def test_finalising_an_unchanged_request_names_the_version_it_points_at(world, client):
+    """A second request with unchanged data is a row without a version of its own (same_as);
+    finalising it finalises that version, and the message names it ("Versie 1"), not None."""
+    make_report_world(world)
+    client.force_login(world.users[Role.POLICY_OFFICER])
+    client.post(_url("report_list"), {"stream": "NPO-GEM", "year": "2023"})
+    client.post(_url("report_list"), {"stream": "NPO-GEM", "year": "2023"})
+    with scopes_disabled():
+        first, again = SpendingReport.objects.order_by("pk")
+    assert (first.version, again.version, again.same_as_id) == (1, None, first.pk)
+    client.force_login(world.users[Role.ACCOUNTANT])
+    page = client.post(_url("report_finalise", report_id=again.pk), follow=True)
+    text = page.content.decode()
+    assert "Versie 1 is definitief" in text and "Versie None" not in text
+    with scopes_disabled():
+        first.refresh_from_db()
+        assert first.finalised_by == world.users[Role.ACCOUNTANT]

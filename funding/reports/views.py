@@ -215,7 +215,8 @@ def report_finalise(request, municipality, report_id):
         messages.success(
             request,
             _("Versie %(v)s is definitief; de regels van %(y)s zijn afgesloten.")
-            % {"v": report.version, "y": report.year},
+            # an unchanged request has no version of its own: the one it points at is final
+            % {"v": report.source.version, "y": report.year},
         )
     except ApplicationError as error:
         messages.error(request, error.message)
