@@ -13,6 +13,7 @@ from funding.reports import jobs, locks
 from funding.reports.content import build_report_content
 from funding.reports.locks import assert_lines_unlocked
 from portal.exceptions import ApplicationError
+from portal.formatting import format_date as nldate
 from portal.models import AuditEvent, Role
 
 from .pdf_text import pdf_text
@@ -135,3 +136,9 @@ def test_finalising_an_unchanged_request_names_the_version_it_points_at(world, c
     with scopes_disabled():
         first.refresh_from_db()
         assert first.finalised_by == world.users[Role.ACCOUNTANT]
+    # Both rows say the data they show are final: the unchanged row is that version.
+    final = f"<dd>{nldate(first.finalised_at)}</dd>"
+    for report in (first, again):
+        assert final in client.get(_url("report_detail", report_id=report.pk)).content.decode()
+    listed = client.get(_url("report_list")).content.decode()
+    assert listed.count(f"ja, {nldate(first.finalised_at)}") == 2
