@@ -263,7 +263,7 @@ def test_run_import_command_dry_run_and_missing_file(tmp_path):
     path.write_bytes(b"code,amount,date\n363,1,2022-03-01\n")
     stdout, stderr = io.StringIO(), io.StringIO()
     assert run_import_command(GrantImporter(), path, stdout, stderr, dry_run=True) == 0
-    assert stdout.getvalue().startswith("1 regels gecontroleerd")
+    assert stdout.getvalue().startswith("1 regel gecontroleerd")
     assert run_import_command(GrantImporter(), tmp_path / "nope.csv", stdout, stderr) == 1
     assert "kan het bestand niet openen" in stderr.getvalue()
 
@@ -338,7 +338,7 @@ def test_import_command(tmp_path):
     path.write_bytes(b"name\nleraren\n")
     stdout, stderr = io.StringIO(), io.StringIO()
     call_command(ImportGroupsCommand(), str(path), stdout=stdout, stderr=stderr)
-    assert stdout.getvalue() == "1 regels: 1 nieuw, 0 bijgewerkt, 0 ongewijzigd\n"
+    assert stdout.getvalue() == "1 regel: 1 nieuw, 0 bijgewerkt, 0 ongewijzigd\n"
 
     path.write_bytes(b"naam\nleraren\n")
     with pytest.raises(SystemExit) as exit_info:

@@ -92,7 +92,7 @@ def test_browser_weight_import_for_a_chosen_school_year(
     )
     # The other municipality's school is skipped and counted, not refused.
     assert response.status_code == 200
-    assert "1 regels van scholen van andere gemeenten overgeslagen" in response.content.decode()
+    assert "1 regel van scholen van andere gemeenten overgeslagen" in response.content.decode()
     response = upload(
         client,
         target,

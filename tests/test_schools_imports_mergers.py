@@ -51,7 +51,7 @@ def test_pre_merger_file_uploaded_by_the_successor_imports_its_rows(world):
         SchoolImporter(sector="BO", municipality=world.other_municipality), PRE_MERGER.encode()
     )
     assert result.ok, result.error_lines()
-    assert result.notice_lines()[0] == "1 regels van andere gemeenten overgeslagen"
+    assert result.notice_lines()[0] == "1 regel van andere gemeenten overgeslagen"
     assert "0010 Delfzijl valt sinds 01-01-2021 onder Eemsdelta (GM1979)" in result.notices
     assert schools()["96QF00"].municipality == world.other_municipality
 

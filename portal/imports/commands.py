@@ -4,6 +4,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .framework import Importer
 
@@ -27,7 +28,11 @@ def run_import_command(
             stderr.write(f"{line}\n")
         return 1
     if dry_run:
-        message = _("%d regels gecontroleerd, geen fouten (proefdraai: niets opgeslagen)")
+        message = ngettext(
+            "%d regel gecontroleerd, geen fouten (proefdraai: niets opgeslagen)",
+            "%d regels gecontroleerd, geen fouten (proefdraai: niets opgeslagen)",
+            result.total,
+        )
         stdout.write(f"{message % result.total}\n")
     else:
         if after is not None:

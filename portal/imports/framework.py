@@ -12,6 +12,7 @@ from typing import Any
 from django.core import validators
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import limits
 from ..formatting import format_date, format_number
@@ -240,7 +241,11 @@ class ImportResult:
     def notice_lines(self) -> list[str]:
         """``['7.412 regels van andere gemeenten overgeslagen', *notices]`` (nl-NL counts)."""
         skipped = [
-            _("%(count)s %(reason)s overgeslagen")
+            ngettext(
+                "%(count)s regel %(reason)s overgeslagen",
+                "%(count)s regels %(reason)s overgeslagen",
+                count,
+            )
             % {"count": format_number(count, 0), "reason": reason}
             for reason, count in self.skipped.items()
         ]
@@ -266,8 +271,10 @@ class ImportResult:
 
     @property
     def summary(self) -> str:
-        message = _(
-            "%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd"
+        message = ngettext(
+            "%(total)d regel: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd",
+            "%(total)d regels: %(created)d nieuw, %(updated)d bijgewerkt, %(unchanged)d ongewijzigd",
+            self.total,
         )
         return message % {
             "total": self.total,
@@ -321,7 +328,8 @@ class Importer:
     columns: list[Column] = []
 
     def skip_reason(self, row: dict) -> str | None:
-        """Hook: a reason (``"regels van andere gemeenten"``) to leave this row out, or None.
+        """Hook: a reason (``"van andere gemeenten"``: it follows "N regels") to leave this row
+        out, or None.
         ``row`` holds the values that parsed; a column that failed is missing."""
         return None
 

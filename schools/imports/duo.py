@@ -108,8 +108,8 @@ class SchoolImporter(Importer):
         except CbsCodeError as error:
             if self.municipality.code in error.successors:
                 return None
-            return _("regels van andere gemeenten")
-        return None if code == self.municipality.code else _("regels van andere gemeenten")
+            return _("van andere gemeenten")
+        return None if code == self.municipality.code else _("van andere gemeenten")
 
     def clean_row(self, row, line):
         problems = []  # every problem of the row, not only the first (issue 11)

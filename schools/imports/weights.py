@@ -109,15 +109,15 @@ class SchoolWeightImporter(Importer):
                 if len(locations) > 1 or (locations and keys_per_brin[row["ovt"][:4]] > 1):
                     ambiguous.append(row["ovt"])
                     row["_skip"] = _(
-                        "regels met een BRIN|C-sleutel die niet eenduidig bij één locatie hoort"
+                        "met een BRIN|C-sleutel die niet eenduidig bij één locatie hoort"
                     )
                     continue
             if match is None:
-                row["_skip"] = _("regels van scholen die niet in het portaal staan")
+                row["_skip"] = _("van scholen die niet in het portaal staan")
                 continue
             row["school_id"], municipality_id = match
             if self.municipality is not None and municipality_id != self.municipality.id:
-                row["_skip"] = _("regels van scholen van andere gemeenten")
+                row["_skip"] = _("van scholen van andere gemeenten")
         if ambiguous:
             self.notice(
                 _(
