@@ -73,9 +73,13 @@ worker: install
 # Benchmark of the checks and the import at national size (issue 14): prints every figure
 # beside a baseline from the same run. Needs PostgreSQL: set DATABASE_URL (a scratch database;
 # the national set is generated into it). BENCH_ARGS="--fraction 10" for the CI's 1/10 size.
+# Pages: the national set with its people and meetings (--fraction 1: full size; generated
+# anew, as the checks bench leaves only the money), each page one by one, then concurrent clients.
+PAGES_BENCH_ARGS ?= --fraction 1 --reseed
 bench: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput -v0
 	DEBUG=1 $(BIN)/python bench/checks_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/pages_bench.py $(PAGES_BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache node_modules
