@@ -20,7 +20,7 @@ class FundingConfig(AppConfig):
         from .models import CheckRun, FundingStream, SpendingReport
         from .services import imports
         from .services.activities import ActivityImporter
-        from .services.expenditures import ExpenditureImporter
+        from .services.expenditure_import import ExpenditureImporter
         from .services.grants import GrantImporter
 
         dashboard.register(funding_panels)

@@ -19,7 +19,7 @@ from schools.models import Scan, School
 from .models import Activity, Expenditure, FundingLine, FundingStream, Grant, normalise_key
 from .services.activities import ActivityImporter
 from .services.checks import checks_run
-from .services.expenditures import ExpenditureImporter
+from .services.expenditure_import import ExpenditureImporter
 from .services.grants import GrantImporter
 from .services.interventions import scan_intervention_save
 

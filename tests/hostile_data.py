@@ -19,7 +19,7 @@ from django_scopes import scopes_disabled
 
 from funding.models import Activity, Expenditure, FundingLine, Grant
 from funding.services.activities import ActivityImporter
-from funding.services.expenditures import ExpenditureImporter
+from funding.services.expenditure_import import ExpenditureImporter
 from funding.services.grants import GrantImporter
 from portal import limits
 from portal.models import Municipality

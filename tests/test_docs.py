@@ -65,7 +65,7 @@ def test_every_import_is_documented():
         "schools.imports.needs.NeedImporter",
         "funding.services.grants.GrantImporter",
         "funding.services.activities.ActivityImporter",
-        "funding.services.expenditures.ExpenditureImporter",
+        "funding.services.expenditure_import.ExpenditureImporter",
     }
 
 

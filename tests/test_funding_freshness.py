@@ -19,6 +19,7 @@ from funding.models import CheckRun, Finding, FundingStream
 from funding.services import expenditures as expenditure_services
 from funding.services import grants as grant_services
 from funding.services.checks import checks_run
+from funding.services.expenditure_import import ExpenditureImporter
 from portal.celery import app
 from portal.models import AuditEvent, Role
 
@@ -336,9 +337,7 @@ def test_an_unchanged_reimport_of_expenditures_queues_no_run(
 
     def run():
         with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
-            return expenditure_services.ExpenditureImporter().run(
-                io.BytesIO(body), filename="x.csv"
-            )
+            return ExpenditureImporter().run(io.BytesIO(body), filename="x.csv")
 
     assert run().created == 1
     with scopes_disabled():

@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from funding.models import Activity, Expenditure, Grant, PeriodLock
 from funding.services.activities import ActivityImporter
-from funding.services.expenditures import ExpenditureImporter
+from funding.services.expenditure_import import ExpenditureImporter
 from funding.services.grants import GrantImporter
 
 from . import factories as f

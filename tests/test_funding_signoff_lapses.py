@@ -11,11 +11,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from funding.models import Expenditure
-from funding.services.expenditures import (
-    ExpenditureFields,
-    ExpenditureImporter,
-    expenditure_update,
-)
+from funding.services.expenditure_import import ExpenditureImporter
+from funding.services.expenditures import ExpenditureFields, expenditure_update
 from portal.models import Role
 
 from . import factories as f

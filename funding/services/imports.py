@@ -3,7 +3,7 @@
 ``municipality``. The importers audit their own writes."""
 
 from .activities import ActivityImporter
-from .expenditures import ExpenditureImporter
+from .expenditure_import import ExpenditureImporter
 from .grants import GrantImporter
 
 

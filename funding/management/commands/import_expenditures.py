@@ -7,7 +7,7 @@ import sys
 
 from django_scopes import scopes_disabled
 
-from funding.services.expenditures import ExpenditureImporter
+from funding.services.expenditure_import import ExpenditureImporter
 from portal.imports import BaseImportCommand
 
 
