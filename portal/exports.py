@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
@@ -384,10 +385,12 @@ def _export_job_write(job, rows, header, title):
 
 def export_jobs_cleanup(*, older_than) -> int:
     """Remove export jobs finished before ``older_than`` with their files (exports hold
-    personal data: not kept longer than needed). Cross-tenant: call under scopes_disabled().
-    Returns the number removed."""
+    personal data: not kept longer than needed), and jobs requested before it that never
+    finished (their job was lost for good; the sweeper fails what it gives up, so this is a
+    safety net). Cross-tenant: call under scopes_disabled(). Returns the number removed."""
     removed = 0
-    for job in ExportJob.objects.filter(finished_at__lt=older_than).iterator():
+    stale = Q(finished_at__lt=older_than) | Q(finished_at__isnull=True, created_at__lt=older_than)
+    for job in ExportJob.objects.filter(stale).iterator():
         if job.file:
             job.file.delete(save=False)
         job.delete()

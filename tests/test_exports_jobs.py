@@ -160,8 +160,17 @@ def test_old_export_files_are_removed(world, client, lines, settings):
         storage, name = job.file.storage, job.file.name
         assert storage.exists(name)
         assert exports.export_jobs_cleanup(older_than=timezone.now() - timedelta(hours=1)) == 0
-        assert exports.export_jobs_cleanup(older_than=timezone.now() + timedelta(hours=1)) == 1
-        assert not ExportJob.objects.exists() and not storage.exists(name)
+        # A job that never finished (its work lost for good) goes too, once it is as old.
+        lost = ExportJob.objects.create(
+            municipality=world.municipality,
+            created_by=world.users[Role.POLICY_OFFICER],
+            path="/midden-groningen/financien/bestedingen/",
+            name="bestedingen",
+        )
+        assert exports.export_jobs_cleanup(older_than=timezone.now() - timedelta(hours=1)) == 0
+        assert exports.export_jobs_cleanup(older_than=timezone.now() + timedelta(hours=1)) == 2
+        assert not ExportJob.objects.filter(pk__in=[job.pk, lost.pk]).exists()
+        assert not storage.exists(name)
 
 
 def _peak(rows):

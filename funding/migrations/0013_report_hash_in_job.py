@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.comparison
+import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
@@ -12,6 +13,7 @@ def one_pending_build_per_period(apps, schema_editor):
     failed with a reason (their build would have refused them: the data changed since)."""
     SpendingReport = apps.get_model("funding", "SpendingReport")
     seen = set()
+    now = django.utils.timezone.now()
     pending = SpendingReport.objects.filter(status__in=["queued", "running"]).order_by(
         "-requested_at", "-id"
     )
@@ -22,6 +24,7 @@ def one_pending_build_per_period(apps, schema_editor):
                 status="failed",
                 stage="mislukt",
                 error="Vervangen door een nieuwere aanvraag van dezelfde periode.",
+                finished_at=now,
             )
         seen.add(key)
 
