@@ -7,7 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portaal")
 
     def ready(self):
-        from . import jobs, navigation, permissions, selectors
+        from . import jobs, navigation, permissions, selectors, services
         from .models import ExportJob, ImportJob
         from .navigation import NavItem
 
@@ -33,6 +33,7 @@ class PortalConfig(AppConfig):
         ):
             permissions.register_visible(kwarg, selectors.visible_import_jobs)
         permissions.register_visible("export_job_id", selectors.visible_export_jobs)
+        permissions.register_visible("invitation_id", selectors.visible_invitations)
         # A given-up import or export ends failed with the reason, never "bezig" for good.
         jobs.register_give_up("portal.tasks.export_job_run", jobs.fail_row(ExportJob))
         jobs.register_give_up(
@@ -41,3 +42,5 @@ class PortalConfig(AppConfig):
                 ImportJob, live=("pending", "running"), values=lambda reason: {"errors": [reason]}
             ),
         )
+        # A given-up invitation mail says "niet verstuurd" on the members page, with a resend.
+        jobs.register_give_up("portal.tasks.send_invitation", services.invitation_mail_given_up)

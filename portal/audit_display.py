@@ -15,6 +15,7 @@ from .models import Role
 # action key -> sentence with %(object)s (the object as it was described when it was logged)
 ACTIONS = {
     "invitation.create": gettext_lazy("Uitnodiging verstuurd aan %(object)s"),
+    "invitation.resend": gettext_lazy("Uitnodiging opnieuw verstuurd aan %(object)s"),
     "invitation.accept": gettext_lazy("Uitnodiging geaccepteerd door %(object)s"),
     "membership.remove": gettext_lazy("Rol ingetrokken: %(object)s"),
     "school.update": gettext_lazy("School gewijzigd: %(object)s"),

@@ -222,6 +222,11 @@ class Invitation(models.Model):
     membership; the link works once and expires after ``INVITATION_MAX_AGE_DAYS``.
     """
 
+    class MailStatus(models.TextChoices):
+        QUEUED = "queued", _("wacht op verwerking")
+        SENT = "sent", _("verstuurd")
+        FAILED = "failed", _("niet verstuurd")
+
     email = models.EmailField(_("e-mailadres"))
     role = models.CharField(_("rol"), max_length=32, choices=Role.choices)
     municipality = models.ForeignKey(
@@ -231,6 +236,13 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The mail's fate, kept on the invitation itself so the members page reads it without
+    # looking at jobs: set by portal.services.invitation_send (sent) and by the give-up handler
+    # of the mail job (failed, with the Dutch reason in ``mail_error``; portal.apps).
+    mail_status = models.CharField(
+        _("e-mail"), max_length=16, choices=MailStatus.choices, default=MailStatus.QUEUED
+    )
+    mail_error = models.CharField(_("reden"), max_length=500, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
 

@@ -43,6 +43,11 @@ def visible_memberships(request):
     return Membership.objects.filter(municipality=request.access.municipality)
 
 
+def visible_invitations(request):
+    """Invitations the request's user may name in a URL: the municipality's open ones."""
+    return pending_invitations(municipality=request.access.municipality)
+
+
 def visible_export_jobs(request):
     """Export jobs the request's user may name in a URL: their own, in the municipality (an
     export holds what its user's lists showed them)."""

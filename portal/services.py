@@ -15,7 +15,7 @@ from .audit import audit_log
 from .directors import director_schools
 from .exceptions import ApplicationError
 from .jobs import enqueue
-from .models import Invitation, Membership, Role
+from .models import Invitation, Job, Membership, Role
 
 _INVITATION_SALT = "portal.invitation"
 
@@ -89,11 +89,9 @@ def invitation_create(
     )
     if school is not None:
         director_schools().invite(invitation=invitation, school=school)
-    path = reverse("portal:invitation_accept", kwargs={"token": invitation_token(invitation)})
-    link = request.build_absolute_uri(path) if request else path
     # Mail goes out from a worker once the invitation is committed: a slow mail server does not
     # hold up the page, and a failed send is retried.
-    enqueue("portal.tasks.send_invitation", invitation.pk, link, municipality=municipality)
+    _invitation_mail_enqueue(invitation=invitation, request=request)
     audit_log(
         actor=invited_by,
         action="invitation.create",
@@ -104,10 +102,67 @@ def invitation_create(
     return invitation
 
 
+def _invitation_mail_enqueue(*, invitation: Invitation, request=None):
+    """Queue the mail job of ``invitation`` with a fresh one-time link (absolute when there is
+    a request). Returns the :class:`~portal.models.Job`."""
+    path = reverse("portal:invitation_accept", kwargs={"token": invitation_token(invitation)})
+    link = request.build_absolute_uri(path) if request else path
+    return enqueue(
+        "portal.tasks.send_invitation", invitation.pk, link, municipality=invitation.municipality
+    )
+
+
+@transaction.atomic
+def invitation_resend(*, actor, invitation: Invitation, request=None) -> Invitation:
+    """Queue the mail of open ``invitation`` again ("Opnieuw versturen" on the members page):
+    its mail status goes back to "wacht op verwerking" and one new mail job is queued, with a
+    new link (a link is valid ``INVITATION_MAX_AGE_DAYS`` from when it was made). Audit-logged
+    as ``invitation.resend``. Raises ApplicationError when the invitation was accepted
+    meanwhile. The caller has checked the tenant and ``members.invite``."""
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ApplicationError(_("Deze uitnodiging is al gebruikt."))
+    before = invitation.mail_status
+    invitation.mail_status = Invitation.MailStatus.QUEUED
+    invitation.mail_error = ""
+    invitation.sent_at = None
+    invitation.save(update_fields=["mail_status", "mail_error", "sent_at"])
+    _invitation_mail_enqueue(invitation=invitation, request=request)
+    audit_log(
+        actor=actor,
+        action="invitation.resend",
+        obj=invitation,
+        municipality=invitation.municipality,
+        changes={"mail_status": [before, Invitation.MailStatus.QUEUED]},
+    )
+    return invitation
+
+
+def invitation_mail_given_up(job, reason: str) -> None:
+    """The :func:`portal.jobs.register_give_up` handler of ``portal.tasks.send_invitation``:
+    the invitation named by ``job.args[0]`` becomes "niet verstuurd" with the Dutch ``reason``
+    (unless its mail went out after all, or a newer job of a resend is still to run)."""
+    if not job.args:
+        return
+    newer = Job.objects.filter(
+        task=job.task, args__0=job.args[0], status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    ).exclude(pk=job.pk)
+    if newer.exists():
+        return
+    Invitation.objects.filter(pk=job.args[0]).exclude(
+        mail_status=Invitation.MailStatus.SENT
+    ).update(mail_status=Invitation.MailStatus.FAILED, mail_error=reason[:500], sent_at=None)
+
+
 def invitation_send(*, invitation: Invitation, link: str) -> None:
-    """Send the invitation e-mail once (a redelivered job does not send it twice)."""
-    updated = Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True).update(
-        sent_at=timezone.now()
+    """Send the invitation e-mail once (a redelivered job does not send it twice) and mark the
+    invitation "verstuurd" with ``sent_at``; when sending raises, the mark is undone (status
+    back to "wacht op verwerking") and the error propagates so the job retries; a job that
+    finally gives up marks it "niet verstuurd" (:func:`invitation_mail_given_up`)."""
+    updated = (
+        Invitation.objects.filter(pk=invitation.pk, sent_at__isnull=True)
+        .exclude(mail_status=Invitation.MailStatus.SENT)
+        .update(sent_at=timezone.now(), mail_status=Invitation.MailStatus.SENT, mail_error="")
     )
     if not updated:
         return
@@ -119,7 +174,9 @@ def invitation_send(*, invitation: Invitation, link: str) -> None:
         send_mail(_("Uitnodiging voor het Onderwijsportaal"), body, None, [invitation.email])
     except Exception:
         # Not sent after all: let the retry send it.
-        Invitation.objects.filter(pk=invitation.pk).update(sent_at=None)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            sent_at=None, mail_status=Invitation.MailStatus.QUEUED
+        )
         raise
 
 

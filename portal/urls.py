@@ -12,6 +12,11 @@ tenant_patterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("leden/", views.MemberListView.as_view(), name="members"),
     path("leden/<int:membership_id>/verwijderen/", views.member_remove, name="member_remove"),
+    path(
+        "leden/uitnodiging/<int:invitation_id>/opnieuw-versturen/",
+        views.invitation_resend,
+        name="invitation_resend",
+    ),
     path("audit/", views.AuditListView.as_view(), name="audit"),
     path("export/<int:export_job_id>/", export_views.ExportJobView.as_view(), name="export_job"),
     path(

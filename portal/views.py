@@ -134,6 +134,27 @@ def member_remove(request, municipality, membership_id):
     return redirect("portal:members", municipality=municipality)
 
 
+@portal_permission("members.invite")  # before require_POST: a GET must not reveal the URL
+@require_POST
+def invitation_resend(request, municipality, invitation_id):
+    """The "Opnieuw versturen" button of an open invitation's mail (members page): queues one new mail
+    job; 404 for an invitation outside the municipality or already accepted."""
+    invitation = get_object_or_404(
+        selectors.pending_invitations(municipality=request.access.municipality), pk=invitation_id
+    )
+    try:
+        services.invitation_resend(actor=request.user, invitation=invitation, request=request)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("De uitnodiging aan %(email)s wordt opnieuw verstuurd.")
+            % {"email": invitation.email},
+        )
+    return redirect("portal:members", municipality=municipality)
+
+
 class AuditListView(PortalViewMixin, ListView):
     permission = "audit.view"
     template_name = "portal/audit_list.html"

@@ -92,12 +92,28 @@ def _export_job(w):
     return w.objects["export_job"]
 
 
+def _invitation(w):
+    """An open invitation of the world's municipality whose mail was given up (the members
+    page offers "Opnieuw versturen" for it)."""
+    from portal.models import Invitation
+
+    if "invitation" not in w.objects:
+        w.objects["invitation"] = Invitation.objects.create(
+            municipality=w.municipality,
+            email=f"nieuw@{w.municipality.slug}.example",
+            role=Role.LEA_CHAIR,
+            mail_status=Invitation.MailStatus.FAILED,
+        )
+    return w.objects["invitation"]
+
+
 # URL kwarg -> how to get a value for it from the world (objects of the first municipality
 # that each role may see where object-level rules apply, e.g. the director's own school).
 URL_KWARGS = {
     "municipality": lambda w: w.municipality.slug,
     "region": lambda w: w.region.slug,
     "membership_id": lambda w: Membership.objects.get(user=w.users[Role.LEA_CHAIR]).pk,
+    "invitation_id": lambda w: _invitation(w).pk,
     # meetings: a municipal LEA meeting the director takes part in, an action the director
     # owns, and their regional twins (region_*) for the coordinator's region pages.
     "meeting_id": lambda w: _meetings_world(w)["meeting"].pk,
