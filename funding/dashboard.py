@@ -4,12 +4,13 @@ queries whatever the size of the data."""
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.charts import Series, bar_chart, line_chart
 from portal.dashboard import Panel
-from schools.selectors import scan_round
+from schools.panels import scan_round_of
 
 from . import selectors
 
@@ -110,12 +111,17 @@ def funding_panels(request):
         waiting = selectors.signoff_waiting(municipality=m)
         panels.append(Panel("funding/panels/signoff.html", {"count": waiting.count()}, order=24))
     if access.has("funding.change"):
-        year = scan_round(municipality=m)
-        missing = selectors.scans_missing(municipality=m, school_year=year)
+        year = scan_round_of(request, m)
+        # the first ten and, on each row, the count of all of them: one query, not two
+        first = list(
+            selectors.scans_missing(municipality=m, school_year=year).annotate(
+                total=Window(Count("pk"))
+            )[:10]
+        )
         panels.append(
             Panel(
                 "funding/panels/scans_missing.html",
-                {"school_year": year, "count": missing.count(), "schools": list(missing[:10])},
+                {"school_year": year, "count": first[0].total if first else 0, "schools": first},
                 order=25,
             )
         )

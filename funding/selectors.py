@@ -31,12 +31,11 @@ from .models import (
     Expenditure,
     Finding,
     FundingLine,
-    FundingStream,
     Grant,
     PeriodLock,
     SpendingReport,
 )
-from .periods import budgets_for_year
+from .periods import budgets_for_year, budgets_from_rows
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -167,19 +166,29 @@ def stream_figures(*, municipality, year: int | None = None):
     this year) the budget of that year (funding.periods) and the spending dated in it.
 
     Carry-over from another grant of the municipality is that grant's money, already in
-    "granted": it is not counted twice. Five grouped queries (seven with open-ended grants)."""
+    "granted": it is not counted twice. Three queries: the grants with their streams (read
+    once for the sums, the streams and the budgets), spent and committed (five with open-ended
+    grants)."""
     year = year or timezone.localdate().year
-    own_source = Q(carried_from__isnull=False, carried_from__municipality=municipality)
-    granted = {
-        row["stream_id"]: row
-        for row in Grant.objects.filter(municipality=municipality)
-        .values("stream_id")
-        .annotate(
-            amount=Coalesce(Sum("amount"), ZERO),
-            carry=Coalesce(Sum("carry_over", filter=~own_source), ZERO),
-        )
+    # the grants once (with their stream): the sums per stream, the streams shown and the
+    # year's budgets all come from these rows (they were read three times)
+    grants = list(
+        Grant.objects.filter(municipality=municipality)
+        .select_related("stream")
+        .annotate(source_municipality=F("carried_from__municipality_id"))
         .order_by()
-    }
+    )
+    granted = {}
+    streams = {}
+    for grant in grants:
+        g = granted.setdefault(
+            grant.stream_id, {"amount": Decimal("0.00"), "carry": Decimal("0.00")}
+        )
+        g["amount"] += grant.amount
+        # carry-over from another grant of this municipality is already in "granted"
+        if not (grant.carried_from_id and grant.source_municipality == municipality.pk):
+            g["carry"] += grant.carry_over
+        streams[grant.stream_id] = grant.stream
     spent = {}
     spent_in_year = {}
     for stream_id, total, in_year in (
@@ -206,8 +215,23 @@ def stream_figures(*, municipality, year: int | None = None):
         .values_list("stream_id", "amount", "used")
     ):
         committed[stream_id] += max(Decimal("0.00"), planned - used)
-    streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
-    budgets = budgets_for_year(municipality_ids=[municipality.pk], year=year) if granted else {}
+    budgets = budgets_from_rows(
+        [
+            (
+                grant.pk,
+                grant.municipality_id,
+                grant.stream_id,
+                grant.stream.code,
+                grant.amount,
+                grant.window_start,
+                grant.window_end,
+                grant.stream.window_start,
+                grant.stream.window_end,
+            )
+            for grant in grants
+        ],
+        year,
+    )
     rows = []
     for stream_id, g in sorted(granted.items(), key=lambda kv: streams[kv[0]].code):
         total = g["amount"] + g["carry"]
