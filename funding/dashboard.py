@@ -42,10 +42,11 @@ def _stream_chart(rows):
     )
 
 
-def _streams_panel(municipality, *, detail: bool) -> Panel:
+def _streams_panel(municipality, *, detail: bool, monthly=None) -> Panel:
     """The money per stream (granted, spent, committed, left) with its chart; ``detail`` links
-    each stream to its grants, for roles that may open them (aggregate roles see figures only)."""
-    rows = selectors.stream_figures(municipality=municipality)
+    each stream to its grants, for roles that may open them (aggregate roles see figures only).
+    ``monthly``: selectors.monthly_spending's rows when the page read them already."""
+    rows = selectors.stream_figures(municipality=municipality, monthly=monthly)
     return Panel(
         "funding/panels/streams.html",
         {
@@ -66,8 +67,10 @@ def funding_panels(request):
     m = access.municipality
     panels = []
     if access.has("funding.view"):
-        panels.append(_streams_panel(m, detail=True))
-        labels, values = selectors.spending_per_month(municipality=m)
+        # the lines per stream and month, read once for the stream figures and the curve
+        monthly = selectors.monthly_spending(municipality=m)
+        panels.append(_streams_panel(m, detail=True, monthly=monthly))
+        labels, values = selectors.spending_per_month(municipality=m, monthly=monthly)
         panels.append(
             Panel(
                 "funding/panels/spending.html",

@@ -11,7 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from funding.models import FundingStream
 from funding.periods import prorated_amount
-from funding.selectors import stream_figures
+from funding.selectors import monthly_spending, spending_per_month, stream_figures
 from portal.dashboard import request_memo
 from portal.models import Role
 
@@ -97,3 +97,35 @@ def test_stream_figures_count_carry_over_once_from_one_read_of_the_grants(
         ),
         Decimal("0.00"),
     )
+
+
+def test_stream_figures_and_the_curve_from_one_read_of_the_lines(world, django_assert_num_queries):
+    """The dashboard reads the lines per stream and month once; the spent figures, the year's
+    spending and the curve (up to today only) are what each reads by itself."""
+    m = world.municipality
+    today = dt.date(2024, 6, 15)
+    with scopes_disabled():
+        grant = f.GrantFactory(municipality=m)
+        for day, amount in [
+            (dt.date(2023, 12, 31), "10.05"),
+            (dt.date(2024, 1, 1), "20.00"),
+            (dt.date(2024, 6, 15), "1.10"),
+            (dt.date(2024, 6, 16), "7.00"),  # after today: spent, not on the curve
+            (dt.date(2025, 2, 1), "3.00"),
+        ]:
+            f.ExpenditureFactory(grant=grant, date=day, amount=Decimal(amount))
+    with scope(municipality=m):
+        with django_assert_num_queries(1):
+            monthly = monthly_spending(municipality=m, today=today)
+        with django_assert_num_queries(2):  # grants, committed: no read of the lines
+            shared = stream_figures(municipality=m, year=2024, monthly=monthly)
+        assert shared == stream_figures(municipality=m, year=2024)
+        with django_assert_num_queries(0):
+            curve = spending_per_month(municipality=m, months=8, today=today, monthly=monthly)
+        assert curve == spending_per_month(municipality=m, months=8, today=today)
+    (goab,) = shared
+    assert goab["spent"] == Decimal("41.15") and goab["spent_year"] == Decimal("28.10")
+    labels, values = curve
+    assert labels[0] == "11-2023" and labels[-1] == "06-2024"
+    assert dict(zip(labels, values, strict=True))["06-2024"] == Decimal("1.10")
+    assert sum(values) == Decimal("31.15")
