@@ -4,12 +4,13 @@ queries whatever the size of the data."""
 from decimal import Decimal
 
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.charts import Series, bar_chart, line_chart
 from portal.dashboard import Panel
-from schools.selectors import scan_round
+from schools.panels import scan_round_of
 
 from . import selectors
 
@@ -41,10 +42,11 @@ def _stream_chart(rows):
     )
 
 
-def _streams_panel(municipality, *, detail: bool) -> Panel:
+def _streams_panel(municipality, *, detail: bool, monthly=None) -> Panel:
     """The money per stream (granted, spent, committed, left) with its chart; ``detail`` links
-    each stream to its grants, for roles that may open them (aggregate roles see figures only)."""
-    rows = selectors.stream_figures(municipality=municipality)
+    each stream to its grants, for roles that may open them (aggregate roles see figures only).
+    ``monthly``: selectors.monthly_spending's rows when the page read them already."""
+    rows = selectors.stream_figures(municipality=municipality, monthly=monthly)
     return Panel(
         "funding/panels/streams.html",
         {
@@ -65,8 +67,10 @@ def funding_panels(request):
     m = access.municipality
     panels = []
     if access.has("funding.view"):
-        panels.append(_streams_panel(m, detail=True))
-        labels, values = selectors.spending_per_month(municipality=m)
+        # the lines per stream and month, read once for the stream figures and the curve
+        monthly = selectors.monthly_spending(municipality=m)
+        panels.append(_streams_panel(m, detail=True, monthly=monthly))
+        labels, values = selectors.spending_per_month(municipality=m, monthly=monthly)
         panels.append(
             Panel(
                 "funding/panels/spending.html",
@@ -110,12 +114,17 @@ def funding_panels(request):
         waiting = selectors.signoff_waiting(municipality=m)
         panels.append(Panel("funding/panels/signoff.html", {"count": waiting.count()}, order=24))
     if access.has("funding.change"):
-        year = scan_round(municipality=m)
-        missing = selectors.scans_missing(municipality=m, school_year=year)
+        year = scan_round_of(request, m)
+        # the first ten and, on each row, the count of all of them: one query, not two
+        first = list(
+            selectors.scans_missing(municipality=m, school_year=year).annotate(
+                total=Window(Count("pk"))
+            )[:10]
+        )
         panels.append(
             Panel(
                 "funding/panels/scans_missing.html",
-                {"school_year": year, "count": missing.count(), "schools": list(missing[:10])},
+                {"school_year": year, "count": first[0].total if first else 0, "schools": first},
                 order=25,
             )
         )

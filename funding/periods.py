@@ -88,6 +88,15 @@ def budgets_for_year(*, municipality_ids, year: int, stream_codes=None) -> dict:
             "stream__window_end",
         )
     )
+    return budgets_from_rows(rows, year)
+
+
+def budgets_from_rows(rows, year: int) -> dict:
+    """:func:`budgets_for_year` from grants already read: ``rows`` are tuples ``(grant pk,
+    municipality id, stream id, stream code, amount, window_start, window_end, stream
+    window_start, stream window_end)`` (dates or None, amount in euro). No query, plus the two
+    grouped ones of open-ended grants when a grant has no window end. Returns
+    ``{(municipality_id, stream_code): Budget}``."""
     totals = defaultdict(lambda: ZERO)
     open_keys = set()
     open_grants = []

@@ -19,7 +19,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 from django.utils import timezone
 
 from schools.models import Scan, ScanComment, School
@@ -31,12 +31,11 @@ from .models import (
     Expenditure,
     Finding,
     FundingLine,
-    FundingStream,
     Grant,
     PeriodLock,
     SpendingReport,
 )
-from .periods import budgets_for_year
+from .periods import budgets_for_year, budgets_from_rows
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=14, decimal_places=2))
 
@@ -161,38 +160,63 @@ def subject_links(finding_list, municipality):
 # --- dashboards ----------------------------------------------------------------------------------
 
 
-def stream_figures(*, municipality, year: int | None = None):
+def monthly_spending(*, municipality, today=None) -> list[dict]:
+    """The municipality's expenditure lines summed per stream (of their grant) and calendar
+    month: ``[{"stream_id", "year", "month" (1-12), "total", "until_today"}]``, amounts in euro
+    (Decimal; ``until_today`` the part dated up to ``today``, None when none is). One grouped
+    query (a scan of the municipality's lines), shared by :func:`stream_figures` and
+    :func:`spending_per_month` on the dashboard, which each read the lines once before."""
+    today = today or timezone.localdate()
+    rows = (
+        Expenditure.objects.filter(municipality=municipality)
+        .annotate(year=ExtractYear("date"), month=ExtractMonth("date"))
+        .values("grant__stream_id", "year", "month")
+        .annotate(total=Sum("amount"), until_today=Sum("amount", filter=Q(date__lte=today)))
+        .order_by()
+        .values_list("grant__stream_id", "year", "month", "total", "until_today")
+    )
+    keys = ("stream_id", "year", "month", "total", "until_today")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def stream_figures(*, municipality, year: int | None = None, monthly=None):
     """Per stream with grants (euro): granted over all windows, spent, committed (planned
     funding of activities not yet spent on them), remaining; and for calendar ``year`` (default:
     this year) the budget of that year (funding.periods) and the spending dated in it.
 
     Carry-over from another grant of the municipality is that grant's money, already in
-    "granted": it is not counted twice. Five grouped queries (seven with open-ended grants)."""
+    "granted": it is not counted twice. Three queries: the grants with their streams (read
+    once for the sums, the streams and the budgets), spent (:func:`monthly_spending`, or none
+    when its rows are given as ``monthly``) and committed (two more with open-ended grants)."""
     year = year or timezone.localdate().year
-    own_source = Q(carried_from__isnull=False, carried_from__municipality=municipality)
-    granted = {
-        row["stream_id"]: row
-        for row in Grant.objects.filter(municipality=municipality)
-        .values("stream_id")
-        .annotate(
-            amount=Coalesce(Sum("amount"), ZERO),
-            carry=Coalesce(Sum("carry_over", filter=~own_source), ZERO),
-        )
+    # the grants once (with their stream): the sums per stream, the streams shown and the
+    # year's budgets all come from these rows (they were read three times)
+    grants = list(
+        Grant.objects.filter(municipality=municipality)
+        .select_related("stream")
+        .annotate(source_municipality=F("carried_from__municipality_id"))
         .order_by()
-    }
+    )
+    granted = {}
+    streams = {}
+    for grant in grants:
+        g = granted.setdefault(
+            grant.stream_id, {"amount": Decimal("0.00"), "carry": Decimal("0.00")}
+        )
+        g["amount"] += grant.amount
+        # carry-over from another grant of this municipality is already in "granted"
+        if not (grant.carried_from_id and grant.source_municipality == municipality.pk):
+            g["carry"] += grant.carry_over
+        streams[grant.stream_id] = grant.stream
     spent = {}
     spent_in_year = {}
-    for stream_id, total, in_year in (
-        Expenditure.objects.filter(municipality=municipality)
-        .values("grant__stream_id")
-        .annotate(
-            s=Sum("amount"),
-            y=Sum("amount", filter=Q(date__year=year)),
-        )
-        .order_by()
-        .values_list("grant__stream_id", "s", "y")
-    ):
-        spent[stream_id], spent_in_year[stream_id] = total, in_year
+    if monthly is None:
+        monthly = monthly_spending(municipality=municipality)
+    for row in monthly:
+        stream_id = row["stream_id"]
+        spent[stream_id] = spent.get(stream_id, 0) + row["total"]
+        if row["year"] == year:
+            spent_in_year[stream_id] = spent_in_year.get(stream_id, 0) + row["total"]
     spent_on = (
         Expenditure.objects.filter(activity=OuterRef("activity"), grant__stream=OuterRef("stream"))
         .values("activity")
@@ -206,8 +230,23 @@ def stream_figures(*, municipality, year: int | None = None):
         .values_list("stream_id", "amount", "used")
     ):
         committed[stream_id] += max(Decimal("0.00"), planned - used)
-    streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=granted)}
-    budgets = budgets_for_year(municipality_ids=[municipality.pk], year=year) if granted else {}
+    budgets = budgets_from_rows(
+        [
+            (
+                grant.pk,
+                grant.municipality_id,
+                grant.stream_id,
+                grant.stream.code,
+                grant.amount,
+                grant.window_start,
+                grant.window_end,
+                grant.stream.window_start,
+                grant.stream.window_end,
+            )
+            for grant in grants
+        ],
+        year,
+    )
     rows = []
     for stream_id, g in sorted(granted.items(), key=lambda kv: streams[kv[0]].code):
         total = g["amount"] + g["carry"]
@@ -230,19 +269,19 @@ def stream_figures(*, municipality, year: int | None = None):
     return rows
 
 
-def spending_per_month(*, municipality, months=24, today=None):
+def spending_per_month(*, municipality, months=24, today=None, monthly=None):
     """Spending per month over the last ``months`` months that end with the latest month with
     spending (up to today), so a municipality whose lines stop in 2024 still sees its curve.
-    One grouped query; the number of rows is the number of months with spending."""
+    One grouped query (:func:`monthly_spending`), none when its rows for the same ``today``
+    are given as ``monthly``."""
     today = today or timezone.localdate()
-    rows = (
-        Expenditure.objects.filter(municipality=municipality, date__lte=today)
-        .annotate(month=TruncMonth("date"))
-        .values("month")
-        .annotate(s=Sum("amount"))
-        .order_by("month")
-    )
-    by_month = {r["month"].strftime("%Y-%m"): r["s"] for r in rows if r["month"]}
+    if monthly is None:
+        monthly = monthly_spending(municipality=municipality, today=today)
+    by_month = {}
+    for row in monthly:
+        if row["until_today"] is not None:
+            key = f"{row['year']:04d}-{row['month']:02d}"
+            by_month[key] = by_month.get(key, 0) + row["until_today"]
     last = datetime.date.fromisoformat(max(by_month) + "-01") if by_month else today.replace(day=1)
     first = last
     for _ in range(months - 1):

@@ -171,6 +171,19 @@ def meeting_actions(*, access, user, meeting):
     return _for_display(base.filter(meeting=meeting)).order_by("agenda_item__order", "id")
 
 
+def meeting_page_actions(*, access, user, meeting):
+    """:func:`meeting_actions` with only what the meeting page shows of them (description,
+    owner, due date, status; grouped by agenda item): no schools, activities or counts of
+    meetings, which the page never reads (the documents sent to participants use
+    :func:`meeting_actions`). Same actions, same order; one query."""
+    return (
+        visible_actions(access=access, user=user)
+        .filter(meeting=meeting)
+        .select_related("owner_user")
+        .order_by("agenda_item__order", "id")
+    )
+
+
 def meeting_reviews(*, access, user, meeting):
     """The review block: carried-over actions the user may see, with what was recorded
     (``access=None``: all of them)."""

@@ -35,6 +35,20 @@ def register(provider, slot: str = "dashboard"):
     return provider
 
 
+def request_memo(request, key: tuple, compute):
+    """``compute()``, once per request and ``key``: values several panels of one page need (the
+    school year of the scan round, read by the schools and the funding panel) are read once.
+
+    The memo lives on the request object only, so it never outlives the request nor crosses
+    to another user or tenant; ``key`` names the value and its arguments (e.g.
+    ``("scan_round", municipality.pk)``), so two different questions never share an answer.
+    Returns whatever ``compute`` returns (an exception propagates and nothing is kept)."""
+    memo = request.__dict__.setdefault("_portal_memo", {})
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def panels_for(request, *args, slot: str = "dashboard") -> list[Panel]:
     panels = []
     for provider in _providers.get(slot, []):

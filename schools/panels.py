@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from portal.dashboard import Panel
+from portal.dashboard import Panel, request_memo
 from portal.navigation import NavItem
 
 from . import selectors
@@ -13,6 +13,16 @@ NAVIGATION = [
     NavItem(_("Scholen"), "schools:school_list", "schools.view", order=10),
     NavItem(_("Schoolscans"), "schools:scan_list", "scans.view", order=11),
 ]
+
+
+def scan_round_of(request, municipality) -> str:
+    """:func:`selectors.scan_round` of ``municipality``, read once per request (the schools and
+    the funding panel of the dashboard both show it)."""
+    return request_memo(
+        request,
+        ("scan_round", municipality.pk),
+        lambda: selectors.scan_round(municipality=municipality),
+    )
 
 
 def dashboard_panels(request):
@@ -37,7 +47,7 @@ def dashboard_panels(request):
                 )
             )
         return panels
-    year = selectors.scan_round(municipality=access.municipality)
+    year = scan_round_of(request, access.municipality)
     if access.has("scans.review"):
         overview = selectors.overview_summary(municipality=access.municipality, school_year=year)
         panels.append(

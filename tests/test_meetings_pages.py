@@ -274,9 +274,10 @@ def test_meeting_page_query_count_is_independent_of_its_size(
     client.force_login(world.users[Role.LEA_CHAIR])
     # 1-4 session, user, municipality, memberships; 5 meeting; 6 agenda items; 7-9 their
     # schools, activities, grants; 10 decisions (with activity, grant); 11 participants;
-    # 12 attachments; 13 actions of the meeting; 14-15 their schools, activities; 16 reviews;
-    # 17 users for the participant form; 18 sent versions of the agenda and minutes
-    with django_assert_num_queries(18):
+    # 12 attachments; 13 actions of the meeting (with their owner: the page shows no schools
+    # or activities of them); 14 reviews; 15 users for the participant form; 16 sent versions
+    # of the agenda and minutes
+    with django_assert_num_queries(16):
         response = client.get(meeting.get_absolute_url())
     assert len(response.context["agenda_items"]) == n and len(response.context["reviews"]) == n
 
@@ -332,3 +333,28 @@ def test_staff_support_reaches_meetings_and_actions_in_the_admin(world, client):
         "/admin/meetings/meetingseries/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_meeting_page_lists_each_action_row_under_its_item_or_loose(world, client):
+    """The rows (one include per table, owner read with the action) show link, owner, due date
+    and status, under the agenda item they belong to or in the list without an item."""
+    meeting = f.MeetingFactory(municipality=world.municipality)
+    item = f.AgendaItemFactory(meeting=meeting, title="Agendapunt met actie")
+    owner = world.users[Role.POLICY_OFFICER]
+    with_item = f.ActionItemFactory(
+        meeting=meeting,
+        agenda_item=item,
+        owner_user=owner,
+        due_date=datetime.date(2020, 1, 31),
+        description="Offerte opvragen",
+    )
+    loose = f.ActionItemFactory(meeting=meeting, description="Los actiepunt")
+    client.force_login(world.users[Role.LEA_CHAIR])
+    page = client.get(meeting.get_absolute_url()).content.decode()
+    under_item = page[page.index("Agendapunt met actie") :]
+    row = under_item[under_item.index(with_item.get_absolute_url()) :][:700]
+    assert "Offerte opvragen" in row and str(owner) in row
+    assert "31-01-2020" in row and "te laat" in row and "badge--info" in row
+    row = page[page.index(loose.get_absolute_url()) :][:700]
+    assert "Los actiepunt" in row and "Coördinator jeugdhulp (Jeugdhulp Noord)" in row
+    assert page.index(loose.get_absolute_url()) > page.index(with_item.get_absolute_url())

@@ -119,7 +119,9 @@ class MeetingDetailView(MeetingsViewMixin, TemplateView):
             )
         except selectors.Meeting.DoesNotExist:
             raise Http404 from None
-        actions = list(selectors.meeting_actions(access=self.access, user=user, meeting=meeting))
+        actions = list(
+            selectors.meeting_page_actions(access=self.access, user=user, meeting=meeting)
+        )
         by_item = {}
         for action in actions:
             by_item.setdefault(action.agenda_item_id, []).append(action)

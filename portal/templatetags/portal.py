@@ -4,7 +4,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import SafeData, mark_safe
 
 from portal import audit_display, formatting, navigation
-from portal.http import tenant_reverse
+from portal.http import row_reverse, tenant_reverse
 
 register = template.Library()
 
@@ -63,8 +63,20 @@ def portal_navigation(context):
 
 @register.simple_tag(takes_context=True)
 def tenant_url(context, url_name, *args, **kwargs):
-    """``{% tenant_url 'funding:grant_list' %}``: reverse with the current tenant filled in."""
-    return tenant_reverse(url_name, context["request"].access.tenant, *args, **kwargs)
+    """``{% tenant_url 'funding:grant_list' %}``: reverse with the current tenant filled in;
+    with ids only (``grant_id=g.pk``) the pattern is reversed once per request
+    (:func:`portal.http.row_reverse`)."""
+    request = context["request"]
+    tenant = request.access.tenant
+    if args or "municipality" in kwargs or "region" in kwargs:
+        return tenant_reverse(url_name, tenant, *args, **kwargs)
+    return row_reverse(
+        request,
+        ("tenant", type(tenant), tenant.pk),
+        lambda name, **kw: tenant_reverse(name, tenant, **kw),
+        url_name,
+        **kwargs,
+    )
 
 
 SELECT_OPTION = "django/forms/widgets/select_option.html"
