@@ -207,8 +207,12 @@ def main():
     workers = args.workers or pdf_workers()
     print(f"cpus: {os.cpu_count()}, pdf workers: {workers}, load average: {os.getloadavg()[0]:.2f}")
     summary_pdf, t_summary = timed(
+        f"summary pages alone (front sections, {workers} processes)",
+        lambda: render_report_pdf(content, summary_only=True, workers=workers),
+    )
+    timed(
         "summary pages alone (front sections, 1 process)",
-        lambda: render_report_pdf(content, summary_only=True),
+        lambda: render_report_pdf(content, summary_only=True, workers=1),
     )
     pdf, t_report = timed(
         f"full report, {args.lines} annex lines, {workers} processes",

@@ -11,6 +11,7 @@ from django_scopes import scope
 from funding.models import Expenditure, FundingStream
 from funding.reports.content import compute_report
 from funding.reports.data import collect_report_data, data_sha256
+from portal.formatting import format_money
 
 from . import factories as f
 from .reports_data import make_report_world
@@ -192,3 +193,46 @@ def test_a_report_whose_carry_over_names_no_source_keeps_its_hash(world):
     assert data_sha256(data) == data_sha256(dataclasses.replace(data, grants=[without_field]))
     grant["carried_from__reference"] = "GOAB-2019-2022"
     assert data_sha256(data) != data_sha256(dataclasses.replace(data, grants=[without_field]))
+
+
+def test_a_long_signoff_list_is_laid_out_apart_in_runs_and_keeps_every_line_and_total(world):
+    """Section 7 with more than SIGNOFF_APART_ROWS signed-off lines is rendered as documents of
+    its own beside the front sections (issue 14: 773 of them were 85 % of the summary pages'
+    time). Every line is in exactly one run, in order; the section heading, its total and the
+    signature block come once, after section 6; one process or two give the same text."""
+    from funding.reports.render import SIGNOFF_APART_ROWS, render_report_pdf, signoff_chunks
+
+    from .pdf_text import pdf_text
+
+    d = make_report_world(world)
+    c = _content(world, d["stream"], 2023)
+    assert signoff_chunks(c, parts=2) == []  # short: stays in the front document
+    line = c.annex[0].lines[0]
+    n = SIGNOFF_APART_ROWS * 2 + 7
+    signed = [
+        dataclasses.replace(
+            line, booking_id=f"S-{i:04d}", amount=Decimal(i) / 100, signed_off_by="Acc Ountant"
+        )
+        for i in range(n)
+    ]
+    long = dataclasses.replace(c, signoffs=signed)
+    runs = signoff_chunks(long, parts=2)
+    assert len(runs) == 2 and runs[0]["first"] and runs[-1]["last"]
+    assert not runs[0]["last"] and not runs[1]["first"]
+    assert [ln for r in runs for ln in r["lines"]] == signed
+
+    total = format_money(long.signed_off_total).replace("\u00a0", " ")
+    for workers in (1, 2):  # one run in one process, two runs in two
+        pdf = render_report_pdf(long, summary_only=True, workers=workers)
+        text = " ".join(pdf_text(pdf, layout=False).split())
+        assert all(f"S-{i:04d}" in text for i in range(n))
+        assert text.count("7. Aftekening") == 1 and text.count("Totaal afgetekend") == 1
+        assert text.count("Accountant / controller: naam, datum, handtekening") == 1
+        assert f"Totaal afgetekend {total}" in text
+        assert (
+            text.index("6. Bevindingen")
+            < text.index("7. Aftekening")
+            < text.index("S-0000")
+            < text.index(f"S-{n - 1:04d}")
+            < text.index("Totaal afgetekend")
+        )

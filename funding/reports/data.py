@@ -180,6 +180,12 @@ def _canonical(value):
     return value
 
 
+def _json_default(value):
+    if isinstance(value, (Decimal, date)):  # a datetime is a date
+        return _canonical(value)
+    raise TypeError(f"{type(value).__name__} is not part of a report's data")
+
+
 def _grant_identity(grant: dict) -> dict:
     """A grant's values for the hash. The source of its carry-over counts only when there is
     one and something is carried over, so the reports of grants without it keep the hash they
@@ -210,7 +216,10 @@ def data_sha256(data: ReportData) -> str:
         "findings": [{k: v for k, v in f.items() if k != "id"} for f in data.findings],
         "locks": [{k: v for k, v in lk.items() if k != "id"} for lk in data.locks],
     }
+    # ``default`` gives the text of _canonical for the values JSON has no type for, inside the C
+    # encoder: the same text as ``json.dumps(_canonical(payload))`` without first copying every
+    # line into a new dict (half the time of the hash at 38,601 lines; issue 14).
     text = json.dumps(
-        _canonical(payload), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_json_default
     )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -174,27 +174,37 @@ def render_report_pdf(
     content: ReportContent, *, workers: int | None = None, summary_only: bool = False
 ) -> bytes:
     """The PDF: front sections and the annex rendered as separate documents in parallel
-    processes, merged and stamped "pagina N van M" (portal.pdf)."""
+    processes (``workers``, default :func:`portal.pdf.pdf_workers`), merged and stamped
+    "pagina N van M" (portal.pdf). A long sign-off list (section 7, more than
+    :data:`SIGNOFF_APART_ROWS` lines) is laid out in runs of its own beside the front sections,
+    as the annex is: WeasyPrint spends ~2 ms per table row, so 773 signed-off lines cost five
+    times the rest of the front (issue 14). ``summary_only``: the front sections alone."""
     from django.template.loader import render_to_string
 
     from portal.pdf import render_parallel
 
+    workers = _pdf_workers(workers)
     base = {"report": content, "summary": content.summary}
+    signoff_runs = signoff_chunks(content, parts=workers if summary_only else 1)
     front = render_to_string(
         "funding/reports/pdf_front.html",
         {
             **base,
+            "signoffs_apart": bool(signoff_runs),
             "category_chart": _share_chart(content.by_category, _("Besteding per kostensoort")),
             "activity_chart": _share_chart(content.by_activity, _("Besteding per activiteit")),
             "month_chart": _month_chart(content.by_month),
         },
     )
-    if summary_only:
-        return render_parallel([front], workers=1, lean=True)
     pieces = [front] + [
-        render_to_string("funding/reports/pdf_annex.html", {**base, **chunk})
-        for chunk in annex_chunks(content, parts=_pdf_workers(workers))
+        render_to_string("funding/reports/pdf_signoffs.html", {**base, **run})
+        for run in signoff_runs
     ]
+    if not summary_only:
+        pieces += [
+            render_to_string("funding/reports/pdf_annex.html", {**base, **chunk})
+            for chunk in annex_chunks(content, parts=workers)
+        ]
     return render_parallel(pieces, workers=workers, lean=True)
 
 
@@ -206,6 +216,36 @@ def _pdf_workers(workers):
 
 # Rows of the annex that cost about as much to lay out as the front sections.
 FRONT_WEIGHT_ROWS = 150
+# Up to this many signed-off lines stay in the front document (one document is cheapest).
+SIGNOFF_APART_ROWS = 150
+
+
+def _bounds(n: int, parts: int, head_weight: int) -> list[tuple[int, int]]:
+    """``parts`` runs [start, stop) of ``n`` rows of about equal cost when the first run shares
+    its process with a document that costs ``head_weight`` rows."""
+    per = (n + head_weight) / parts
+    bounds, start = [], 0
+    for i in range(parts):
+        stop = n if i == parts - 1 else max(start, round(per * (i + 1) - head_weight))
+        bounds.append((start, stop))
+        start = stop
+    return [(a, b) for a, b in bounds if a < b]
+
+
+def signoff_chunks(content: ReportContent, *, parts: int) -> list[dict]:
+    """Section 7 (the signed-off lines) as runs for documents of their own, or ``[]`` when it is
+    short enough to stay in the front document. Each run is ``{"lines", "first", "last"}``: the
+    first opens the section, the last closes it with the total and the signature block; the
+    header row repeats in every run. ``parts``: at most this many runs (the first shares its
+    process with the front sections)."""
+    rows = content.signoffs
+    if len(rows) <= SIGNOFF_APART_ROWS:
+        return []
+    parts = max(1, min(parts, len(rows) // SIGNOFF_APART_ROWS))
+    return [
+        {"lines": rows[a:b], "first": a == 0, "last": b == len(rows)}
+        for a, b in _bounds(len(rows), parts, FRONT_WEIGHT_ROWS)
+    ]
 
 
 def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
@@ -216,16 +256,8 @@ def annex_chunks(content: ReportContent, *, parts: int) -> list[dict]:
     if not rows:
         return [{"groups": [], "first": True, "last": True}]
     parts = max(1, min(parts, len(rows) // 200 or 1))
-    per = (len(rows) + FRONT_WEIGHT_ROWS) / parts
-    bounds, start = [], 0
-    for i in range(parts):
-        stop = len(rows) if i == parts - 1 else max(start, round(per * (i + 1) - FRONT_WEIGHT_ROWS))
-        bounds.append((start, stop))
-        start = stop
     chunks = []
-    for a, b in bounds:
-        if a == b:
-            continue
+    for a, b in _bounds(len(rows), parts, FRONT_WEIGHT_ROWS):
         groups = []
         for group, line in rows[a:b]:
             if not groups or groups[-1]["group"] is not group:
