@@ -3,9 +3,13 @@ money in :mod:`.money`, the people and their audit trail in :mod:`.people` (the 
 ``portal.scale``). The names other modules use are here."""
 
 from .money import (
+    ACTIVITIES,
     EMAIL_DOMAIN,
+    LINES,
+    MUNICIPALITIES,
     PART_ORDER,
     REGION_PREFIX,
+    SCHOOLS,
     clear,
     expenditure_rows,
     scale_codes,
@@ -14,6 +18,10 @@ from .money import (
 from .people import clear_part, scale_emails, seed_part
 
 __all__ = [
+    "ACTIVITIES",
+    "LINES",
+    "MUNICIPALITIES",
+    "SCHOOLS",
     "EMAIL_DOMAIN",
     "PART_ORDER",
     "REGION_PREFIX",
