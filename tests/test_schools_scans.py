@@ -24,10 +24,13 @@ PDF = f.PDF_BYTES
 
 
 def office_file(folder: str) -> bytes:
+    """A minimal DOCX (``word``) or XLSX (``xl``) package. The members carry a fixed date, so
+    two calls give the same bytes (a zip stores each member's time: a test comparing an
+    upload with a fresh copy failed when the clock passed a second between the two)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as package:
-        package.writestr("[Content_Types].xml", "<Types/>")
-        package.writestr(f"{folder}/document.xml", "<x/>")
+        for name, text in (("[Content_Types].xml", "<Types/>"), (f"{folder}/document.xml", "<x/>")):
+            package.writestr(zipfile.ZipInfo(name, date_time=(2023, 4, 26, 12, 0, 0)), text)
     return buffer.getvalue()
 
 
